@@ -1,0 +1,91 @@
+import path from 'node:path';
+import pc from 'picocolors';
+import type { BuildResult } from '../../commands/build.js';
+import { build } from '../../commands/build.js';
+import { parseEnvAssignments } from '../../stages/build/flags.js';
+import type { CliContext } from '../context.js';
+import { formatBytes, formatDuration, formatTable } from '../render/format.js';
+import { Progress } from '../render/progress.js';
+
+export interface BuildFlagsCli {
+  targets?: string;
+  out?: string;
+  jobs?: string;
+  json?: boolean;
+  config?: string;
+  appVersion?: string;
+  ldflags?: string[];
+  tags?: string[];
+  gcflags?: string[];
+  env?: string[];
+  trimpath?: boolean;
+  strip?: boolean;
+  allowBroken?: boolean;
+  template?: string;
+}
+
+/** `crossgo build`: parse, call the library, print. */
+export async function buildCommand(
+  pkg: string | undefined,
+  flags: BuildFlagsCli,
+  cli: CliContext,
+): Promise<number> {
+  const progress = new Progress(process.stderr, process.stderr.isTTY === true);
+  const started = Date.now();
+  let result: BuildResult;
+  try {
+    result = await build({
+      cwd: cli.cwd,
+      package: pkg,
+      targets: flags.targets,
+      outDir: flags.out,
+      jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),
+      configFile: flags.config,
+      version: flags.appVersion,
+      ldflags: flags.ldflags,
+      tags: flags.tags,
+      gcflags: flags.gcflags,
+      env: parseEnvAssignments(flags.env ?? []),
+      trimpath: flags.trimpath === false ? false : undefined,
+      strip: flags.strip === false ? false : undefined,
+      allowBroken: flags.allowBroken,
+      outputTemplate: flags.template,
+      signal: cli.signal,
+      onEvent: progress.onEvent,
+    });
+  } finally {
+    progress.stop();
+  }
+  const { manifest } = result;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  } else {
+    const rows = manifest.artifacts.map((a) => [
+      a.target,
+      formatBytes(a.size),
+      formatDuration(a.durationMs),
+      a.sha256.slice(0, 12),
+      a.path,
+    ]);
+    if (rows.length > 0)
+      process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
+    for (const failure of manifest.failures) {
+      process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
+    }
+    const where = path.relative(cli.cwd, result.outDir) || '.';
+    const summary = `${manifest.artifacts.length} built, ${manifest.failures.length} failed in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
+    process.stdout.write(`\n${manifest.failures.length > 0 ? pc.red(summary) : summary}\n`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+function parseJobs(value: string): number {
+  return /^\d+$/.test(value) ? Number(value) : Number.NaN;
+}

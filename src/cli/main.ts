@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { CrossgoError, exitCodeFor, InterruptedError } from '../errors.js';
+import { abortOnSignals } from '../exec/interrupt.js';
+import { killAllChildren } from '../exec/run.js';
+import { CROSSGO_VERSION } from '../version.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The command line: declares commands, loads each lazily, and maps errors to exit codes
+ * in one place (0 ok, 1 failed, 2 usage, 128+n on a signal). No logic lives here.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const interrupt = abortOnSignals(() => {
+    killAllChildren();
+    process.exit(130);
+  });
+  let exitCode = 0;
+  const program = new Command('crossgo')
+    .description('Cross-compile a Go program for many GOOS/GOARCH targets and prove each artifact.')
+    .version(CROSSGO_VERSION, '-V, --version')
+    .option('-C, --chdir <dir>', 'run as if crossgo was started in <dir>')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`crossgo: ${text.replace(/^error: /, '')}`) });
+
+  const context = (): CliContext => {
+    const chdir = program.opts<{ chdir?: string }>().chdir;
+    return { cwd: path.resolve(chdir ?? '.'), signal: interrupt.signal };
+  };
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+  program
+    .command('build')
+    .description('cross-compile the main package for every target, in parallel')
+    .argument('[package]', 'the main package to build', '.')
+    .option(
+      '-t, --targets <list>',
+      'goos/goarch[/variant] list, sets all and first-class, !exclusions (default: linux/amd64,darwin/arm64,windows/386)',
+    )
+    .option('-o, --out <dir>', 'output folder (default: dist in the module root)')
+    .option('-j, --jobs <n>', 'targets built at once (default: cores + 1, capped by free memory)')
+    .option('--json', 'print the manifest as JSON and nothing else on stdout')
+    .option('--config <file>', 'config file (default: crossgo.yaml, .yml or .json in the module root)')
+    .option('--app-version <version>', 'version injected as main.version (default: git describe)')
+    .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
+    .option('--tags <tags>', 'build tags, comma-separated (repeatable)', collect)
+    .option('--gcflags <flags>', 'compiler flags (repeatable)', collect)
+    .option('--env <KEY=VALUE>', 'environment for go build (repeatable)', collect)
+    .option(
+      '--template <template>',
+      'output file name: {name} {goos} {goarch} {variant} {-variant} {ext} {version}',
+    )
+    .option('--no-trimpath', 'build without -trimpath')
+    .option('--no-strip', 'keep the symbol table and DWARF (no -s -w)')
+    .option('--allow-broken', 'allow ports the toolchain marks broken')
+    .action(async (pkg: string, flags) => {
+      const { buildCommand } = await import('./commands/build.js');
+      exitCode = await buildCommand(pkg, flags, context());
+    });
+
+  program
+    .command('targets')
+    .description('list the GOOS/GOARCH ports of the active go toolchain')
+    .option('--json', 'print JSON')
+    .option('--first-class', 'only first-class ports')
+    .option('--cgo', 'only ports that support cgo')
+    .addOption(new Option('--broken', 'include ports the toolchain marks broken'))
+    .action(async (flags) => {
+      const { targetsCommand } = await import('./commands/targets.js');
+      exitCode = await targetsCommand(flags, context());
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return report(error);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** The one catch: prints one line for known errors, the stack for bugs, and picks the exit code. */
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return 0;
+    return 2;
+  }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(
+      `crossgo: ${error.message}; finished artifacts are recorded in the manifest, no partial file is left\n`,
+    );
+    return exitCodeFor(error);
+  }
+  if (error instanceof CrossgoError) {
+    process.stderr.write(`crossgo: ${error.message}\n`);
+    return exitCodeFor(error);
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`crossgo: internal error (this is a bug, please report it):\n${stack}\n`);
+  return 1;
+}

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { listPorts, type Port } from '../targets/ports.js';
+import { findGo } from '../toolchain/go.js';
+
+export interface TargetsOptions {
+  cwd?: string;
+  firstClass?: boolean;
+  cgo?: boolean;
+  /** Include ports the toolchain marks broken. */
+  broken?: boolean;
+  environment?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+export interface TargetsResult {
+  goVersion: string;
+  ports: Port[];
+}
+
+/** The ports of the active go toolchain, filtered. */
+export async function targets(options: TargetsOptions = {}): Promise<TargetsResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env = options.environment ?? process.env;
+  const go = await findGo({ cwd, env, signal: options.signal });
+  const ports = (await listPorts(go, { cwd, env, signal: options.signal })).filter(
+    (p) =>
+      (!options.firstClass || p.firstClass) &&
+      (!options.cgo || p.cgoSupported) &&
+      (options.broken || !p.broken),
+  );
+  return { goVersion: go.version.raw, ports };
+}

@@ -1,0 +1,93 @@
+/**
+ * crossgo's error classes. Each carries the facts a caller needs; the CLI maps
+ * the class to an exit code (usage → 2, everything else → 1, interrupt → 128+signal).
+ */
+
+export class CrossgoError extends Error {
+  override name = 'CrossgoError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Bad input from the user: a flag, a target, a config file, a path. Exit 2. */
+export class UsageError extends CrossgoError {
+  override name = 'UsageError';
+}
+
+/** The environment cannot do the job (go missing or too old, not a module, no main package). Exit 1. */
+export class EnvironmentError extends CrossgoError {
+  override name = 'EnvironmentError';
+}
+
+/** A config file failed to parse or validate: names the file and the key path. Exit 2. */
+export class ConfigError extends UsageError {
+  override name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly keyPath: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${keyPath ? `${keyPath}: ` : ''}${problem}`);
+  }
+}
+
+/** A child process failed. Keeps the command, exit code, signal and a trimmed stderr. */
+export class ProcessError extends CrossgoError {
+  override name = 'ProcessError';
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A program crossgo needs is not installed. */
+export class ToolMissingError extends EnvironmentError {
+  override name = 'ToolMissingError';
+  constructor(
+    readonly tool: string,
+    hint: string,
+  ) {
+    super(`${tool} not found on PATH: ${hint}`);
+  }
+}
+
+/** The run was stopped by SIGINT or SIGTERM. */
+export class InterruptedError extends CrossgoError {
+  override name = 'InterruptedError';
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/** Some targets failed; the others completed and were recorded. Exit 1. */
+export class BuildFailedError extends CrossgoError {
+  override name = 'BuildFailedError';
+  constructor(
+    message: string,
+    readonly failedTargets: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+
+/** Exit code for an error, by class. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof InterruptedError) return 128 + (SIGNAL_NUMBERS[error.signal] ?? 2);
+  if (error instanceof UsageError) return 2;
+  return 1;
+}
+
+/** True when a thrown value is the abort of an AbortSignal carrying an InterruptedError. */
+export function isInterrupt(error: unknown): error is InterruptedError {
+  return error instanceof InterruptedError;
+}

@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { ProcessError, ToolMissingError } from '../errors.js';
+
+/**
+ * The one place crossgo starts processes. Always an argument array, never a shell string.
+ * Each child leads its own process group so that cancellation reaches the whole tree
+ * (`go build` runs compile, asm and link as children of its own).
+ */
+
+export interface RunOptions {
+  cwd?: string;
+  /** The complete environment of the child; built explicitly by the caller. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** After SIGTERM, how long the group has before SIGKILL. */
+  killGraceMs?: number;
+  /** Hint shown when the command is not installed. */
+  missingHint?: string;
+  /** Cap on captured stdout/stderr, each; the tail is kept. */
+  maxOutputBytes?: number;
+}
+
+export interface RunResult {
+  command: string;
+  args: readonly string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
+const live = new Set<number>();
+
+/** Runs a command to completion. Rejects only when it cannot start or is aborted; a non-zero exit resolves. */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const { signal, timeoutMs, killGraceMs = 3000, maxOutputBytes = DEFAULT_MAX_OUTPUT } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const started = performance.now();
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const stdout = new OutputBuffer(maxOutputBytes);
+    const stderr = new OutputBuffer(maxOutputBytes);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const terminate = () => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), killGraceMs);
+      killTimer.unref();
+    };
+    const onAbort = () => terminate();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timeoutTimer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            terminate();
+          }, timeoutMs);
+    if (child.pid !== undefined) live.add(child.pid);
+
+    const finish = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (timeoutTimer) clearTimeout(timeoutTimer);
+      if (child.pid !== undefined) live.delete(child.pid);
+    };
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      finish();
+      if (error.code === 'ENOENT') {
+        reject(new ToolMissingError(command, options.missingHint ?? `install ${command} or put it on PATH`));
+      } else {
+        reject(
+          new ProcessError(`cannot run ${command}: ${error.message}`, command, args, null, null, '', {
+            cause: error,
+          }),
+        );
+      }
+    });
+    child.on('close', (exitCode, exitSignal) => {
+      finish();
+      // The group leader is gone; make sure no grandchild outlives it after a cancel or timeout.
+      if (killTimer && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      if (killTimer) clearTimeout(killTimer);
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      resolve({
+        command,
+        args,
+        exitCode,
+        signal: exitSignal,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        durationMs: performance.now() - started,
+        timedOut,
+      });
+    });
+  });
+}
+
+/** Runs a command and rejects with a ProcessError unless it exits 0. */
+export async function runChecked(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const result = await run(command, args, options);
+  if (result.exitCode !== 0) {
+    const what = result.timedOut
+      ? `timed out after ${options.timeoutMs} ms`
+      : result.signal
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.exitCode}`;
+    const excerpt = lastLines(result.stderr || result.stdout, 8);
+    throw new ProcessError(
+      `${command} ${args.join(' ')} ${what}${excerpt ? `:\n${excerpt}` : ''}`,
+      command,
+      args,
+      result.exitCode,
+      result.signal,
+      result.stderr,
+    );
+  }
+  return result;
+}
+
+/** Kills every process group crossgo started and that is still running: for exit paths. */
+export function killAllChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pid of live) killGroup(pid, signal);
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** The last n non-empty lines of a text. */
+export function lastLines(text: string, n: number): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines.slice(-n).join('\n');
+}
+
+/** Keeps at most `limit` bytes of output: the tail, which is where errors are. */
+class OutputBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()?.length ?? 0;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+  }
+}

@@ -1,0 +1,33 @@
+/** crossgo's library API: every CLI command is also a typed function here. */
+export { BUILD_STAGES, type BuildResult, build } from './commands/build.js';
+export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
+export { loadConfig, parseConfig } from './config/load.js';
+export type { BuildFlags, CrossgoConfig } from './config/types.js';
+export {
+  BuildFailedError,
+  ConfigError,
+  CrossgoError,
+  EnvironmentError,
+  exitCodeFor,
+  InterruptedError,
+  ProcessError,
+  ToolMissingError,
+  UsageError,
+} from './errors.js';
+export type { Logger } from './log.js';
+export type { BuildContext } from './pipeline/context.js';
+export type { BuildEvent } from './pipeline/events.js';
+export {
+  type ArtifactRecord,
+  CHECKSUMS_FILE,
+  type FailureRecord,
+  MANIFEST_FILE,
+  type Manifest,
+  readManifest,
+} from './pipeline/manifest.js';
+export type { Stage } from './pipeline/stage.js';
+export type { BuildOptions, BuildPlan, TargetBuild } from './stages/build/plan.js';
+export { formatSha256Sums } from './stages/checksum/sha256sums.js';
+export { DEFAULT_TARGETS, expandTargets, type Target } from './targets/parse.js';
+export type { Port } from './targets/ports.js';
+export { CROSSGO_VERSION } from './version.js';

@@ -1,0 +1,9 @@
+import type { ArtifactRecord, FailureRecord } from './manifest.js';
+
+/** What a run reports as it goes; the CLI turns these into progress lines. */
+export type BuildEvent =
+  | { type: 'stage'; stage: string }
+  | { type: 'stage-skipped'; stage: string; reason: string }
+  | { type: 'target-start'; target: string }
+  | { type: 'target-done'; target: string; artifact: ArtifactRecord }
+  | { type: 'target-failed'; target: string; failure: FailureRecord };

@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * dist/manifest.json: the typed list of what a run produced and how. Every later
+ * command (verify, package, repro, report) starts from it, so it records everything
+ * a rebuild needs and nothing machine-specific (no absolute paths).
+ */
+export interface Manifest {
+  schemaVersion: 1;
+  crossgo: string;
+  /** False when the run was interrupted or targets failed: only `artifacts` exist. */
+  complete: boolean;
+  project: {
+    module: string;
+    /** The package argument as given, relative to the module root when it was a path. */
+    package: string;
+    importPath: string;
+    name: string;
+  };
+  toolchain: {
+    goVersion: string;
+    hostOs: string;
+    hostArch: string;
+    /** Inherited go settings that change the output, when set. */
+    goflags: string;
+    goexperiment: string;
+  };
+  source: {
+    version: string;
+    commit: string;
+    date: string;
+    dateSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
+    dirty: boolean;
+  };
+  settings: {
+    trimpath: boolean;
+    strip: boolean;
+    outputTemplate: string;
+  };
+  artifacts: ArtifactRecord[];
+  failures: FailureRecord[];
+}
+
+export interface ArtifactRecord {
+  kind: 'binary';
+  target: string;
+  goos: string;
+  goarch: string;
+  variant: string | null;
+  /** Relative to the output folder, forward slashes. */
+  path: string;
+  size: number;
+  sha256: string;
+  durationMs: number;
+  goVersion: string;
+  /** The go command as run; the -o operand is the final path relative to the module root. */
+  argv: string[];
+  /** Every variable crossgo set for this build (the rest is inherited). */
+  env: Record<string, string>;
+}
+
+export interface FailureRecord {
+  target: string;
+  /** The last lines of go's error output. */
+  excerpt: string;
+  exitCode: number | null;
+  argv: string[];
+  env: Record<string, string>;
+}
+
+export const MANIFEST_FILE = 'manifest.json';
+export const CHECKSUMS_FILE = 'SHA256SUMS';
+
+/** Reads a manifest, or null when the file does not exist or is not crossgo's. */
+export async function readManifest(file: string): Promise<Manifest | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const data = JSON.parse(text) as Partial<Manifest>;
+    return data.schemaVersion === 1 && Array.isArray(data.artifacts) ? (data as Manifest) : null;
+  } catch {
+    return null;
+  }
+}

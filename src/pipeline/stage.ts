@@ -1,0 +1,27 @@
+import type { BuildContext } from './context.js';
+
+/**
+ * A stage of the pipeline (GoReleaser's "pipe"): a name, an optional reason to skip, and run().
+ * Stages never call each other; they share the context and its manifest.
+ */
+export interface Stage {
+  name: string;
+  /** A reason to skip this stage, or false to run it. A skip is not a failure. */
+  skip?(ctx: BuildContext): string | false;
+  run(ctx: BuildContext): Promise<void>;
+  /** Runs even after an interrupt, so that what was finished is recorded. */
+  runsAfterInterrupt?: boolean;
+}
+
+export async function runStages(stages: readonly Stage[], ctx: BuildContext): Promise<void> {
+  for (const stage of stages) {
+    if (ctx.interrupted && !stage.runsAfterInterrupt) continue;
+    const reason = stage.skip?.(ctx);
+    if (reason) {
+      ctx.emit({ type: 'stage-skipped', stage: stage.name, reason });
+      continue;
+    }
+    ctx.emit({ type: 'stage', stage: stage.name });
+    await stage.run(ctx);
+  }
+}

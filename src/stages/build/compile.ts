@@ -1,0 +1,84 @@
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InterruptedError } from '../../errors.js';
+import { runPool } from '../../exec/pool.js';
+import { lastLines, run } from '../../exec/run.js';
+import { tempPathFor } from '../../fs/atomic.js';
+import { sha256File } from '../../fs/hash.js';
+import type { BuildContext } from '../../pipeline/context.js';
+import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
+import type { Stage } from '../../pipeline/stage.js';
+import type { TargetBuild } from './plan.js';
+
+/** Builds every target through one bounded pool; one target failing does not stop the others. */
+export const compileTargets: Stage = {
+  name: 'build',
+  async run(ctx) {
+    const { plan } = ctx;
+    const outcomes = await runPool(plan.builds, plan.jobs, (build) => compileOne(ctx, build), ctx.signal);
+    for (const outcome of outcomes) {
+      if (outcome.ok) {
+        const value = outcome.value;
+        if ('sha256' in value) ctx.manifest.artifacts.push(value);
+        else ctx.manifest.failures.push(value);
+      } else if (outcome.error instanceof InterruptedError) {
+        ctx.interrupted = outcome.error;
+      } else {
+        throw outcome.error;
+      }
+    }
+  },
+};
+
+async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<ArtifactRecord | FailureRecord> {
+  const { plan } = ctx;
+  const temp = tempPathFor(build.output);
+  const outputFromRoot = path.relative(plan.moduleRoot, build.output).split(path.sep).join('/');
+  const argv = [plan.go.binary, ...build.args, '-o', outputFromRoot, plan.pkg.importPath];
+  ctx.emit({ type: 'target-start', target: build.target.id });
+  await mkdir(path.dirname(build.output), { recursive: true });
+  try {
+    // Seed the temporary file with the previous artifact: go build leaves a file whose
+    // build ID is already the right one untouched, so a warm rebuild skips the link.
+    if (plan.owned.has(build.outputRel)) await copyFile(build.output, temp).catch(() => {});
+    const result = await run(plan.go.binary, [...build.args, '-o', temp, plan.pkg.importPath], {
+      cwd: plan.moduleRoot,
+      env: { ...plan.baseEnv, ...build.env },
+      signal: ctx.signal,
+    });
+    if (result.exitCode !== 0) {
+      await rm(temp, { force: true });
+      const failure: FailureRecord = {
+        target: build.target.id,
+        excerpt:
+          lastLines(result.stderr || result.stdout, 12) || `go build exited with code ${result.exitCode}`,
+        exitCode: result.exitCode,
+        argv,
+        env: build.env,
+      };
+      ctx.emit({ type: 'target-failed', target: build.target.id, failure });
+      return failure;
+    }
+    const [sha256, info] = await Promise.all([sha256File(temp), stat(temp)]);
+    await rename(temp, build.output);
+    const artifact: ArtifactRecord = {
+      kind: 'binary',
+      target: build.target.id,
+      goos: build.target.goos,
+      goarch: build.target.goarch,
+      variant: build.target.variant,
+      path: build.outputRel,
+      size: info.size,
+      sha256,
+      durationMs: Math.round(result.durationMs),
+      goVersion: plan.go.version.raw,
+      argv,
+      env: build.env,
+    };
+    ctx.emit({ type: 'target-done', target: build.target.id, artifact });
+    return artifact;
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

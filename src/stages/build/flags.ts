@@ -1,0 +1,125 @@
+import type { BuildFlags } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { selectorMatches, type Target } from '../../targets/parse.js';
+import { LEVEL_VARIABLES } from '../../targets/variants.js';
+import type { VersionInfo } from '../../toolchain/vcs.js';
+
+/** The user's flags for one target after merging global config, CLI and per-target overrides. */
+export interface MergedFlags {
+  ldflags: string[];
+  tags: string[];
+  gcflags: string[];
+  env: Record<string, string>;
+}
+
+/** Variables crossgo sets from the target; the user sets them through the target, not env. */
+export const CONTROLLED_ENV = ['GOOS', 'GOARCH', 'CGO_ENABLED', ...LEVEL_VARIABLES];
+
+function list(value: string | string[] | undefined, splitCommas: boolean): string[] {
+  const items = value === undefined ? [] : typeof value === 'string' ? [value] : value;
+  return items
+    .flatMap((item) => (splitCommas ? item.split(',') : [item]))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Merges flag sets in order: later sets add ldflags/gcflags/tags and override env keys. */
+export function mergeFlags(sets: readonly BuildFlags[]): MergedFlags {
+  const merged: MergedFlags = { ldflags: [], tags: [], gcflags: [], env: {} };
+  for (const set of sets) {
+    merged.ldflags.push(...list(set.ldflags, false));
+    for (const tag of list(set.tags, true)) if (!merged.tags.includes(tag)) merged.tags.push(tag);
+    merged.gcflags.push(...list(set.gcflags, false));
+    Object.assign(merged.env, set.env ?? {});
+  }
+  return merged;
+}
+
+/** Flag sets for a target: global config, then CLI, then the overrides whose selector matches. */
+export function flagSetsFor(
+  target: Target,
+  global: BuildFlags,
+  cli: BuildFlags,
+  overrides: Record<string, BuildFlags> | undefined,
+): BuildFlags[] {
+  const sets = [global, cli];
+  for (const [selector, flags] of Object.entries(overrides ?? {})) {
+    if (selectorMatches(selector, target)) sets.push(flags);
+  }
+  return sets;
+}
+
+/** Refuses env keys that crossgo derives from the target. `where` names the source for the message. */
+export function checkUserEnv(env: Record<string, string> | undefined, where: string): void {
+  for (const key of Object.keys(env ?? {})) {
+    if (CONTROLLED_ENV.includes(key)) {
+      throw new UsageError(
+        `${where}: ${key} is set by crossgo from each target: choose it through the target list (e.g. linux/amd64/v3, linux/arm/6) instead`,
+      );
+    }
+  }
+}
+
+/** Parses repeated --env KEY=VALUE flags. */
+export function parseEnvAssignments(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(pair.slice(0, eq))) {
+      throw new UsageError(`--env "${pair}": expected KEY=VALUE, e.g. --env GOEXPERIMENT=loopvar`);
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Quotes one -ldflags word the way cmd/go splits them (cmd/internal/quoted). */
+export function quoteFlagWord(word: string): string {
+  if (!/[\s'"]/.test(word)) return word;
+  if (!word.includes("'")) return `'${word}'`;
+  if (!word.includes('"')) return `"${word}"`;
+  throw new UsageError(
+    `value ${JSON.stringify(word)} contains both quote characters: go's -ldflags cannot carry it`,
+  );
+}
+
+/** crossgo's own linker flags, then the user's. */
+export function linkerFlags(strip: boolean, version: VersionInfo, user: readonly string[]): string {
+  const own = [
+    ...(strip ? ['-s', '-w'] : []),
+    '-X',
+    quoteFlagWord(`main.version=${version.version}`),
+    '-X',
+    quoteFlagWord(`main.commit=${version.commit}`),
+    '-X',
+    quoteFlagWord(`main.date=${version.date}`),
+  ];
+  return [...own, ...user].join(' ');
+}
+
+/** The go build arguments for one target, before `-o <file> <package>`. */
+export function buildArgs(opts: { trimpath: boolean; ldflags: string; flags: MergedFlags }): string[] {
+  const args = ['build'];
+  if (opts.trimpath) args.push('-trimpath');
+  args.push(`-ldflags=${opts.ldflags}`);
+  if (opts.flags.tags.length > 0) args.push(`-tags=${opts.flags.tags.join(',')}`);
+  if (opts.flags.gcflags.length > 0) args.push(`-gcflags=${opts.flags.gcflags.join(' ')}`);
+  return args;
+}
+
+/** The variables crossgo sets for a target: the user's env, then the target's (which win). */
+export function targetEnv(target: Target, flags: MergedFlags): Record<string, string> {
+  const env: Record<string, string> = { ...flags.env };
+  env.GOOS = target.goos;
+  env.GOARCH = target.goarch;
+  env.CGO_ENABLED = '0';
+  if (target.level) env[target.level.name] = target.level.value;
+  return env;
+}
+
+/** The inherited environment without the variables crossgo controls, so nothing leaks in from the shell. */
+export function inheritedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const key of CONTROLLED_ENV) delete out[key];
+  return out;
+}

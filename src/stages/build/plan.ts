@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import type { BuildFlags, LoadedConfig } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { resolveInside, toPortable } from '../../fs/paths.js';
+import type { Logger } from '../../log.js';
+import type { BuildEvent } from '../../pipeline/events.js';
+import { CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
+import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse.js';
+import { listPorts } from '../../targets/ports.js';
+import { findGo, type GoToolchain } from '../../toolchain/go.js';
+import { type MainPackage, resolveMainPackage } from '../../toolchain/module.js';
+import { readVersionInfo, type VersionInfo } from '../../toolchain/vcs.js';
+import {
+  buildArgs,
+  checkUserEnv,
+  flagSetsFor,
+  inheritedEnv,
+  linkerFlags,
+  mergeFlags,
+  targetEnv,
+} from './flags.js';
+import { defaultJobs } from './jobs.js';
+import { prepareOutputFolder, refuseForeign } from './output.js';
+import { checkTemplate, DEFAULT_OUTPUT_TEMPLATE, renderOutputName } from './template.js';
+
+/** Options of `crossgo build`, as the library takes them. */
+export interface BuildOptions {
+  /** Where crossgo runs (like `go -C`); default process.cwd(). */
+  cwd?: string;
+  /** The main package; default ".". */
+  package?: string;
+  targets?: string | string[];
+  /** Output folder, relative to cwd; default the config's `dist`, else <module root>/dist. */
+  outDir?: string;
+  jobs?: number;
+  /** An explicit config file; default crossgo.yaml/.yml/.json in the module root. */
+  configFile?: string;
+  /** Version to inject instead of `git describe`. */
+  version?: string;
+  ldflags?: string[];
+  tags?: string[];
+  gcflags?: string[];
+  env?: Record<string, string>;
+  trimpath?: boolean;
+  strip?: boolean;
+  allowBroken?: boolean;
+  outputTemplate?: string;
+  /** The environment crossgo starts from; default process.env. */
+  environment?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  log?: Logger;
+  onEvent?: (event: BuildEvent) => void;
+}
+
+/** One target's build, fully decided before anything runs. */
+export interface TargetBuild {
+  target: Target;
+  /** Absolute final path of the artifact. */
+  output: string;
+  /** Relative to the output folder, forward slashes. */
+  outputRel: string;
+  /** go arguments up to (not including) `-o <file> <package>`. */
+  args: string[];
+  /** Variables crossgo sets for this build. */
+  env: Record<string, string>;
+}
+
+export interface BuildPlan {
+  go: GoToolchain;
+  pkg: MainPackage;
+  config: LoadedConfig;
+  version: VersionInfo;
+  moduleRoot: string;
+  outDir: string;
+  template: string;
+  jobs: number;
+  trimpath: boolean;
+  strip: boolean;
+  /** The inherited environment minus the variables crossgo controls. */
+  baseEnv: NodeJS.ProcessEnv;
+  /** Files in the output folder that crossgo made before and may replace. */
+  owned: Set<string>;
+  builds: TargetBuild[];
+}
+
+/** Decides everything a build will do, checking every input before any target starts. */
+export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const environment = options.environment ?? process.env;
+  const signal = options.signal;
+  const go = await findGo({ cwd, env: environment, signal });
+  const pkg = await resolveMainPackage(go, options.package ?? '.', { cwd, env: environment, signal });
+  const moduleRoot = pkg.module.dir;
+  const config = await loadConfig(moduleRoot, options.configFile);
+  const cfg = config.config;
+  const configName = config.file ? path.basename(config.file) : 'config';
+
+  const cliFlags: BuildFlags = {
+    ldflags: options.ldflags ?? [],
+    tags: options.tags ?? [],
+    gcflags: options.gcflags ?? [],
+    env: options.env ?? {},
+  };
+  checkUserEnv(cfg.env, `${configName}: env`);
+  for (const [selector, flags] of Object.entries(cfg.overrides ?? {})) {
+    checkUserEnv(flags.env, `${configName}: overrides["${selector}"].env`);
+  }
+  checkUserEnv(cliFlags.env, '--env');
+
+  const template = options.outputTemplate ?? cfg.output ?? DEFAULT_OUTPUT_TEMPLATE;
+  checkTemplate(template);
+  if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
+    throw new UsageError(`-j ${options.jobs}: expected a whole number of jobs, 1 or more`);
+  }
+
+  const ports = await listPorts(go, { cwd, env: environment, signal });
+  const targets = expandTargets(options.targets ?? cfg.targets ?? DEFAULT_TARGETS, ports, {
+    allowBroken: options.allowBroken ?? cfg.allowBroken ?? false,
+  });
+
+  const outDir = options.outDir
+    ? path.resolve(cwd, options.outDir)
+    : path.resolve(moduleRoot, cfg.dist ?? 'dist');
+  const shownOut = path.relative(cwd, outDir) || '.';
+  const owned = await prepareOutputFolder(outDir, shownOut);
+
+  const version = await readVersionInfo({
+    dir: moduleRoot,
+    env: environment,
+    signal,
+    version: options.version,
+  });
+  const trimpath = options.trimpath ?? cfg.trimpath ?? true;
+  const strip = options.strip ?? cfg.strip ?? true;
+
+  const seen = new Map<string, string>();
+  const builds: TargetBuild[] = [];
+  for (const target of targets) {
+    const name = renderOutputName(template, { name: pkg.name, version: version.version, target });
+    const output = resolveInside(outDir, name, `output template "${template}" gives`);
+    const outputRel = toPortable(outDir, output);
+    const clash = seen.get(outputRel);
+    if (clash || outputRel === MANIFEST_FILE || outputRel === CHECKSUMS_FILE) {
+      throw new UsageError(
+        `output template "${template}" gives ${outputRel} for both ${clash ?? "crossgo's own files"} and ${target.id}: add {goos}, {goarch} or {-variant} to it`,
+      );
+    }
+    seen.set(outputRel, target.id);
+    await refuseForeign(outDir, outputRel, owned, shownOut);
+    const flags = mergeFlags(flagSetsFor(target, cfg, cliFlags, cfg.overrides));
+    builds.push({
+      target,
+      output,
+      outputRel,
+      args: buildArgs({ trimpath, ldflags: linkerFlags(strip, version, flags.ldflags), flags }),
+      env: targetEnv(target, flags),
+    });
+  }
+
+  return {
+    go,
+    pkg,
+    config,
+    version,
+    moduleRoot,
+    outDir,
+    template,
+    jobs: options.jobs ?? cfg.jobs ?? defaultJobs(builds.length),
+    trimpath,
+    strip,
+    baseEnv: inheritedEnv(environment),
+    owned,
+    builds,
+  };
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { writeFileAtomic } from '../../fs/atomic.js';
+import { MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
+import type { Stage } from '../../pipeline/stage.js';
+import type { BuildPlan } from '../build/plan.js';
+
+/** The manifest a run starts with: the facts of the plan, no artifacts yet. */
+export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string): Manifest {
+  const pkgArg = plan.pkg.pattern;
+  return {
+    schemaVersion: 1,
+    crossgo: crossgoVersion,
+    complete: false,
+    project: {
+      module: plan.pkg.module.path,
+      package: pkgArg.startsWith('.') ? relativePackage(plan, cwd) : pkgArg,
+      importPath: plan.pkg.importPath,
+      name: plan.pkg.name,
+    },
+    toolchain: {
+      goVersion: plan.go.version.raw,
+      hostOs: plan.go.env.GOHOSTOS,
+      hostArch: plan.go.env.GOHOSTARCH,
+      goflags: plan.baseEnv.GOFLAGS ?? '',
+      goexperiment: plan.go.env.GOEXPERIMENT,
+    },
+    source: {
+      version: plan.version.version,
+      commit: plan.version.commit,
+      date: plan.version.date,
+      dateSource: plan.version.dateSource,
+      dirty: plan.version.dirty,
+    },
+    settings: { trimpath: plan.trimpath, strip: plan.strip, outputTemplate: plan.template },
+    artifacts: [],
+    failures: [],
+  };
+}
+
+function relativePackage(plan: BuildPlan, cwd: string): string {
+  const rel = path.relative(plan.moduleRoot, path.resolve(cwd, plan.pkg.pattern)).split(path.sep).join('/');
+  return rel === '' ? '.' : `./${rel}`;
+}
+
+/** Writes <out>/manifest.json, artifacts in target order. */
+export const writeManifest: Stage = {
+  name: 'manifest',
+  runsAfterInterrupt: true,
+  async run(ctx) {
+    const { manifest, plan } = ctx;
+    const order = new Map(plan.builds.map((b, i) => [b.target.id, i]));
+    const byTarget = (a: { target: string }, b: { target: string }) =>
+      (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0);
+    manifest.artifacts.sort(byTarget);
+    manifest.failures.sort(byTarget);
+    manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
+    await writeFileAtomic(path.join(plan.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  },
+};

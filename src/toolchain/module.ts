@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { run } from '../exec/run.js';
+import type { GoToolchain } from './go.js';
+
+/** The main package to build, as `go list` resolves it. */
+export interface MainPackage {
+  /** The argument as given (".", "./cmd/tool", "example.com/m/cmd/tool"). */
+  pattern: string;
+  importPath: string;
+  dir: string;
+  /** Default binary name: the import path's last element, skipping a /vN major-version suffix. */
+  name: string;
+  module: { path: string; dir: string; goMod: string };
+}
+
+interface ListedPackage {
+  ImportPath?: string;
+  Name?: string;
+  Dir?: string;
+  Module?: { Path?: string; Dir?: string; GoMod?: string };
+  Error?: { Err?: string };
+}
+
+/** Checks that the working directory is in a module and resolves the package to a main package. */
+export async function resolveMainPackage(
+  go: GoToolchain,
+  pattern: string,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
+): Promise<MainPackage> {
+  if (go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL') {
+    throw new EnvironmentError(
+      `not in a Go module: ${opts.cwd} has no go.mod in it or any parent (run crossgo inside a module, use -C <module dir>, or "go mod init")`,
+    );
+  }
+  const result = await run(
+    go.binary,
+    ['list', '-e', '-json=ImportPath,Name,Dir,Module,Error', '--', pattern],
+    opts,
+  );
+  const packages = parseJsonStream<ListedPackage>(result.stdout);
+  if (result.exitCode !== 0 || packages.length === 0) {
+    const why = result.stderr.trim().split('\n')[0] ?? `go list exited with code ${result.exitCode}`;
+    throw new UsageError(`cannot load package "${pattern}": ${why}`);
+  }
+  if (packages.length > 1) {
+    const names = packages.map((p) => p.ImportPath).join(', ');
+    throw new UsageError(
+      `package pattern "${pattern}" matches ${packages.length} packages (${names}): name one main package`,
+    );
+  }
+  const pkg = packages[0] as ListedPackage;
+  if (pkg.Error?.Err) {
+    throw new UsageError(`cannot load package "${pattern}": ${pkg.Error.Err.split('\n')[0]}`);
+  }
+  if (pkg.Name !== 'main') {
+    throw new UsageError(
+      `package ${pkg.ImportPath} (${pattern}) is "package ${pkg.Name}", not a main package: name the package of a command, e.g. crossgo build ./cmd/<name>`,
+    );
+  }
+  const importPath = pkg.ImportPath ?? pattern;
+  return {
+    pattern,
+    importPath,
+    dir: pkg.Dir ?? opts.cwd,
+    name: executableName(importPath),
+    module: {
+      path: pkg.Module?.Path ?? '',
+      dir: pkg.Module?.Dir ?? path.dirname(go.env.GOMOD),
+      goMod: pkg.Module?.GoMod ?? go.env.GOMOD,
+    },
+  };
+}
+
+/** The name go build gives a command: the last path element, or the one before a /vN suffix (cmd/go's DefaultExecName). */
+export function executableName(importPath: string): string {
+  const parts = importPath.split('/');
+  const last = parts.at(-1) ?? importPath;
+  if (parts.length > 1 && /^v\d+$/.test(last) && last !== 'v0' && last !== 'v1') return parts.at(-2) ?? last;
+  return last;
+}
+
+/** `go list -json` prints concatenated JSON objects, not an array. */
+export function parseJsonStream<T>(text: string): T[] {
+  const out: T[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && --depth === 0) {
+      out.push(JSON.parse(text.slice(start, i + 1)) as T);
+    }
+  }
+  return out;
+}
