@@ -30,10 +30,25 @@ export function nearest(input: string, candidates: readonly string[]): string | 
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const d = distance(aliased, candidate);
-    if (d < bestDistance) {
+    if (d < bestDistance || (d === bestDistance && best !== undefined && closer(aliased, candidate, best))) {
       best = candidate;
       bestDistance = d;
     }
   }
   return bestDistance <= Math.max(2, Math.floor(aliased.length / 3)) ? best : undefined;
+}
+
+/** Tie-break between equally distant candidates: the one whose first differing character is nearer (v5 → v4, not v1). */
+function closer(input: string, a: string, b: string): boolean {
+  const gap = (candidate: string) => {
+    let i = 0;
+    while (i < input.length && i < candidate.length && input[i] === candidate[i]) i++;
+    return i;
+  };
+  const ia = gap(a);
+  const ib = gap(b);
+  if (ia !== ib) return ia > ib;
+  const da = Math.abs((input.charCodeAt(ia) || 0) - (a.charCodeAt(ia) || 0));
+  const db = Math.abs((input.charCodeAt(ib) || 0) - (b.charCodeAt(ib) || 0));
+  return da < db;
 }

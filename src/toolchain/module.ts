@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvironmentError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import type { GoToolchain } from './go.js';
 
@@ -29,7 +29,7 @@ export async function resolveMainPackage(
   opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<MainPackage> {
   if (go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL') {
-    throw new EnvironmentError(
+    throw new UsageError(
       `not in a Go module: ${opts.cwd} has no go.mod in it or any parent (run crossgo inside a module, use -C <module dir>, or "go mod init")`,
     );
   }

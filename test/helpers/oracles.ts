@@ -1,0 +1,45 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { runTool } from './cli.js';
+
+/** `file -b` on a path: the independent answer to "what is this binary?". */
+export async function fileType(path: string): Promise<string> {
+  const result = await runTool('file', ['-b', path]);
+  if (result.code !== 0) throw new Error(`file ${path}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** `readelf` with the given flags; wide output. */
+export async function readelf(flags: string[], path: string): Promise<string> {
+  const result = await runTool('readelf', ['-W', ...flags, path]);
+  if (result.code !== 0) throw new Error(`readelf ${path}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** `go version -m` on a binary: the build settings Go itself reads back. */
+export async function goVersionM(path: string): Promise<Map<string, string>> {
+  const result = await runTool('go', ['version', '-m', path]);
+  if (result.code !== 0) throw new Error(`go version -m ${path}: ${result.stderr}`);
+  const settings = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const match = /^\tbuild\t([^=]+)=(.*)$/.exec(line);
+    if (match) settings.set(match[1] as string, match[2] as string);
+  }
+  return settings;
+}
+
+/** Pids of live processes whose environment contains `marker` (to find leftover children). */
+export async function processesWithMarker(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
+      const stat = await readFile(`/proc/${entry}/stat`, 'latin1');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state !== 'Z' && environ.includes(marker)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}

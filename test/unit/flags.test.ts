@@ -1,0 +1,298 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import {
+  buildArgs,
+  CONTROLLED_ENV,
+  checkUserEnv,
+  flagSetsFor,
+  inheritedEnv,
+  linkerFlags,
+  type MergedFlags,
+  mergeFlags,
+  parseEnvAssignments,
+  quoteFlagWord,
+  targetEnv,
+} from '../../src/stages/build/flags.js';
+import { expandTargets, type Target } from '../../src/targets/parse.js';
+import type { Port } from '../../src/targets/ports.js';
+import type { VersionInfo } from '../../src/toolchain/vcs.js';
+import { realPorts } from './support/ports.js';
+
+let ports: Port[];
+beforeAll(() => {
+  ports = realPorts();
+});
+const target = (spec: string) => expandTargets(spec, ports)[0] as Target;
+
+const VERSION: VersionInfo = {
+  version: 'v1.2.3',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  date: '2024-05-06T07:08:09Z',
+  dateSource: 'commit',
+  dirty: false,
+  epoch: 1714979289,
+};
+
+const noFlags: MergedFlags = { ldflags: [], tags: [], gcflags: [], env: {} };
+
+describe('mergeFlags', () => {
+  it('returns empty lists for no sets', () => {
+    expect(mergeFlags([])).toEqual(noFlags);
+    expect(mergeFlags([{}, {}])).toEqual(noFlags);
+  });
+
+  it('appends ldflags and gcflags in set order without splitting them', () => {
+    const merged = mergeFlags([
+      { ldflags: '-X main.a=1', gcflags: 'all=-N -l' },
+      { ldflags: ['-X', 'main.b=2'], gcflags: ['-m'] },
+      { ldflags: ' -linkmode=internal ' },
+    ]);
+    expect(merged.ldflags).toEqual(['-X main.a=1', '-X', 'main.b=2', '-linkmode=internal']);
+    expect(merged.gcflags).toEqual(['all=-N -l', '-m']);
+  });
+
+  it('splits tags on commas, trims them, and drops duplicates keeping first mention', () => {
+    const merged = mergeFlags([
+      { tags: 'netgo, osusergo,,' },
+      { tags: ['sqlite,netgo', ' json '] },
+      { tags: 'osusergo,extra' },
+    ]);
+    expect(merged.tags).toEqual(['netgo', 'osusergo', 'sqlite', 'json', 'extra']);
+  });
+
+  it('later sets override env keys, earlier keys stay', () => {
+    const merged = mergeFlags([
+      { env: { A: '1', B: '1' } },
+      { env: { B: '2', C: '2' } },
+      { env: { C: '3' } },
+    ]);
+    expect(merged.env).toEqual({ A: '1', B: '2', C: '3' });
+  });
+
+  it('does not modify its inputs', () => {
+    const first = { env: { A: '1' }, tags: ['x'] };
+    mergeFlags([first, { env: { A: '2' }, tags: 'y' }]);
+    expect(first).toEqual({ env: { A: '1' }, tags: ['x'] });
+  });
+});
+
+describe('flagSetsFor', () => {
+  it('puts global, then CLI, then matching overrides in file order', () => {
+    const global = { tags: 'g' };
+    const cli = { tags: 'c' };
+    const overrides = {
+      'linux/*': { tags: 'linux' },
+      'windows/*': { tags: 'windows' },
+      'linux/amd64/v3': { tags: 'v3' },
+      '*/amd64': { tags: 'amd64' },
+    };
+    expect(flagSetsFor(target('linux/amd64/v3'), global, cli, overrides)).toEqual([
+      global,
+      cli,
+      { tags: 'linux' },
+      { tags: 'v3' },
+      { tags: 'amd64' },
+    ]);
+    expect(flagSetsFor(target('linux/amd64'), global, cli, overrides)).toEqual([
+      global,
+      cli,
+      { tags: 'linux' },
+      { tags: 'amd64' },
+    ]);
+    expect(flagSetsFor(target('darwin/arm64'), global, cli, undefined)).toEqual([global, cli]);
+  });
+
+  it('lets an override win over global env after merging', () => {
+    const sets = flagSetsFor(target('linux/arm64'), { env: { FOO: 'global' } }, { env: { BAR: 'cli' } }, {
+      'linux/arm64': { env: { FOO: 'override' } },
+    });
+    expect(mergeFlags(sets).env).toEqual({ FOO: 'override', BAR: 'cli' });
+  });
+});
+
+describe('checkUserEnv', () => {
+  it.each(['GOOS', 'GOARCH', 'CGO_ENABLED', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOMIPS', 'GOMIPS64', 'GOPPC64', 'GORISCV64', 'GOWASM'])(
+    'refuses %s',
+    (key) => {
+      expect(() => checkUserEnv({ PATH: '/bin', [key]: 'x' }, 'crossgo.yaml env')).toThrow(UsageError);
+      expect(() => checkUserEnv({ [key]: 'x' }, 'crossgo.yaml env')).toThrow(
+        `crossgo.yaml env: ${key} is set by crossgo from each target: choose it through the target list (e.g. linux/amd64/v3, linux/arm/6) instead`,
+      );
+    },
+  );
+
+  it('accepts other variables and no env at all', () => {
+    expect(() => checkUserEnv({ GOFLAGS: '-mod=mod', GOEXPERIMENT: 'loopvar', goos: 'x' }, 'x')).not.toThrow();
+    expect(() => checkUserEnv(undefined, 'x')).not.toThrow();
+  });
+
+  it('controls exactly the target variables', () => {
+    expect([...CONTROLLED_ENV].sort()).toEqual(
+      [
+        'CGO_ENABLED',
+        'GO386',
+        'GOAMD64',
+        'GOARCH',
+        'GOARM',
+        'GOARM64',
+        'GOMIPS',
+        'GOMIPS64',
+        'GOOS',
+        'GOPPC64',
+        'GORISCV64',
+        'GOWASM',
+      ].sort(),
+    );
+  });
+});
+
+describe('parseEnvAssignments', () => {
+  it('parses KEY=VALUE pairs; the value may hold = or be empty; the last one wins', () => {
+    expect(
+      parseEnvAssignments(['GOFLAGS=-mod=mod', 'EMPTY=', '_X1=a b', 'GOFLAGS=-v', 'lower_case=1']),
+    ).toEqual({ GOFLAGS: '-v', EMPTY: '', _X1: 'a b', lower_case: '1' });
+  });
+
+  it('returns an empty object for no pairs', () => {
+    expect(parseEnvAssignments([])).toEqual({});
+  });
+
+  it.each(['NOEQUALS', '=value', '1ABC=x', 'A-B=x', 'A B=x', ''])('refuses %j', (pair) => {
+    expect(() => parseEnvAssignments([pair])).toThrow(UsageError);
+    expect(() => parseEnvAssignments(['OK=1', pair])).toThrow(
+      `--env "${pair}": expected KEY=VALUE, e.g. --env GOEXPERIMENT=loopvar`,
+    );
+  });
+});
+
+describe('quoteFlagWord', () => {
+  it('leaves plain words alone', () => {
+    expect(quoteFlagWord('main.version=v1.2.3')).toBe('main.version=v1.2.3');
+    expect(quoteFlagWord('-s')).toBe('-s');
+  });
+
+  it('single-quotes words with whitespace or a double quote', () => {
+    expect(quoteFlagWord('main.version=1.0 beta')).toBe("'main.version=1.0 beta'");
+    expect(quoteFlagWord('a\tb')).toBe("'a\tb'");
+    expect(quoteFlagWord('say"hi"')).toBe(`'say"hi"'`);
+  });
+
+  it('double-quotes words with a single quote', () => {
+    expect(quoteFlagWord("it's")).toBe(`"it's"`);
+    expect(quoteFlagWord("it's here")).toBe(`"it's here"`);
+  });
+
+  it('refuses a word with both quote characters', () => {
+    expect(() => quoteFlagWord(`it's "x"`)).toThrow(UsageError);
+    expect(() => quoteFlagWord(`it's "x"`)).toThrow(
+      `value "it's \\"x\\"" contains both quote characters: go's -ldflags cannot carry it`,
+    );
+  });
+});
+
+describe('linkerFlags', () => {
+  it('strips with -s -w, then sets version, commit and date, then the user flags', () => {
+    expect(linkerFlags(true, VERSION, ['-X main.extra=1', '-linkmode=internal'])).toBe(
+      '-s -w -X main.version=v1.2.3 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2024-05-06T07:08:09Z -X main.extra=1 -linkmode=internal',
+    );
+  });
+
+  it('leaves out -s -w when strip is false', () => {
+    expect(linkerFlags(false, VERSION, [])).toBe(
+      '-X main.version=v1.2.3 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2024-05-06T07:08:09Z',
+    );
+  });
+
+  it('quotes a version containing a space', () => {
+    expect(linkerFlags(true, { ...VERSION, version: '1.0 beta', commit: 'none', date: 'unknown' }, [])).toBe(
+      "-s -w -X 'main.version=1.0 beta' -X main.commit=none -X main.date=unknown",
+    );
+  });
+});
+
+describe('buildArgs', () => {
+  it('builds the full argument list', () => {
+    expect(
+      buildArgs({
+        trimpath: true,
+        ldflags: '-s -w',
+        flags: { ...noFlags, tags: ['netgo', 'osusergo'], gcflags: ['all=-N', '-l'] },
+      }),
+    ).toEqual(['build', '-trimpath', '-ldflags=-s -w', '-tags=netgo,osusergo', '-gcflags=all=-N -l']);
+  });
+
+  it('leaves out -trimpath, -tags and -gcflags when not wanted', () => {
+    expect(buildArgs({ trimpath: false, ldflags: '-X main.version=dev', flags: noFlags })).toEqual([
+      'build',
+      '-ldflags=-X main.version=dev',
+    ]);
+  });
+});
+
+describe('targetEnv', () => {
+  it('sets GOOS, GOARCH and CGO_ENABLED=0 and no level variable without a variant', () => {
+    expect(targetEnv(target('linux/amd64'), noFlags)).toEqual({
+      GOOS: 'linux',
+      GOARCH: 'amd64',
+      CGO_ENABLED: '0',
+    });
+  });
+
+  it('sets the level variable of a variant', () => {
+    expect(targetEnv(target('linux/amd64/v3'), noFlags)).toEqual({
+      GOOS: 'linux',
+      GOARCH: 'amd64',
+      CGO_ENABLED: '0',
+      GOAMD64: 'v3',
+    });
+    expect(targetEnv(target('linux/arm/6'), noFlags)).toMatchObject({ GOARCH: 'arm', GOARM: '6' });
+    expect(targetEnv(target('linux/mips64le/softfloat'), noFlags)).toMatchObject({ GOMIPS64: 'softfloat' });
+  });
+
+  it("keeps the user's env but lets the target win", () => {
+    const env = targetEnv(target('windows/386/softfloat'), {
+      ...noFlags,
+      env: { GOFLAGS: '-mod=mod', GOOS: 'plan9', CGO_ENABLED: '1', GO386: 'sse2' },
+    });
+    expect(env).toEqual({
+      GOFLAGS: '-mod=mod',
+      GOOS: 'windows',
+      GOARCH: '386',
+      CGO_ENABLED: '0',
+      GO386: 'softfloat',
+    });
+  });
+
+  it('does not modify the merged flags', () => {
+    const flags: MergedFlags = { ...noFlags, env: { A: '1' } };
+    targetEnv(target('linux/amd64'), flags);
+    expect(flags.env).toEqual({ A: '1' });
+  });
+});
+
+describe('inheritedEnv', () => {
+  it('strips the controlled variables and keeps the rest', () => {
+    const shell = {
+      PATH: '/usr/bin',
+      HOME: '/home/me',
+      GOFLAGS: '-mod=mod',
+      GOPATH: '/go',
+      GOOS: 'plan9',
+      GOARCH: 'mips',
+      CGO_ENABLED: '1',
+      GOAMD64: 'v4',
+      GOARM: '5',
+      GOWASM: 'satconv',
+      GORISCV64: 'rva23u64',
+    };
+    const out = inheritedEnv(shell);
+    expect(out).toEqual({ PATH: '/usr/bin', HOME: '/home/me', GOFLAGS: '-mod=mod', GOPATH: '/go' });
+    for (const key of CONTROLLED_ENV) expect(key in out).toBe(false);
+    expect(shell.GOOS).toBe('plan9');
+  });
+
+  it('combined with targetEnv gives a clean environment for a target', () => {
+    const env = { ...inheritedEnv({ PATH: '/bin', GOAMD64: 'v4' }), ...targetEnv(target('linux/amd64'), noFlags) };
+    expect(env).toEqual({ PATH: '/bin', GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0' });
+  });
+});
