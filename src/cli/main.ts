@@ -22,7 +22,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-C, --chdir <dir>', 'run as if crossgo was started in <dir>')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`crossgo: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({
+      // One line per error: commander puts its "(Did you mean …?)" on a line of its own.
+      outputError: (text, write) =>
+        write(
+          `crossgo: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\n\(Did you/, ' (did you')}\n`,
+        ),
+    });
 
   const context = (): CliContext => {
     const chdir = program.opts<{ chdir?: string }>().chdir;

@@ -46,15 +46,12 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
       throw new ConfigError(shown, '', `not valid JSON: ${(error as Error).message}`);
     }
   } else {
-    const doc = parseDocument(text, { prettyErrors: false });
+    const doc = parseDocument(text);
     const first = doc.errors[0];
     if (first) {
       const where = first.linePos?.[0];
-      throw new ConfigError(
-        where ? `${shown}:${where.line}:${where.col}` : shown,
-        '',
-        `not valid YAML: ${first.message.split('\n')[0]}`,
-      );
+      const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConfigError(where ? `${shown}:${where.line}:${where.col}` : shown, '', `not valid YAML: ${what}`);
     }
     data = doc.toJS() ?? {};
   }
@@ -86,6 +83,9 @@ function keyPath(error: ErrorObject): string {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'propertyNames' && typeof error.params.propertyName === 'string') {
     segments.push(error.params.propertyName);
+  }
+  if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') {
+    segments.push(error.params.additionalProperty);
   }
   let out = '';
   for (const segment of segments) {
@@ -120,7 +120,7 @@ function describe(error: ErrorObject): string {
       const key = String(error.params.additionalProperty);
       const known = error.instancePath === '' ? TOP_KEYS : FLAG_KEYS;
       const guess = nearest(key, known);
-      return `unknown key "${key}"${guess ? `: did you mean ${guess}?` : ` (expected one of ${known.join(', ')})`}`;
+      return `unknown key${guess ? `, did you mean ${guess}?` : ` (expected one of ${known.join(', ')})`}`;
     }
     case 'anyOf':
       return 'expected a string or a list of strings';

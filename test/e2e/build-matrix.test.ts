@@ -1,17 +1,29 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
-import { cleanupTemps, COMMIT_DATE, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
+import { COMMIT_DATE, cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { fileType, goVersionM, readelf } from '../helpers/oracles.js';
-import { createHash } from 'node:crypto';
 
 /** Each target, what `file` must say, and for ELF what readelf must say. */
 const EXPECTED: Record<string, { file: RegExp; elf?: { class: string; machine: RegExp } }> = {
-  'linux/amd64': { file: /^ELF 64-bit LSB executable, x86-64.*statically linked/, elf: { class: 'ELF64', machine: /X86-64/ } },
-  'linux/amd64/v3': { file: /^ELF 64-bit LSB executable, x86-64/, elf: { class: 'ELF64', machine: /X86-64/ } },
-  'linux/arm64': { file: /^ELF 64-bit LSB executable, ARM aarch64.*statically linked/, elf: { class: 'ELF64', machine: /AArch64/ } },
-  'linux/386': { file: /^ELF 32-bit LSB executable, Intel (80386|i386).*statically linked/, elf: { class: 'ELF32', machine: /Intel 80386/ } },
+  'linux/amd64': {
+    file: /^ELF 64-bit LSB executable, x86-64.*statically linked/,
+    elf: { class: 'ELF64', machine: /X86-64/ },
+  },
+  'linux/amd64/v3': {
+    file: /^ELF 64-bit LSB executable, x86-64/,
+    elf: { class: 'ELF64', machine: /X86-64/ },
+  },
+  'linux/arm64': {
+    file: /^ELF 64-bit LSB executable, ARM aarch64.*statically linked/,
+    elf: { class: 'ELF64', machine: /AArch64/ },
+  },
+  'linux/386': {
+    file: /^ELF 32-bit LSB executable, Intel (80386|i386).*statically linked/,
+    elf: { class: 'ELF32', machine: /Intel 80386/ },
+  },
   'linux/arm/6': { file: /^ELF 32-bit LSB executable, ARM, EABI5/, elf: { class: 'ELF32', machine: /ARM/ } },
   'darwin/amd64': { file: /^Mach-O 64-bit x86_64 executable/ },
   'darwin/arm64': { file: /^Mach-O 64-bit arm64 executable/ },
@@ -78,7 +90,13 @@ describe('crossgo build for a matrix of targets', () => {
       'example.com/greet',
     ]);
     expect(a.env).toEqual({ GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0', GOAMD64: 'v3' });
-    expect(manifest.source).toMatchObject({ version: 'v1.2.3', commit, date: COMMIT_DATE, dateSource: 'commit', dirty: false });
+    expect(manifest.source).toMatchObject({
+      version: 'v1.2.3',
+      commit,
+      date: COMMIT_DATE,
+      dateSource: 'commit',
+      dirty: false,
+    });
   });
 
   it.each(TARGETS)('%s is the binary it claims to be (file, readelf)', async (target) => {
@@ -130,6 +148,8 @@ describe('crossgo build for a matrix of targets', () => {
   it('leaves no temporary file in the output folder', async () => {
     const files = await readdir(dist());
     expect(files.filter((f) => f.includes('crossgo-tmp'))).toEqual([]);
-    expect(files.sort()).toEqual([...manifest.artifacts.map((a) => a.path), 'SHA256SUMS', 'manifest.json'].sort());
+    expect(files.sort()).toEqual(
+      [...manifest.artifacts.map((a) => a.path), 'SHA256SUMS', 'manifest.json'].sort(),
+    );
   });
 });

@@ -46,8 +46,15 @@ export async function runTool(
 }
 
 /** Starts the CLI without waiting, for signal tests. */
-export function spawnCrossgo(args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCrossgo(
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv },
+): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 const temps: string[] = [];
@@ -69,7 +76,10 @@ export const COMMIT_DATE = '2024-05-06T07:08:09Z';
  * Copies a fixture into a temporary folder and makes it a git repository with one commit
  * at a fixed date, tagged v1.2.3, so version, commit and date are known.
  */
-export async function fixtureRepo(name: string, opts: { tag?: string } = {}): Promise<{ dir: string; commit: string }> {
+export async function fixtureRepo(
+  name: string,
+  opts: { tag?: string } = {},
+): Promise<{ dir: string; commit: string }> {
   const dir = path.join(await tempDir(), name);
   await cp(path.join(FIXTURES, name), dir, { recursive: true });
   const env = {

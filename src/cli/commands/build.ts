@@ -2,6 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import type { BuildResult } from '../../commands/build.js';
 import { build } from '../../commands/build.js';
+import { UsageError } from '../../errors.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
@@ -87,5 +88,8 @@ function indent(text: string): string {
 }
 
 function parseJobs(value: string): number {
-  return /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`-j "${value}": expected a whole number of jobs, 1 or more`);
+  }
+  return Number(value);
 }

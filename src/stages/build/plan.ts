@@ -123,7 +123,6 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     ? path.resolve(cwd, options.outDir)
     : path.resolve(moduleRoot, cfg.dist ?? 'dist');
   const shownOut = path.relative(cwd, outDir) || '.';
-  const owned = await prepareOutputFolder(outDir, shownOut);
 
   const version = await readVersionInfo({
     dir: moduleRoot,
@@ -147,7 +146,6 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
       );
     }
     seen.set(outputRel, target.id);
-    await refuseForeign(outDir, outputRel, owned, shownOut);
     const flags = mergeFlags(flagSetsFor(target, cfg, cliFlags, cfg.overrides));
     builds.push({
       target,
@@ -157,6 +155,10 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
       env: targetEnv(target, flags),
     });
   }
+
+  // Only now, with every input checked, touch the output folder.
+  const owned = await prepareOutputFolder(outDir, shownOut);
+  for (const b of builds) await refuseForeign(outDir, b.outputRel, owned, shownOut);
 
   return {
     go,
