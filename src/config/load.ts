@@ -51,7 +51,11 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
     if (first) {
       const where = first.linePos?.[0];
       const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      throw new ConfigError(where ? `${shown}:${where.line}:${where.col}` : shown, '', `not valid YAML: ${what}`);
+      throw new ConfigError(
+        where ? `${shown}:${where.line}:${where.col}` : shown,
+        '',
+        `not valid YAML: ${what}`,
+      );
     }
     data = doc.toJS() ?? {};
   }
@@ -63,17 +67,16 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
   return data as CrossgoConfig;
 }
 
-/** The most useful of ajv's errors: unknown keys and type errors before anyOf noise. */
+/** The most useful of ajv's errors: unknown keys first, then the deepest problem. */
 function pickError(errors: ErrorObject[]): ErrorObject {
+  // A type error inside a string-or-list is reported once, as the anyOf, at the deepest path.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const useful = errors.filter((e) => !(e.keyword === 'type' && anyOfPaths.has(e.instancePath)));
   const rank = (e: ErrorObject) =>
-    e.keyword === 'additionalProperties'
-      ? 0
-      : e.keyword === 'propertyNames'
-        ? 1
-        : e.keyword === 'anyOf'
-          ? 3
-          : 2;
-  return [...errors].sort((a, b) => rank(a) - rank(b))[0] as ErrorObject;
+    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'propertyNames' ? 1 : 2;
+  return [...useful].sort(
+    (a, b) => rank(a) - rank(b) || b.instancePath.length - a.instancePath.length,
+  )[0] as ErrorObject;
 }
 
 function keyPath(error: ErrorObject): string {

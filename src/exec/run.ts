@@ -165,7 +165,8 @@ class OutputBuffer {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size > this.limit && this.chunks.length > 1) {
+    // Drop whole chunks from the front only while what remains still covers the limit.
+    while (this.chunks.length > 1 && this.size - (this.chunks[0]?.length ?? 0) >= this.limit) {
       this.size -= this.chunks.shift()?.length ?? 0;
     }
   }

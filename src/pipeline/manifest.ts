@@ -21,7 +21,7 @@ export interface Manifest {
     goVersion: string;
     hostOs: string;
     hostArch: string;
-    /** Inherited go settings that change the output, when set. */
+    /** go settings that change the output (from the environment or the go env file), empty when unset. */
     goflags: string;
     goexperiment: string;
   };

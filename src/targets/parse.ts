@@ -71,7 +71,7 @@ function resolveToken(body: string, ports: readonly Port[], opts: ExpandOptions,
   const parts = body.split('/');
   const [goos = '', goarch = '', variant, ...rest] = parts;
   const allIds = ports.map((p) => `${p.goos}/${p.goarch}`);
-  if (parts.length < 2 || rest.length > 0 || goos === '' || goarch === '') {
+  if (parts.length < 2 || rest.length > 0 || goos === '' || goarch === '' || variant === '') {
     const guess = nearest(body, allIds) ?? nearestByOs(goos, ports);
     throw new UsageError(
       `unknown target "${body}": targets are goos/goarch[/variant]${guess ? `, did you mean ${guess}?` : ''} ${LIST_HINT}`,
@@ -107,7 +107,7 @@ function toTarget(port: Port, variant: string | null, spelled?: string): Target 
   const level = levelFor(port.goarch);
   if (!level) {
     throw new UsageError(
-      `target "${spelled ?? base}/${variant}": ${port.goarch} has no micro-architecture variants, use ${base}`,
+      `target "${spelled ?? `${base}/${variant}`}": ${port.goarch} has no micro-architecture variants, use ${base}`,
     );
   }
   if (!level.values.includes(variant)) {
@@ -129,7 +129,10 @@ function toTarget(port: Port, variant: string | null, spelled?: string): Target 
 function nearestByOs(goos: string, ports: readonly Port[]): string | undefined {
   const os = nearest(goos, [...new Set(ports.map((p) => p.goos))]);
   if (!os) return undefined;
-  const first = ports.find((p) => p.goos === os && p.firstClass) ?? ports.find((p) => p.goos === os);
+  const preferred = ['amd64', 'arm64'];
+  const first =
+    preferred.map((arch) => ports.find((p) => p.goos === os && p.goarch === arch)).find(Boolean) ??
+    ports.find((p) => p.goos === os);
   return first ? `${first.goos}/${first.goarch}` : undefined;
 }
 

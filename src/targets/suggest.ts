@@ -1,29 +1,31 @@
 import { distance } from 'fastest-levenshtein';
 
 /** Common spellings from other ecosystems, mapped to Go's. */
-const ALIASES: Record<string, string> = {
-  x86_64: 'amd64',
-  x64: 'amd64',
-  x86: '386',
-  i386: '386',
-  i686: '386',
-  aarch64: 'arm64',
-  armv7: 'arm',
-  armhf: 'arm',
-  macos: 'darwin',
-  osx: 'darwin',
-  mac: 'darwin',
-  win: 'windows',
-  win32: 'windows',
-  win64: 'windows',
-  ppc64el: 'ppc64le',
-};
+const ALIASES = new Map<string, string>(
+  Object.entries({
+    x86_64: 'amd64',
+    x64: 'amd64',
+    x86: '386',
+    i386: '386',
+    i686: '386',
+    aarch64: 'arm64',
+    armv7: 'arm',
+    armhf: 'arm',
+    macos: 'darwin',
+    osx: 'darwin',
+    mac: 'darwin',
+    win: 'windows',
+    win32: 'windows',
+    win64: 'windows',
+    ppc64el: 'ppc64le',
+  }),
+);
 
 /** The closest candidate to `input` (aliases first, then edit distance), or undefined when nothing is close. */
 export function nearest(input: string, candidates: readonly string[]): string | undefined {
   const aliased = input
     .split('/')
-    .map((part) => ALIASES[part.toLowerCase()] ?? part.toLowerCase())
+    .map((part) => ALIASES.get(part.toLowerCase()) ?? part.toLowerCase())
     .join('/');
   if (candidates.includes(aliased)) return aliased;
   let best: string | undefined;

@@ -76,7 +76,8 @@ export async function resolveMainPackage(
 export function executableName(importPath: string): string {
   const parts = importPath.split('/');
   const last = parts.at(-1) ?? importPath;
-  if (parts.length > 1 && /^v\d+$/.test(last) && last !== 'v0' && last !== 'v1') return parts.at(-2) ?? last;
+  // cmd/go's isVersionElement: v2, v3, … v10 … but not v0, v1 or v01.
+  if (parts.length > 1 && /^v[1-9]\d*$/.test(last) && last !== 'v1') return parts.at(-2) ?? last;
   return last;
 }
 

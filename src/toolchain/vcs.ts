@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 
@@ -45,7 +46,14 @@ export function parseSourceDateEpoch(value: string | undefined): number | null {
       `SOURCE_DATE_EPOCH=${JSON.stringify(value)} is not a Unix time in seconds: set it to e.g. $(git log -1 --format=%ct)`,
     );
   }
-  return Number(value);
+  const seconds = Number(value);
+  // Dates past the year 9999 cannot be written as RFC 3339.
+  if (seconds > 253402300799) {
+    throw new UsageError(
+      `SOURCE_DATE_EPOCH=${value} is past the year 9999: set it to a Unix time in seconds`,
+    );
+  }
+  return seconds;
 }
 
 async function gitFacts(
@@ -65,7 +73,8 @@ async function gitFacts(
   const [commit = '', ct = '0'] = head.stdout.trim().split(' ');
   const [describe, status] = await Promise.all([
     run('git', ['describe', '--tags', '--always', '--dirty'], opts),
-    run('git', ['status', '--porcelain', '--untracked-files=no'], opts),
+    // Untracked files count, as they do for go's own vcs.modified stamp (cmd/go/internal/vcs gitStatus).
+    run('git', ['status', '--porcelain'], opts),
   ]);
   return {
     commit,
@@ -73,4 +82,23 @@ async function gitFacts(
     describe: describe.exitCode === 0 ? describe.stdout.trim() : commit.slice(0, 12),
     dirty: status.exitCode === 0 && status.stdout.trim() !== '',
   };
+}
+
+/**
+ * True when `file` sits inside a git work tree without being ignored. Files there make
+ * `git status` report changes, which go stamps into the binary as vcs.modified=true.
+ */
+export async function visibleToGit(dir: string, file: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    const inside = await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, env });
+    if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') return false;
+    // A trailing slash, so a pattern like /dist/ matches before the folder exists.
+    const rel = `${path.relative(dir, file).split(path.sep).join('/')}/`;
+    if (rel.startsWith('../')) return false;
+    const ignored = await run('git', ['check-ignore', '-q', '--no-index', rel], { cwd: dir, env });
+    // 0: ignored; 1: not ignored; 128: outside the repository.
+    return ignored.exitCode === 1;
+  } catch {
+    return false;
+  }
 }

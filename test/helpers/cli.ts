@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +74,16 @@ export const COMMIT_DATE = '2024-05-06T07:08:09Z';
 
 /**
  * Copies a fixture into a temporary folder and makes it a git repository with one commit
- * at a fixed date, tagged v1.2.3, so version, commit and date are known.
+ * at a fixed date, tagged v1.2.3, so version, commit and date are known. Two calls give the same commit.
  */
 export async function fixtureRepo(
   name: string,
-  opts: { tag?: string } = {},
+  opts: { tag?: string; ignoreDist?: boolean } = {},
 ): Promise<{ dir: string; commit: string }> {
   const dir = path.join(await tempDir(), name);
   await cp(path.join(FIXTURES, name), dir, { recursive: true });
+  // As in a real project, the output folders are ignored, so built files never make the tree dirty.
+  if (opts.ignoreDist !== false) await writeFile(path.join(dir, '.gitignore'), '/dist/\n/out/\n');
   const env = {
     ...process.env,
     GIT_AUTHOR_NAME: 'crossgo test',

@@ -103,26 +103,43 @@ describe('flagSetsFor', () => {
   });
 
   it('lets an override win over global env after merging', () => {
-    const sets = flagSetsFor(target('linux/arm64'), { env: { FOO: 'global' } }, { env: { BAR: 'cli' } }, {
-      'linux/arm64': { env: { FOO: 'override' } },
-    });
+    const sets = flagSetsFor(
+      target('linux/arm64'),
+      { env: { FOO: 'global' } },
+      { env: { BAR: 'cli' } },
+      {
+        'linux/arm64': { env: { FOO: 'override' } },
+      },
+    );
     expect(mergeFlags(sets).env).toEqual({ FOO: 'override', BAR: 'cli' });
   });
 });
 
 describe('checkUserEnv', () => {
-  it.each(['GOOS', 'GOARCH', 'CGO_ENABLED', 'GOAMD64', 'GOARM', 'GOARM64', 'GO386', 'GOMIPS', 'GOMIPS64', 'GOPPC64', 'GORISCV64', 'GOWASM'])(
-    'refuses %s',
-    (key) => {
-      expect(() => checkUserEnv({ PATH: '/bin', [key]: 'x' }, 'crossgo.yaml env')).toThrow(UsageError);
-      expect(() => checkUserEnv({ [key]: 'x' }, 'crossgo.yaml env')).toThrow(
-        `crossgo.yaml env: ${key} is set by crossgo from each target: choose it through the target list (e.g. linux/amd64/v3, linux/arm/6) instead`,
-      );
-    },
-  );
+  it.each([
+    'GOOS',
+    'GOARCH',
+    'CGO_ENABLED',
+    'GOAMD64',
+    'GOARM',
+    'GOARM64',
+    'GO386',
+    'GOMIPS',
+    'GOMIPS64',
+    'GOPPC64',
+    'GORISCV64',
+    'GOWASM',
+  ])('refuses %s', (key) => {
+    expect(() => checkUserEnv({ PATH: '/bin', [key]: 'x' }, 'crossgo.yaml env')).toThrow(UsageError);
+    expect(() => checkUserEnv({ [key]: 'x' }, 'crossgo.yaml env')).toThrow(
+      `crossgo.yaml env: ${key} is set by crossgo from each target: choose it through the target list (e.g. linux/amd64/v3, linux/arm/6) instead`,
+    );
+  });
 
   it('accepts other variables and no env at all', () => {
-    expect(() => checkUserEnv({ GOFLAGS: '-mod=mod', GOEXPERIMENT: 'loopvar', goos: 'x' }, 'x')).not.toThrow();
+    expect(() =>
+      checkUserEnv({ GOFLAGS: '-mod=mod', GOEXPERIMENT: 'loopvar', goos: 'x' }, 'x'),
+    ).not.toThrow();
     expect(() => checkUserEnv(undefined, 'x')).not.toThrow();
   });
 
@@ -292,7 +309,10 @@ describe('inheritedEnv', () => {
   });
 
   it('combined with targetEnv gives a clean environment for a target', () => {
-    const env = { ...inheritedEnv({ PATH: '/bin', GOAMD64: 'v4' }), ...targetEnv(target('linux/amd64'), noFlags) };
+    const env = {
+      ...inheritedEnv({ PATH: '/bin', GOAMD64: 'v4' }),
+      ...targetEnv(target('linux/amd64'), noFlags),
+    };
     expect(env).toEqual({ PATH: '/bin', GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0' });
   });
 });

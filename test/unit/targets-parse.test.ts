@@ -70,7 +70,11 @@ describe('expandTargets: explicit targets', () => {
   });
 
   it('expands the default target list', () => {
-    expect(ids(expandTargets(DEFAULT_TARGETS, ports))).toEqual(['linux/amd64', 'darwin/arm64', 'windows/386']);
+    expect(ids(expandTargets(DEFAULT_TARGETS, ports))).toEqual([
+      'linux/amd64',
+      'darwin/arm64',
+      'windows/386',
+    ]);
   });
 
   it('ignores whitespace around tokens and empty tokens', () => {
@@ -164,9 +168,10 @@ describe('expandTargets: exclusions', () => {
   });
 
   it('an exclusion with a variant removes only that variant', () => {
-    expect(
-      ids(expandTargets('linux/amd64,linux/amd64/v3,linux/amd64/v4,!linux/amd64/v3', ports)),
-    ).toEqual(['linux/amd64', 'linux/amd64/v4']);
+    expect(ids(expandTargets('linux/amd64,linux/amd64/v3,linux/amd64/v4,!linux/amd64/v3', ports))).toEqual([
+      'linux/amd64',
+      'linux/amd64/v4',
+    ]);
   });
 
   it('an exclusion without a variant removes the port and all its variants', () => {
@@ -268,7 +273,7 @@ describe('expandTargets: variants', () => {
 
   // BUG: toTarget appends the variant to the spelling that already contains it,
   // so the message quotes the target as "js/wasm/x/x".
-  it.fails('names a variant target on an architecture without levels as the user spelled it', () => {
+  it('names a variant target on an architecture without levels as the user spelled it', () => {
     expect(usageMessage(() => expandTargets('js/wasm/x', ports))).toBe(
       'target "js/wasm/x": wasm has no micro-architecture variants, use js/wasm',
     );
@@ -325,12 +330,12 @@ describe('expandTargets: errors', () => {
     expect(result[0]?.port.broken).toBe(true);
   });
 
-  it('refuses a token without a slash and suggests a first-class port of the nearest OS', () => {
+  it('refuses a token without a slash and suggests the amd64 port of the nearest OS', () => {
     const message = usageMessage(() => expandTargets('linux', ports));
     expect(message).toBe(
-      'unknown target "linux": targets are goos/goarch[/variant], did you mean linux/386? (crossgo targets lists them)',
+      'unknown target "linux": targets are goos/goarch[/variant], did you mean linux/amd64? (crossgo targets lists them)',
     );
-    expect(ports.find((p) => portId(p) === 'linux/386')?.firstClass).toBe(true);
+    expect(usageMessage(() => expandTargets('linux/amd64/', ports))).toMatch(/^unknown target "linux\/amd64\/"/);
   });
 
   it('refuses a token without a slash with no suggestion when nothing is close', () => {

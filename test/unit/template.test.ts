@@ -65,7 +65,9 @@ describe('renderOutputName with other templates', () => {
   });
 
   it('keeps literal text and repeated placeholders', () => {
-    expect(render('linux/riscv64', 'bin/{goos}/{goarch}/{name}-{name}')).toBe('bin/linux/riscv64/hello-hello');
+    expect(render('linux/riscv64', 'bin/{goos}/{goarch}/{name}-{name}')).toBe(
+      'bin/linux/riscv64/hello-hello',
+    );
   });
 });
 

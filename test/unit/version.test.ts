@@ -71,9 +71,12 @@ describe('parseGoVersion', () => {
     expect(compareGoVersions(parsed, v('go1.26.8'))).toBeGreaterThan(0);
   });
 
-  it.each(['', 'garbage', '1.21.0', 'go', 'gox.y', 'version go1.21.0', 'go1'])('returns null for %j', (raw) => {
-    expect(parseGoVersion(raw)).toBeNull();
-  });
+  it.each(['', 'garbage', '1.21.0', 'go', 'gox.y', 'version go1.21.0', 'go1'])(
+    'returns null for %j',
+    (raw) => {
+      expect(parseGoVersion(raw)).toBeNull();
+    },
+  );
 
   it('parses the GOVERSION of the go on PATH', () => {
     const raw = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
+import { stderrLogger } from '../render/logger.js';
 import { Progress } from '../render/progress.js';
 
 export interface BuildFlagsCli {
@@ -53,6 +54,7 @@ export async function buildCommand(
       outputTemplate: flags.template,
       signal: cli.signal,
       onEvent: progress.onEvent,
+      log: stderrLogger,
     });
   } finally {
     progress.stop();

@@ -5,7 +5,8 @@ export function formatBytes(bytes: number): string {
   const units = ['KiB', 'MiB', 'GiB'];
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  // Round first, so 1048575 B reads 1.00 MiB and not 1024.0 KiB.
+  while (Number(value.toFixed(value < 10 ? 2 : 1)) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }

@@ -10,7 +10,7 @@ import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
 import { type MainPackage, resolveMainPackage } from '../../toolchain/module.js';
-import { readVersionInfo, type VersionInfo } from '../../toolchain/vcs.js';
+import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from '../../toolchain/vcs.js';
 import {
   buildArgs,
   checkUserEnv,
@@ -159,6 +159,11 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   // Only now, with every input checked, touch the output folder.
   const owned = await prepareOutputFolder(outDir, shownOut);
   for (const b of builds) await refuseForeign(outDir, b.outputRel, owned, shownOut);
+  if (version.commit !== UNKNOWN_COMMIT && (await visibleToGit(moduleRoot, outDir, environment))) {
+    options.log?.warn(
+      `${shownOut}/ is inside the git work tree and not ignored: once it holds files, go stamps vcs.modified=true and the next build differs; add /${path.relative(moduleRoot, outDir)}/ to .gitignore`,
+    );
+  }
 
   return {
     go,

@@ -21,7 +21,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
       goVersion: plan.go.version.raw,
       hostOs: plan.go.env.GOHOSTOS,
       hostArch: plan.go.env.GOHOSTARCH,
-      goflags: plan.baseEnv.GOFLAGS ?? '',
+      goflags: plan.go.env.GOFLAGS,
       goexperiment: plan.go.env.GOEXPERIMENT,
     },
     source: {
