@@ -335,7 +335,9 @@ describe('expandTargets: errors', () => {
     expect(message).toBe(
       'unknown target "linux": targets are goos/goarch[/variant], did you mean linux/amd64? (crossgo targets lists them)',
     );
-    expect(usageMessage(() => expandTargets('linux/amd64/', ports))).toMatch(/^unknown target "linux\/amd64\/"/);
+    expect(usageMessage(() => expandTargets('linux/amd64/', ports))).toMatch(
+      /^unknown target "linux\/amd64\/"/,
+    );
   });
 
   it('refuses a token without a slash with no suggestion when nothing is close', () => {

@@ -1,0 +1,121 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/pipeline/manifest.js';
+import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
+import { goVersionM } from '../helpers/oracles.js';
+
+afterAll(cleanupTemps);
+
+const CONFIG = `# crossgo.yaml for the greet fixture
+targets:
+  - linux/amd64
+  - linux/arm64
+  - windows/amd64
+dist: out
+output: "{goos}_{goarch}/{name}-{version}{ext}"
+tags: fancy
+ldflags: -X main.edition=global
+env:
+  GREET_UNUSED: "1"
+overrides:
+  linux/*:
+    ldflags: -X main.edition=linux-only
+  linux/arm64:
+    env:
+      GOEXPERIMENT: ""
+  windows/*:
+    tags: [windowsonly]
+`;
+
+describe('crossgo.yaml', () => {
+  it('sets targets, output folder and template, and flags globally and per target', async () => {
+    const { dir } = await fixtureRepo('greet');
+    await writeFile(path.join(dir, 'crossgo.yaml'), CONFIG);
+    const result = await crossgo(['build', '--json'], { cwd: dir, env: testEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(result.stdout) as Manifest;
+    expect(manifest.artifacts.map((a) => a.path)).toEqual([
+      'linux_amd64/greet-v1.2.3',
+      'linux_arm64/greet-v1.2.3',
+      'windows_amd64/greet-v1.2.3.exe',
+    ]);
+    const out = path.join(dir, 'out');
+    // Later -X of the same variable wins in go's linker: the per-target value is the one linked.
+    const amd64 = await runTool(path.join(out, 'linux_amd64/greet-v1.2.3'), []);
+    expect(amd64.stdout).toContain('edition=linux-only flavour=fancy platform=linux/amd64');
+    const arm64 = await runTool('qemu-aarch64', [path.join(out, 'linux_arm64/greet-v1.2.3')]);
+    expect(arm64.stdout).toContain('edition=linux-only flavour=fancy platform=linux/arm64');
+
+    const win = manifest.artifacts[2];
+    expect(win?.argv).toContain('-tags=fancy,windowsonly');
+    expect(win?.argv.find((a) => a.startsWith('-ldflags='))).toMatch(/-X main\.edition=global$/);
+    expect(win?.env).toEqual({ GREET_UNUSED: '1', GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0' });
+    expect(manifest.artifacts[1]?.env).toMatchObject({ GOEXPERIMENT: '' });
+    const settings = await goVersionM(path.join(out, 'windows_amd64/greet-v1.2.3.exe'));
+    expect(settings.get('-tags')).toBe('fancy,windowsonly');
+
+    const sums = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out });
+    expect(sums.code, sums.stdout).toBe(0);
+    expect(sums.stdout).toContain('linux_amd64/greet-v1.2.3: OK');
+  });
+
+  it('command-line flags win over the file', async () => {
+    const { dir } = await fixtureRepo('greet');
+    await writeFile(path.join(dir, 'crossgo.yaml'), CONFIG);
+    const result = await crossgo(
+      [
+        'build',
+        '-t',
+        'linux/amd64',
+        '-o',
+        'cli-out',
+        '--template',
+        '{name}{ext}',
+        '--app-version',
+        'v9 beta',
+        '--ldflags=-X main.edition=cli',
+      ],
+      { cwd: dir, env: testEnv() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const run = await runTool(path.join(dir, 'cli-out', 'greet'), []);
+    // The per-target override comes after the CLI flags, so it still wins for linux.
+    expect(run.stdout).toContain('version=v9 beta');
+    expect(run.stdout).toContain('edition=linux-only');
+  });
+
+  it('reads crossgo.json the same way', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const json = { targets: 'linux/amd64/v2', tags: ['fancy'], ldflags: ['-X main.edition=json'] };
+    await writeFile(path.join(dir, 'crossgo.json'), JSON.stringify(json));
+    const result = await crossgo(['build', '--json'], { cwd: dir, env: testEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(result.stdout) as Manifest;
+    expect(manifest.artifacts[0]?.path).toBe('greet-linux-amd64-v2');
+    const run = await runTool(path.join(dir, 'dist', 'greet-linux-amd64-v2'), []);
+    expect(run.stdout).toContain('edition=json flavour=fancy');
+    expect((await goVersionM(path.join(dir, 'dist', 'greet-linux-amd64-v2'))).get('GOAMD64')).toBe('v2');
+  });
+
+  it('ships a JSON Schema that editors can use, matching what crossgo accepts', async () => {
+    const schema = JSON.parse(
+      await readFile(path.join(__dirname, '../../schema/crossgo.schema.json'), 'utf8'),
+    ) as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        'targets',
+        'dist',
+        'output',
+        'jobs',
+        'ldflags',
+        'tags',
+        'gcflags',
+        'env',
+        'overrides',
+      ]),
+    );
+  });
+});
