@@ -1,7 +1,8 @@
 /** crossgo's library API: every CLI command is also a typed function here. */
 export { BUILD_STAGES, type BuildResult, build } from './commands/build.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
-export { loadConfig, parseConfig } from './config/load.js';
+export { loadConfig } from './config/load.js';
+export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';
 export {
   BuildFailedError,

@@ -63,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-trimpath', 'build without -trimpath')
     .option('--no-strip', 'keep the symbol table and DWARF (no -s -w)')
     .option('--allow-broken', 'allow ports the toolchain marks broken')
+    .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());

@@ -22,17 +22,23 @@ interface ListedPackage {
   Error?: { Err?: string };
 }
 
+/** The root of the module `go env GOMOD` names for cwd; refuses a directory outside any module. */
+export function moduleRootOf(go: GoToolchain, cwd: string): string {
+  if (go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL') {
+    throw new UsageError(
+      `not in a Go module: ${cwd} has no go.mod in it or any parent (run crossgo inside a module, use -C <module dir>, or "go mod init")`,
+    );
+  }
+  return path.dirname(go.env.GOMOD);
+}
+
 /** Checks that the working directory is in a module and resolves the package to a main package. */
 export async function resolveMainPackage(
   go: GoToolchain,
   pattern: string,
   opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<MainPackage> {
-  if (go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL') {
-    throw new UsageError(
-      `not in a Go module: ${opts.cwd} has no go.mod in it or any parent (run crossgo inside a module, use -C <module dir>, or "go mod init")`,
-    );
-  }
+  moduleRootOf(go, opts.cwd);
   const result = await run(
     go.binary,
     ['list', '-e', '-json=ImportPath,Name,Dir,Module,Error', '--', pattern],

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_NAMES, loadConfig, parseConfig } from '../../src/config/load.js';
+import { CONFIG_NAMES, loadConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
 /** Calls fn, expects a ConfigError, and returns it. */

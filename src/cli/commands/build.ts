@@ -23,6 +23,7 @@ export interface BuildFlagsCli {
   trimpath?: boolean;
   strip?: boolean;
   allowBroken?: boolean;
+  linkCache?: boolean;
   template?: string;
 }
 
@@ -52,6 +53,7 @@ export async function buildCommand(
       strip: flags.strip === false ? false : undefined,
       allowBroken: flags.allowBroken,
       outputTemplate: flags.template,
+      linkCache: flags.linkCache === false ? false : undefined,
       signal: cli.signal,
       onEvent: progress.onEvent,
       log: stderrLogger,

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { runPool } from '../../exec/pool.js';
@@ -8,6 +8,7 @@ import { sha256File } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { linkCachePath, seedFrom, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
 
 /** Builds every target through one bounded pool; one target failing does not stop the others. */
@@ -38,9 +39,14 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
   ctx.emit({ type: 'target-start', target: build.target.id });
   await mkdir(path.dirname(build.output), { recursive: true });
   try {
-    // Seed the temporary file with the previous artifact: go build leaves a file whose
-    // build ID is already the right one untouched, so a warm rebuild skips the link.
-    if (plan.owned.has(build.outputRel)) await copyFile(build.output, temp).catch(() => {});
+    // Seed the temporary file with a previous build of this target (see linkCache.ts):
+    // go leaves it untouched when its build ID is already right, and relinks otherwise.
+    const cached = plan.linkCache
+      ? linkCachePath(plan.linkCache, plan.pkg.importPath, build.target.id)
+      : null;
+    if (!(plan.owned.has(build.outputRel) && (await seedFrom(build.output, temp))) && cached) {
+      await seedFrom(cached, temp);
+    }
     const result = await run(plan.go.binary, [...build.args, '-o', temp, plan.pkg.importPath], {
       cwd: plan.moduleRoot,
       env: { ...plan.baseEnv, ...build.env },
@@ -61,6 +67,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
     }
     const [sha256, info] = await Promise.all([sha256File(temp), stat(temp)]);
     await rename(temp, build.output);
+    if (cached) await storeInLinkCache(build.output, cached);
     const artifact: ArtifactRecord = {
       kind: 'binary',
       target: build.target.id,

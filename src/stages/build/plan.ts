@@ -9,7 +9,7 @@ import { CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse.js';
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
-import { type MainPackage, resolveMainPackage } from '../../toolchain/module.js';
+import { type MainPackage, moduleRootOf, resolveMainPackage } from '../../toolchain/module.js';
 import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from '../../toolchain/vcs.js';
 import {
   buildArgs,
@@ -21,6 +21,7 @@ import {
   targetEnv,
 } from './flags.js';
 import { defaultJobs } from './jobs.js';
+import { defaultLinkCacheDir } from './linkCache.js';
 import { prepareOutputFolder, refuseForeign } from './output.js';
 import { checkTemplate, DEFAULT_OUTPUT_TEMPLATE, renderOutputName } from './template.js';
 
@@ -46,6 +47,8 @@ export interface BuildOptions {
   strip?: boolean;
   allowBroken?: boolean;
   outputTemplate?: string;
+  /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
+  linkCache?: string | false;
   /** The environment crossgo starts from; default process.env. */
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -81,6 +84,8 @@ export interface BuildPlan {
   baseEnv: NodeJS.ProcessEnv;
   /** Files in the output folder that crossgo made before and may replace. */
   owned: Set<string>;
+  /** The link cache folder, or null when disabled. */
+  linkCache: string | null;
   builds: TargetBuild[];
 }
 
@@ -90,9 +95,25 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const environment = options.environment ?? process.env;
   const signal = options.signal;
   const go = await findGo({ cwd, env: environment, signal });
-  const pkg = await resolveMainPackage(go, options.package ?? '.', { cwd, env: environment, signal });
+  // After go env, the remaining look-ups are independent: run them at once (warm builds are
+  // dominated by start-up), then report failures in a fixed order.
+  const root = moduleRootOf(go, cwd);
+  const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
+  const [pkgResult, configResult, portsResult, versionResult] = await Promise.allSettled([
+    resolveMainPackage(go, options.package ?? '.', { cwd, env: environment, signal }),
+    loadConfig(root, configFile),
+    listPorts(go, { cwd, env: environment, signal }),
+    readVersionInfo({ dir: root, env: environment, signal, version: options.version }),
+  ]);
+  const pkg = settled(pkgResult);
   const moduleRoot = pkg.module.dir;
-  const config = await loadConfig(moduleRoot, options.configFile);
+  // In a workspace the package may live in another module than cwd's: read that one's files.
+  const sameRoot = path.resolve(moduleRoot) === path.resolve(root);
+  const config = sameRoot ? settled(configResult) : await loadConfig(moduleRoot, configFile);
+  const ports = settled(portsResult);
+  const version = sameRoot
+    ? settled(versionResult)
+    : await readVersionInfo({ dir: moduleRoot, env: environment, signal, version: options.version });
   const cfg = config.config;
   const configName = config.file ? path.basename(config.file) : 'config';
 
@@ -114,7 +135,6 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     throw new UsageError(`-j ${options.jobs}: expected a whole number of jobs, 1 or more`);
   }
 
-  const ports = await listPorts(go, { cwd, env: environment, signal });
   const targets = expandTargets(options.targets ?? cfg.targets ?? DEFAULT_TARGETS, ports, {
     allowBroken: options.allowBroken ?? cfg.allowBroken ?? false,
   });
@@ -124,12 +144,6 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     : path.resolve(moduleRoot, cfg.dist ?? 'dist');
   const shownOut = path.relative(cwd, outDir) || '.';
 
-  const version = await readVersionInfo({
-    dir: moduleRoot,
-    env: environment,
-    signal,
-    version: options.version,
-  });
   const trimpath = options.trimpath ?? cfg.trimpath ?? true;
   const strip = options.strip ?? cfg.strip ?? true;
 
@@ -178,6 +192,13 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     strip,
     baseEnv: inheritedEnv(environment),
     owned,
+    linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
   };
+}
+
+/** The value of a settled promise, or its error thrown. */
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }

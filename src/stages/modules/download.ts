@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runChecked } from '../../exec/run.js';
 import type { Stage } from '../../pipeline/stage.js';
@@ -10,8 +10,10 @@ import type { Stage } from '../../pipeline/stage.js';
 export const downloadModules: Stage = {
   name: 'modules',
   skip(ctx) {
-    if (existsSync(path.join(ctx.plan.moduleRoot, 'vendor', 'modules.txt')))
-      return 'the module vendors its dependencies';
+    const root = ctx.plan.moduleRoot;
+    if (existsSync(path.join(root, 'vendor', 'modules.txt'))) return 'the module vendors its dependencies';
+    if (!requiresModules(readFileSync(ctx.plan.pkg.module.goMod, 'utf8')))
+      return 'go.mod requires no modules';
     return false;
   },
   async run(ctx) {
@@ -23,3 +25,8 @@ export const downloadModules: Stage = {
     });
   },
 };
+
+/** True when go.mod has a require directive (a line or a block); comments do not count. */
+export function requiresModules(goMod: string): boolean {
+  return /^\s*require\b/m.test(goMod.replace(/\/\/.*$/gm, ''));
+}

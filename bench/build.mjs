@@ -1,0 +1,966 @@
+#!/usr/bin/env node
+/**
+ * crossgo's build benchmark: is `crossgo build` faster than the plain sequential loop
+ *
+ *   for t in …; do GOOS=… GOARCH=… go build …; done
+ *
+ * on the same program, with the same flags, in the same run?
+ *
+ * Run it with `npm run bench` (which runs `npm run build --silent && node bench/build.mjs`),
+ * or `node bench/build.mjs [options]` after a build. With no option it compares hello on both target
+ * sets, cold and warm: about 4 minutes on 2 cores. Options:
+ *
+ *   --quick               default targets only, hello only (about 1 minute on 2 cores)
+ *   --workload W          hello | http | all (default: hello). http is a generated module that imports
+ *                         net/http, encoding/json, crypto/tls and text/template: about 3x hello's cold
+ *                         cost, so it is not in the default run (that would take ~6.5 instead of ~4 min)
+ *   --program DIR         benchmark the Go module in DIR instead of examples/hello
+ *   --targets SETS        default,first-class (comma list; default: both)
+ *   --cache C             cold | warm | both (default: both)
+ *   --runs N              repetitions of every measurement (default: 1 cold, 3 warm; the median counts)
+ *   --cold-runs N, --warm-runs N
+ *   --jobs N              pass -j N to crossgo (default: crossgo's own default)
+ *   --jobs-sweep          time crossgo cold and warm with -j 1,2,3,4 (or --jobs LIST) on the 8
+ *                         first-class ports, next to the loop: the figures for choosing the default -j
+ *                         (about 6 minutes on 2 cores)
+ *   --json                print the results as JSON on stdout (progress still goes to stderr)
+ *   --keep                keep the temporary folders (their path is printed)
+ *
+ * What is measured:
+ * - Targets: default(3) = linux/amd64,darwin/arm64,windows/386 (crossgo's default) and
+ *   first-class(8) = the first-class ports of `go tool dist list -json` (the same list since Go 1.21).
+ * - Both sides build with CGO_ENABLED=0, -trimpath and
+ *   -ldflags "-s -w -X main.version=dev -X main.commit=none -X main.date=unknown" (crossgo's flags
+ *   outside git), so they must produce byte-identical binaries; the benchmark checks that.
+ * - Cold: each side gets its own brand-new empty GOCACHE. Nothing of the standard library is
+ *   compiled yet, so this is dominated by compiling std once per target.
+ * - Warm: each side reuses the cache its own cold build filled, runs one untimed warm-up build,
+ *   then is timed building into a new empty output folder: go skips the link when the output file
+ *   already carries the right build ID (crossgo seeds its temporary file from the previous
+ *   artifact for that reason), so a fresh folder makes both sides link every target.
+ * - Every measurement builds a fresh copy of the program in its own temporary folder. The loop and
+ *   crossgo alternate which goes first. Wall time includes starting crossgo (node) and its
+ *   preparation (go env, go list, go mod download), because a user pays for them too.
+ * - Goals from the issue: cold <= 0.85x the loop, warm <= 1.0x.
+ *
+ * The exit code is 0 whatever the timings (this is a benchmark, not a test), 1 when a build fails
+ * (crossgo's stderr is printed) and 2 on a bad option. Timings are wall clock: on a shared machine,
+ * check the "busy" line at the top and the "others' cpu" column (CPU time other processes took
+ * during each measurement) before trusting a difference of a few percent.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CROSSGO_BIN = path.join(REPO, 'bin', 'crossgo.js');
+const HELLO_DIR = path.join(REPO, 'examples', 'hello');
+
+const TARGET_SETS = {
+  default: ['linux/amd64', 'darwin/arm64', 'windows/386'],
+  'first-class': [
+    'darwin/amd64',
+    'darwin/arm64',
+    'linux/386',
+    'linux/amd64',
+    'linux/arm',
+    'linux/arm64',
+    'windows/386',
+    'windows/amd64',
+  ],
+};
+const GOALS = { cold: 0.85, warm: 1.0 };
+// What crossgo passes outside a git repository (version "dev", commit "none", date "unknown").
+const LDFLAGS = '-s -w -X main.version=dev -X main.commit=none -X main.date=unknown';
+// Variables crossgo sets per target and strips from the inherited environment; the loop does the
+// same so that a GOAMD64 or GOARM in the caller's shell cannot make the two sides build differently.
+const CONTROLLED_ENV = [
+  'GOOS',
+  'GOARCH',
+  'CGO_ENABLED',
+  'GOAMD64',
+  'GO386',
+  'GOARM',
+  'GOARM64',
+  'GOMIPS',
+  'GOMIPS64',
+  'GOPPC64',
+  'GORISCV64',
+  'GOWASM',
+];
+// Rough single-target cold cost in CPU-seconds, measured on the 2-core reference machine: only
+// for the up-front estimate of how long a run takes.
+const COLD_CPU_SECONDS = { hello: 14, http: 42 };
+const MEMORY_PER_BUILD = 600 * 1024 * 1024; // crossgo's src/stages/build/jobs.ts
+
+/** The generated `http` workload: enough of std (net, crypto, reflection-heavy packages) to matter. */
+const HTTP_MAIN = `// Command httpdemo is crossgo's benchmark workload: a small HTTPS JSON server.
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"text/template"
+)
+
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	info := map[string]string{"version": version, "commit": commit, "date": date}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(info)
+	})
+	srv := &http.Server{Addr: ":8443", Handler: mux, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}}
+	tmpl := template.Must(template.New("banner").Parse("httpdemo {{.version}} ({{.commit}}, {{.date}})\\n"))
+	_ = tmpl.Execute(os.Stdout, info)
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		fmt.Println(srv.ListenAndServeTLS("cert.pem", "key.pem"))
+	}
+}
+`;
+
+/** A failure that makes the benchmark meaningless: printed as is, exit code 1. */
+class BenchError extends Error {
+  exitCode = 1;
+}
+
+/** A bad command line: exit code 2, like crossgo's own usage errors. */
+class UsageError extends BenchError {
+  exitCode = 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** The command line, checked: every mistake is a UsageError naming the flag. */
+function parseOptions(argv) {
+  return optionsFrom(parseFlags(argv));
+}
+
+function parseFlags(argv) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        workload: { type: 'string' },
+        program: { type: 'string' },
+        targets: { type: 'string' },
+        cache: { type: 'string', default: 'both' },
+        runs: { type: 'string' },
+        'cold-runs': { type: 'string' },
+        'warm-runs': { type: 'string' },
+        jobs: { type: 'string' },
+        'jobs-sweep': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    // parseArgs throws TypeErrors with a code; show the message, not a stack.
+    return usage(error.message);
+  }
+}
+
+function optionsFrom(values) {
+  const sweep = values['jobs-sweep'];
+  const workloads = values.quick ? ['hello'] : choose('--workload', values.workload ?? 'hello', WORKLOADS);
+  const defaultSets = sweep ? 'first-class' : values.quick ? 'default' : 'default,first-class';
+  const sets = chooseList('--targets', values.targets ?? defaultSets, Object.keys(TARGET_SETS));
+  const cache = choose('--cache', values.cache, { cold: ['cold'], warm: ['warm'], both: ['cold', 'warm'] });
+  const runs = values.runs === undefined ? undefined : count('--runs', values.runs);
+  const jobsList =
+    values.jobs === undefined ? undefined : values.jobs.split(',').map((j) => count('--jobs', j));
+  if (!sweep && jobsList && jobsList.length > 1)
+    usage('--jobs takes one number (a list only with --jobs-sweep)');
+  return {
+    help: values.help,
+    sweep,
+    json: values.json,
+    keep: values.keep,
+    program: values.program === undefined ? undefined : path.resolve(values.program),
+    workloads,
+    sets,
+    caches: cache,
+    coldRuns: values['cold-runs'] ? count('--cold-runs', values['cold-runs']) : (runs ?? 1),
+    warmRuns: values['warm-runs'] ? count('--warm-runs', values['warm-runs']) : (runs ?? 3),
+    jobs: sweep ? (jobsList ?? [1, 2, 3, 4]) : jobsList?.[0],
+  };
+}
+
+const WORKLOADS = { hello: ['hello'], http: ['http'], all: ['hello', 'http'] };
+
+function choose(flag, value, table) {
+  if (!Object.hasOwn(table, value)) usage(`${flag} ${value}: expected ${Object.keys(table).join(' | ')}`);
+  return table[value];
+}
+
+function chooseList(flag, value, allowed) {
+  const items = value.split(',').map((item) => item.trim());
+  for (const item of items) {
+    if (!allowed.includes(item)) usage(`${flag} ${item}: expected a comma list of ${allowed.join(', ')}`);
+  }
+  return [...new Set(items)];
+}
+
+function count(flag, value) {
+  if (!/^[1-9]\d*$/.test(value)) usage(`${flag} ${value}: expected a whole number, 1 or more`);
+  return Number(value);
+}
+
+function usage(message) {
+  throw new UsageError(`bench/build.mjs: ${message} (see the comment at the top of bench/build.mjs)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+let current = null; // the child in flight, so an interrupt can wait for it before deleting folders
+
+/** Runs a command from an argument array (never a shell string) and collects its output. */
+function run(command, args, { cwd, env }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    const done = new Promise((settle) => child.on('close', settle));
+    current = { child, done };
+    child.on('error', (error) => {
+      current = null;
+      reject(new BenchError(`cannot run ${command}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      current = null;
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/**
+ * CPU seconds used so far by this process's finished children and their descendants (cutime +
+ * cstime in /proc/self/stat): with the wall time it shows how busy the cores were. Linux only.
+ */
+function childCpuSeconds() {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Field 16 (cutime) and 17 (cstime) of proc(5); fields[0] is field 3. Clock ticks are 100/s on Linux.
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds every process on the machine has used since boot (the busy columns of the first
+ * line of /proc/stat). Minus what this process and its children used, it tells how much other
+ * work shared the cores during a measurement: on a shared machine that is the noise. Linux only.
+ */
+function machineBusySeconds() {
+  if (process.platform !== 'linux') return null;
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** This process's own CPU seconds (the benchmark's own spawning and waiting). */
+function ownCpuSeconds() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** The inherited environment without what either side must decide for itself. */
+function inheritedEnv(benchRoot) {
+  const env = { ...process.env };
+  for (const key of CONTROLLED_ENV) delete env[key];
+  // crossgo would put a SOURCE_DATE_EPOCH into main.date, and a git repository above the temporary
+  // folder into version and commit: either would make its flags differ from the loop's.
+  delete env.SOURCE_DATE_EPOCH;
+  env.GIT_CEILING_DIRECTORIES = benchRoot;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two tools
+
+function outputName(name, target) {
+  const [goos, goarch] = target.split('/');
+  const ext = goos === 'windows' ? '.exe' : goarch === 'wasm' ? '.wasm' : '';
+  return `${name}-${goos}-${goarch}${ext}`;
+}
+
+/** The sequential loop of the issue, with crossgo's flags. Returns the files it wrote. */
+async function buildWithLoop({ src, out, targets, name, env }) {
+  await mkdir(out, { recursive: true });
+  const files = [];
+  for (const target of targets) {
+    const [goos, goarch] = target.split('/');
+    const file = path.join(out, outputName(name, target));
+    const args = ['build', '-trimpath', `-ldflags=${LDFLAGS}`, '-o', file, '.'];
+    const result = await run('go', args, {
+      cwd: src,
+      env: { ...env, CGO_ENABLED: '0', GOOS: goos, GOARCH: goarch },
+    });
+    if (result.code !== 0) {
+      throw new BenchError(`go build for ${target} failed in the loop:\n${result.stderr || result.stdout}`);
+    }
+    files.push(file);
+  }
+  return { files, hashes: null, perTargetMs: null };
+}
+
+/** One `crossgo build` invocation, as a user would type it. Returns sha256 by output file name (from its manifest). */
+async function buildWithCrossgo({ src, out, targets, env, jobs }) {
+  const args = [CROSSGO_BIN, '-C', src, 'build', '-t', targets.join(','), '-o', out, '--json'];
+  if (jobs !== undefined) args.push('-j', String(jobs));
+  const result = await run(process.execPath, args, { cwd: src, env });
+  if (result.code !== 0) {
+    throw new BenchError(
+      `crossgo failed (exit ${result.code ?? result.signal}):\n${result.stderr || result.stdout}`,
+    );
+  }
+  const manifest = JSON.parse(result.stdout);
+  if (manifest.artifacts.length !== targets.length) {
+    throw new BenchError(`crossgo built ${manifest.artifacts.length} of ${targets.length} targets`);
+  }
+  const { version, commit, date } = manifest.source;
+  if (version !== 'dev' || commit !== 'none' || date !== 'unknown') {
+    throw new BenchError(`crossgo injected ${version}/${commit}/${date}, not dev/none/unknown like the loop`);
+  }
+  const hashes = {};
+  const perTargetMs = {};
+  for (const artifact of manifest.artifacts) {
+    hashes[artifact.path] = artifact.sha256;
+    perTargetMs[artifact.target] = artifact.durationMs;
+  }
+  return { files: null, hashes, perTargetMs };
+}
+
+/** sha256 by file name: for the loop, computed after its clock stopped (crossgo hashes as part of its job). */
+async function hashFiles(files) {
+  const hashes = {};
+  for (const file of files) hashes[path.basename(file)] = await sha256(file);
+  return hashes;
+}
+
+async function sha256(file) {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+/** Temporary folders of this run, all under one root so that cleaning up is one rm. */
+class Scratch {
+  constructor(root) {
+    this.root = root;
+  }
+  static async create() {
+    return new Scratch(await mkdtemp(path.join(os.tmpdir(), 'crossgo-bench-')));
+  }
+  dir(prefix) {
+    return mkdtemp(path.join(this.root, `${prefix}-`));
+  }
+  /** A brand-new, empty GOCACHE. */
+  cache() {
+    return this.dir('gocache');
+  }
+}
+
+/**
+ * Builds `program` for `targets` with one tool into a fresh copy and a new empty output folder.
+ * The copy happens before the clock starts; the folder is deleted after.
+ */
+async function timeBuild(scratch, { tool, program, targets, cache, jobs }) {
+  const dir = await scratch.dir(tool);
+  const src = path.join(dir, 'src');
+  const out = path.join(dir, 'out');
+  await copyProgram(program.dir, src);
+  const env = { ...inheritedEnv(scratch.root), GOCACHE: cache };
+  const cpuBefore = childCpuSeconds();
+  const ownBefore = ownCpuSeconds();
+  const busyBefore = machineBusySeconds();
+  const started = performance.now();
+  const built =
+    tool === 'loop'
+      ? await buildWithLoop({ src, out, targets, name: program.name, env })
+      : await buildWithCrossgo({ src, out, targets, env, jobs });
+  const seconds = (performance.now() - started) / 1000;
+  const busyAfter = machineBusySeconds();
+  const cpuAfter = childCpuSeconds();
+  const ownAfter = ownCpuSeconds();
+  const hashes = built.hashes ?? (await hashFiles(built.files));
+  await rm(dir, { recursive: true, force: true });
+  const cpuSeconds = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+  const busy = busyBefore === null || busyAfter === null ? null : busyAfter - busyBefore;
+  return {
+    seconds,
+    cpuSeconds,
+    otherCpuSeconds:
+      busy === null || cpuSeconds === null ? null : Math.max(0, busy - cpuSeconds - (ownAfter - ownBefore)),
+    hashes,
+    perTargetMs: built.perTargetMs,
+  };
+}
+
+/** Copies a module without its VCS data (crossgo must fall back to dev/none/unknown) or old dist/. */
+async function copyProgram(from, to) {
+  await cp(from, to, {
+    recursive: true,
+    filter: (file) => {
+      const rel = path.relative(from, file);
+      return rel !== '.git' && rel !== 'dist';
+    },
+  });
+}
+
+/** Alternates which side goes first across the whole run, so neither always profits from a warmer machine. */
+let turn = 0;
+function order(sides) {
+  turn += 1;
+  return turn % 2 === 1 ? [...sides] : [...sides].reverse();
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Measures several sides (the loop, crossgo with some -j) on one program and target set: cold
+ * first, each with its own empty cache; then warm, each reusing the cache its cold build filled.
+ * Returns, per side, the cold and warm samples.
+ */
+async function measureSides(scratch, { sides, program, targets, caches, coldRuns, warmRuns, label, log }) {
+  const results = Object.fromEntries(sides.map((side) => [side.key, { cold: [], warm: [] }]));
+  const filled = new Map();
+  const step = (side, what) => log(`${label}: ${what} ${side.label}`);
+  try {
+    if (caches.includes('cold')) {
+      for (let i = 0; i < coldRuns; i++) {
+        for (const side of order(sides)) {
+          const cache = await scratch.cache();
+          step(side, `cold run ${i + 1}/${coldRuns}`);
+          const sample = await timeBuild(scratch, { ...side, program, targets, cache });
+          results[side.key].cold.push(sample);
+          log(`  ${sample.seconds.toFixed(1)} s`);
+          // Keep only the newest cold cache of each side: it becomes that side's warm cache.
+          if (filled.has(side.key)) await rm(filled.get(side.key), { recursive: true, force: true });
+          filled.set(side.key, cache);
+        }
+      }
+    }
+    if (caches.includes('warm')) {
+      for (const side of sides) {
+        if (!filled.has(side.key)) {
+          // No cold build ran (--cache warm): fill a cache with an untimed build first.
+          const cache = await scratch.cache();
+          step(side, 'filling a cache for');
+          await timeBuild(scratch, { ...side, program, targets, cache });
+          filled.set(side.key, cache);
+        }
+        step(side, 'untimed warm-up of');
+        await timeBuild(scratch, { ...side, program, targets, cache: filled.get(side.key) });
+      }
+      for (let i = 0; i < warmRuns; i++) {
+        for (const side of order(sides)) {
+          step(side, `warm run ${i + 1}/${warmRuns}`);
+          const sample = await timeBuild(scratch, { ...side, program, targets, cache: filled.get(side.key) });
+          results[side.key].warm.push(sample);
+          log(`  ${sample.seconds.toFixed(2)} s`);
+        }
+      }
+    }
+  } finally {
+    for (const cache of filled.values()) await rm(cache, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** Every sample must hold the same bytes per file: the same flags give the same binaries. */
+function checkIdentical(results) {
+  const samples = Object.values(results).flatMap((r) => [...r.cold, ...r.warm]);
+  const reference = samples[0]?.hashes ?? {};
+  const differing = new Set();
+  for (const sample of samples) {
+    for (const [file, hash] of Object.entries(sample.hashes)) {
+      if (reference[file] !== hash) differing.add(file);
+    }
+  }
+  return [...differing];
+}
+
+function summarize(samples) {
+  if (samples.length === 0) return null;
+  const medianOf = (key) => {
+    const values = samples.map((s) => s[key]);
+    return values.includes(null) ? null : median(values);
+  };
+  return {
+    seconds: median(samples.map((s) => s.seconds)),
+    cpuSeconds: medianOf('cpuSeconds'),
+    otherCpuSeconds: medianOf('otherCpuSeconds'),
+    samples: samples.map((s) => ({
+      seconds: round(s.seconds, 3),
+      cpuSeconds: s.cpuSeconds === null ? null : round(s.cpuSeconds, 2),
+      otherCpuSeconds: s.otherCpuSeconds === null ? null : round(s.otherCpuSeconds, 2),
+      perTargetMs: s.perTargetMs ?? undefined,
+    })),
+  };
+}
+
+function round(value, digits) {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Programs
+
+/** Resolves a workload to a module folder and the binary name go build would give it. */
+async function prepareProgram(scratch, workload, programDir) {
+  let dir;
+  let label = workload;
+  if (workload === 'http') {
+    dir = path.join(await scratch.dir('program-http'), 'httpdemo');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'go.mod'), 'module example.com/httpdemo\n\ngo 1.21\n');
+    await writeFile(path.join(dir, 'main.go'), HTTP_MAIN);
+  } else {
+    dir = programDir ?? HELLO_DIR;
+    if (programDir) label = path.basename(programDir);
+  }
+  if (!existsSync(path.join(dir, 'go.mod'))) throw new BenchError(`${dir} has no go.mod: not a Go module`);
+  const env = inheritedEnv(scratch.root);
+  const listed = await run('go', ['list', '-f', '{{.Name}} {{.ImportPath}}', '.'], { cwd: dir, env });
+  const [pkgName, importPath] = listed.stdout.trim().split(' ');
+  if (listed.code !== 0 || pkgName !== 'main') {
+    throw new BenchError(`${dir}: not a main package (${listed.stderr.trim() || pkgName})`);
+  }
+  // Download dependencies once, untimed: GOMODCACHE stays the user's, so neither side pays for it.
+  const download = await run('go', ['mod', 'download'], { cwd: dir, env });
+  if (download.code !== 0) throw new BenchError(`go mod download in ${dir} failed:\n${download.stderr}`);
+  return { workload, label, dir, name: executableName(importPath) };
+}
+
+/** cmd/go's default executable name: the last import path element, skipping a /vN suffix. */
+function executableName(importPath) {
+  const parts = importPath.split('/');
+  const last = parts.at(-1);
+  return parts.length > 1 && /^v\d+$/.test(last) && last !== 'v0' && last !== 'v1' ? parts.at(-2) : last;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine facts and output
+
+async function machineFacts() {
+  const go = await run('go', ['version'], { env: process.env });
+  const goflags = await run('go', ['env', 'GOFLAGS'], { env: process.env });
+  const cores = os.availableParallelism();
+  return {
+    go: go.stdout.trim(),
+    goflags: goflags.stdout.trim(),
+    node: process.version,
+    cores,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    totalMemoryGiB: round(os.totalmem() / 1024 ** 3, 1),
+    freeMemoryGiB: round(os.freemem() / 1024 ** 3, 1),
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
+    busyCoresAtStart: await busyCores(),
+  };
+}
+
+/**
+ * How many cores other processes keep busy, sampled over one second. The load average cannot
+ * tell: a go build alone runs more threads than cores, so it stays high after our own builds.
+ */
+async function busyCores() {
+  const before = machineBusySeconds();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = machineBusySeconds();
+  return before === null || after === null ? null : round(after - before, 2);
+}
+
+/** The -j crossgo picks when none is given (src/stages/build/jobs.ts), to label it in the tables. */
+function crossgoDefaultJobs(targetCount) {
+  const byMemory = Math.max(1, Math.floor(os.freemem() / MEMORY_PER_BUILD));
+  return Math.max(1, Math.min(targetCount, os.availableParallelism() + 1, byMemory));
+}
+
+function factsText(facts, opts) {
+  const lines = [
+    `go:      ${facts.go}${facts.goflags ? ` (GOFLAGS=${facts.goflags}, inherited by both sides)` : ''}`,
+    `node:    ${facts.node}`,
+    `cores:   ${facts.cores} (${facts.cpu})`,
+    `memory:  ${facts.totalMemoryGiB} GiB total, ${facts.freeMemoryGiB} GiB free`,
+    `load:    ${facts.loadAverage.join(' ')} (1, 5, 15 min)`,
+  ];
+  if (facts.busyCoresAtStart !== null) {
+    lines.push(
+      `busy:    ${facts.busyCoresAtStart} of ${facts.cores} cores used by other processes (1 s sample)`,
+    );
+    if (facts.busyCoresAtStart > 0.1 * facts.cores) {
+      lines.push('warning: the machine is busy before the start: timings will be noisy');
+    }
+  }
+  const jobs = opts.sweep
+    ? `crossgo -j ${opts.jobs.join(', ')}`
+    : opts.jobs
+      ? `crossgo -j ${opts.jobs}`
+      : `crossgo default -j (${opts.sets.map((s) => `${crossgoDefaultJobs(TARGET_SETS[s].length)} for ${setLabel(s)}`).join(', ')})`;
+  lines.push(`runs:    cold ${opts.coldRuns}, warm ${opts.warmRuns} (median); ${jobs}`);
+  return lines.join('\n');
+}
+
+function setLabel(set) {
+  return `${set}(${TARGET_SETS[set].length})`;
+}
+
+/** Seconds a run will roughly take, from the reference machine's per-target cold cost. */
+function estimateSeconds(opts, cores) {
+  const sides = opts.sweep ? opts.jobs.length + 1 : 2;
+  let cpu = 0;
+  for (const workload of opts.workloads) {
+    for (const set of opts.sets) {
+      const perTarget = COLD_CPU_SECONDS[workload] ?? COLD_CPU_SECONDS.hello;
+      const builds = opts.caches.includes('cold') ? opts.coldRuns : 1;
+      cpu += sides * builds * TARGET_SETS[set].length * perTarget;
+    }
+  }
+  // One go build keeps about 1.5 cores busy; more cores than that only help crossgo.
+  return cpu / Math.min(cores, 1.5);
+}
+
+function formatTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells
+      .map((cell, i) => String(cell).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function seconds(value, cache) {
+  return value === undefined || value === null ? '-' : value.toFixed(cache === 'warm' ? 2 : 1);
+}
+
+function ratioText(ratio) {
+  return `${ratio.toFixed(2)}x`;
+}
+
+function goalText(cache, ratio) {
+  return `<=${GOALS[cache].toFixed(2)}x ${ratio <= GOALS[cache] ? 'ok' : 'MISSED'}`;
+}
+
+function cpuText(loop, crossgo, key = 'cpuSeconds') {
+  if (loop?.[key] == null || crossgo?.[key] == null) return '-';
+  return `${loop[key].toFixed(1)} / ${crossgo[key].toFixed(1)}`;
+}
+
+/**
+ * A warning when other processes used more than a tenth of the cores during a measurement: then
+ * the ratio says more about the neighbours than about crossgo.
+ */
+function disturbedText(rows, cores) {
+  const disturbed = (summary) =>
+    summary?.otherCpuSeconds != null && summary.otherCpuSeconds > 0.1 * cores * summary.seconds;
+  const names = rows
+    .filter((r) => [r.loop, r.crossgo, r.cold, r.warm].some(disturbed))
+    .map((r) => `${r.workload} ${r.targets} ${r.cache ?? r.side}`);
+  const legend = "others' cpu = CPU seconds other processes used on this machine during the measurement";
+  return names.length === 0
+    ? legend
+    : `${legend}\nWARNING: other processes used over 10% of the cores during: ${names.join('; ')} (re-run on a quiet machine)`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two modes
+
+/** The issue's comparison: loop against crossgo per workload, target set and cache state. */
+async function compareMode(scratch, programs, opts, log) {
+  const rows = [];
+  for (const program of programs) {
+    for (const set of opts.sets) {
+      const targets = TARGET_SETS[set];
+      const sides = [
+        { key: 'loop', label: 'loop', tool: 'loop' },
+        { key: 'crossgo', label: 'crossgo', tool: 'crossgo', jobs: opts.jobs },
+      ];
+      const label = `${program.label} ${setLabel(set)}`;
+      const results = await measureSides(scratch, { ...opts, sides, program, targets, label, log });
+      const differing = checkIdentical(results);
+      for (const cache of opts.caches) {
+        const loop = summarize(results.loop[cache]);
+        const crossgo = summarize(results.crossgo[cache]);
+        const ratio = crossgo.seconds / loop.seconds;
+        rows.push({
+          workload: program.label,
+          targets: setLabel(set),
+          cache,
+          loop,
+          crossgo,
+          ratio: round(ratio, 3),
+          goal: GOALS[cache],
+          met: ratio <= GOALS[cache],
+          identicalOutputs: differing.length === 0,
+          differingOutputs: differing,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function compareText(rows, cores) {
+  const table = formatTable(
+    [
+      'workload',
+      'targets',
+      'cache',
+      'loop (s)',
+      'crossgo (s)',
+      'ratio',
+      'goal',
+      'cpu loop / crossgo (s)',
+      "others' cpu (s)",
+    ],
+    rows.map((r) => [
+      r.workload,
+      r.targets,
+      r.cache,
+      seconds(r.loop.seconds, r.cache),
+      seconds(r.crossgo.seconds, r.cache),
+      ratioText(r.ratio),
+      goalText(r.cache, r.ratio),
+      cpuText(r.loop, r.crossgo),
+      cpuText(r.loop, r.crossgo, 'otherCpuSeconds'),
+    ]),
+  );
+  const missed = rows.filter((r) => !r.met);
+  const verdict =
+    missed.length === 0
+      ? 'all goals met'
+      : `goals missed: ${missed.map((r) => `${r.workload} ${r.targets} ${r.cache} ${ratioText(r.ratio)} > ${GOALS[r.cache].toFixed(2)}x`).join('; ')}`;
+  return `${table}\n\n${disturbedText(rows, cores)}\n${identicalText(rows)}\n${verdict}`;
+}
+
+function identicalText(rows) {
+  const bad = rows.filter((r) => !r.identicalOutputs);
+  if (bad.length === 0) return 'outputs: loop and crossgo binaries are byte-identical in every measurement';
+  return `WARNING: outputs differ (not the same build?): ${[...new Set(bad.flatMap((r) => r.differingOutputs))].join(', ')}`;
+}
+
+/** The -j sweep: crossgo with each -j next to the loop, cold and warm, to choose the default. */
+async function sweepMode(scratch, programs, opts, log) {
+  const rows = [];
+  for (const program of programs) {
+    for (const set of opts.sets) {
+      const targets = TARGET_SETS[set];
+      const sides = [
+        { key: 'loop', label: 'loop', tool: 'loop' },
+        ...opts.jobs.map((jobs) => ({ key: `j${jobs}`, label: `crossgo -j ${jobs}`, tool: 'crossgo', jobs })),
+      ];
+      const label = `${program.label} ${setLabel(set)}`;
+      const results = await measureSides(scratch, { ...opts, sides, program, targets, label, log });
+      const differing = checkIdentical(results);
+      const loop = { cold: summarize(results.loop.cold), warm: summarize(results.loop.warm) };
+      for (const side of sides) {
+        const cold = summarize(results[side.key].cold);
+        const warm = summarize(results[side.key].warm);
+        rows.push({
+          workload: program.label,
+          targets: setLabel(set),
+          side: side.label,
+          jobs: side.jobs ?? null,
+          isDefaultJobs: side.jobs === crossgoDefaultJobs(targets.length),
+          cold,
+          warm,
+          coldRatio: cold && loop.cold ? round(cold.seconds / loop.cold.seconds, 3) : null,
+          warmRatio: warm && loop.warm ? round(warm.seconds / loop.warm.seconds, 3) : null,
+          identicalOutputs: differing.length === 0,
+          differingOutputs: differing,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function sweepText(rows, cores) {
+  const ratio = (value, cache) =>
+    value === null ? '-' : `${ratioText(value)} ${value <= GOALS[cache] ? 'ok' : '--'}`;
+  const table = formatTable(
+    [
+      'workload',
+      'targets',
+      'side',
+      'cold (s)',
+      'cold vs loop',
+      'warm (s)',
+      'warm vs loop',
+      'cpu cold (s)',
+      'cpu warm (s)',
+      "others' cpu cold (s)",
+    ],
+    rows.map((r) => [
+      r.workload,
+      r.targets,
+      r.isDefaultJobs ? `${r.side} (default)` : r.side,
+      seconds(r.cold?.seconds, 'cold'),
+      r.jobs === null ? '' : ratio(r.coldRatio, 'cold'),
+      seconds(r.warm?.seconds, 'warm'),
+      r.jobs === null ? '' : ratio(r.warmRatio, 'warm'),
+      r.cold?.cpuSeconds == null ? '-' : r.cold.cpuSeconds.toFixed(1),
+      r.warm?.cpuSeconds == null ? '-' : r.warm.cpuSeconds.toFixed(2),
+      r.cold?.otherCpuSeconds == null ? '-' : r.cold.otherCpuSeconds.toFixed(1),
+    ]),
+  );
+  const crossgoRows = rows.filter((r) => r.jobs !== null);
+  const best = (cache) => {
+    const timed = crossgoRows.filter((r) => r[cache]);
+    if (timed.length === 0) return null;
+    const fastest = timed.reduce((a, b) => (b[cache].seconds < a[cache].seconds ? b : a));
+    return `${cache} -j ${fastest.jobs} (${seconds(fastest[cache].seconds, cache)} s)`;
+  };
+  const fastest = [best('cold'), best('warm')].filter(Boolean).join(', ');
+  const goals = `goals: cold <= ${GOALS.cold.toFixed(2)}x, warm <= ${GOALS.warm.toFixed(2)}x the loop ("ok" = met)`;
+  return `${table}\n\n${disturbedText(rows, cores)}\n${identicalText(rows)}\n${goals}\nfastest: ${fastest}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(argv) {
+  const opts = parseOptions(argv);
+  if (opts.help) {
+    const source = await readFile(fileURLToPath(import.meta.url), 'utf8');
+    process.stdout.write(
+      `${source.slice(source.indexOf('/**') + 4, source.indexOf('*/')).replace(/^ \* ?/gm, '')}`,
+    );
+    return 0;
+  }
+  if (!existsSync(path.join(REPO, 'dist', 'cli', 'main.js'))) {
+    throw new BenchError('crossgo is not built: run `npm run build` first (or `npm run bench`)');
+  }
+  const log = (text) => process.stderr.write(`${text}\n`);
+  const print = opts.json ? log : (text) => process.stdout.write(`${text}\n`);
+  const started = performance.now();
+  const facts = await machineFacts();
+  print(`crossgo build benchmark (${new Date().toISOString()})\n${factsText(facts, opts)}`);
+  const estimate = estimateSeconds(opts, facts.cores);
+  log(`estimated time: ~${Math.ceil(estimate / 60)} min (rough, from the per-target cold cost on 2 cores)`);
+
+  const scratch = await Scratch.create();
+  activeScratch = { scratch, keep: opts.keep };
+  try {
+    const programs = [];
+    for (const workload of opts.workloads)
+      programs.push(await prepareProgram(scratch, workload, opts.program));
+    const rows = opts.sweep
+      ? await sweepMode(scratch, programs, opts, log)
+      : await compareMode(scratch, programs, opts, log);
+    const elapsed = (performance.now() - started) / 1000;
+    const loadAfter = os.loadavg().map((l) => round(l, 2));
+    if (opts.json) {
+      const result = {
+        mode: opts.sweep ? 'jobs-sweep' : 'compare',
+        machine: { ...facts, loadAverageAfter: loadAfter },
+        goals: GOALS,
+        options: { ...opts, program: opts.program ?? null },
+        results: rows,
+        elapsedSeconds: round(elapsed, 1),
+      };
+      if (!opts.sweep) result.allGoalsMet = rows.every((r) => r.met);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      print('');
+      print(opts.sweep ? sweepText(rows, facts.cores) : compareText(rows, facts.cores));
+      print(`benchmark took ${(elapsed / 60).toFixed(1)} min; load at the end ${loadAfter.join(' ')}`);
+    }
+    return 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+let activeScratch = null;
+
+async function cleanUp() {
+  if (!activeScratch) return;
+  const { scratch, keep } = activeScratch;
+  activeScratch = null;
+  if (keep) process.stderr.write(`kept temporary folders in ${scratch.root}\n`);
+  else await rm(scratch.root, { recursive: true, force: true });
+}
+
+/** The last resort for every way out (signal, crash): delete the temporary folders synchronously. */
+function cleanUpNow() {
+  if (activeScratch && !activeScratch.keep)
+    rmSync(activeScratch.scratch.root, { recursive: true, force: true });
+  activeScratch = null;
+}
+
+/** On Ctrl-C, let the build in flight stop before deleting the folders it writes into. */
+function onSignal(signal) {
+  const exit = () => {
+    cleanUpNow();
+    process.exit(128 + (os.constants.signals[signal] ?? 1));
+  };
+  if (!current) return exit();
+  current.child.kill(signal);
+  const timer = setTimeout(exit, 5000);
+  current.done.then(() => {
+    clearTimeout(timer);
+    exit();
+  });
+}
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+process.once('exit', cleanUpNow);
+// A reader that stops early (`| head`) must not crash the run before it cleans up.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  await cleanUp();
+  process.stderr.write(`${error instanceof BenchError ? error.message : (error?.stack ?? error)}\n`);
+  process.exitCode = error instanceof BenchError ? error.exitCode : 1;
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { nearest } from '../targets/suggest.js';
+import type { CrossgoConfig } from './types.js';
+
+const SCHEMA_URL = new URL('../../schema/crossgo.schema.json', import.meta.url);
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(data: unknown) {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return { ok: validator(data) as boolean, errors: validator.errors ?? [] };
+}
+
+/** Parses and validates config text; errors name the file, the key path and what was expected. */
+export function parseConfig(text: string, file: string): CrossgoConfig {
+  const shown = path.basename(file);
+  let data: unknown;
+  if (file.endsWith('.json')) {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(shown, '', `not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    const doc = parseDocument(text);
+    const first = doc.errors[0];
+    if (first) {
+      const where = first.linePos?.[0];
+      const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConfigError(
+        where ? `${shown}:${where.line}:${where.col}` : shown,
+        '',
+        `not valid YAML: ${what}`,
+      );
+    }
+    data = doc.toJS() ?? {};
+  }
+  const { ok, errors } = validate(data);
+  if (!ok) {
+    const error = pickError(errors);
+    throw new ConfigError(shown, keyPath(error), describe(error));
+  }
+  return data as CrossgoConfig;
+}
+
+/** The most useful of ajv's errors: unknown keys first, then the deepest problem. */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  // A type error inside a string-or-list is reported once, as the anyOf, at the deepest path.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const useful = errors.filter((e) => !(e.keyword === 'type' && anyOfPaths.has(e.instancePath)));
+  const rank = (e: ErrorObject) =>
+    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'propertyNames' ? 1 : 2;
+  return [...useful].sort(
+    (a, b) => rank(a) - rank(b) || b.instancePath.length - a.instancePath.length,
+  )[0] as ErrorObject;
+}
+
+function keyPath(error: ErrorObject): string {
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'propertyNames' && typeof error.params.propertyName === 'string') {
+    segments.push(error.params.propertyName);
+  }
+  if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') {
+    segments.push(error.params.additionalProperty);
+  }
+  let out = '';
+  for (const segment of segments) {
+    out += /^[A-Za-z_$][\w$]*$/.test(segment)
+      ? out
+        ? `.${segment}`
+        : segment
+      : `[${JSON.stringify(segment)}]`;
+  }
+  return out || '(top level)';
+}
+
+const TOP_KEYS = [
+  'targets',
+  'dist',
+  'output',
+  'jobs',
+  'trimpath',
+  'strip',
+  'allowBroken',
+  'ldflags',
+  'tags',
+  'gcflags',
+  'env',
+  'overrides',
+];
+const FLAG_KEYS = ['ldflags', 'tags', 'gcflags', 'env'];
+
+function describe(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      const known = error.instancePath === '' ? TOP_KEYS : FLAG_KEYS;
+      const guess = nearest(key, known);
+      return `unknown key${guess ? `, did you mean ${guess}?` : ` (expected one of ${known.join(', ')})`}`;
+    }
+    case 'anyOf':
+      return 'expected a string or a list of strings';
+    case 'propertyNames':
+      return error.instancePath.endsWith('/overrides') || error.instancePath === '/overrides'
+        ? 'expected a target selector such as linux/arm64, windows/* or linux/amd64/v3'
+        : 'expected an environment variable name (letters, digits, _)';
+    case 'type':
+      return `expected ${String(error.params.type)}`;
+    default:
+      return `expected a value that ${error.message ?? 'matches the schema'}`;
+  }
+}
