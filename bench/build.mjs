@@ -25,6 +25,7 @@
  *                         (about 6 minutes on 2 cores)
  *   --json                print the results as JSON on stdout (progress still goes to stderr)
  *   --keep                keep the temporary folders (their path is printed)
+ *   --no-link-cache       run crossgo with --no-link-cache
  *
  * What is measured:
  * - Targets: default(3) = linux/amd64,darwin/arm64,windows/386 (crossgo's default) and
@@ -36,8 +37,10 @@
  *   compiled yet, so this is dominated by compiling std once per target.
  * - Warm: each side reuses the cache its own cold build filled, runs one untimed warm-up build,
  *   then is timed building into a new empty output folder: go skips the link when the output file
- *   already carries the right build ID (crossgo seeds its temporary file from the previous
- *   artifact for that reason), so a fresh folder makes both sides link every target.
+ *   already carries the right build ID, so the loop links every target. crossgo seeds its
+ *   temporary output from its link cache (CROSSGO_CACHE, kept beside each GOCACHE here, so it is
+ *   empty when cold and filled by the warm-up): go then checks instead of linking. That is a real
+ *   advantage of the tool; --no-link-cache measures crossgo without it.
  * - Every measurement builds a fresh copy of the program in its own temporary folder. The loop and
  *   crossgo alternate which goes first. Wall time includes starting crossgo (node) and its
  *   preparation (go env, go list, go mod download), because a user pays for them too.
@@ -167,6 +170,7 @@ function parseFlags(argv) {
         'jobs-sweep': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
+        'no-link-cache': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -193,6 +197,7 @@ function optionsFrom(values) {
     sweep,
     json: values.json,
     keep: values.keep,
+    linkCache: !values['no-link-cache'],
     program: values.program === undefined ? undefined : path.resolve(values.program),
     workloads,
     sets,
@@ -341,8 +346,9 @@ async function buildWithLoop({ src, out, targets, name, env }) {
 }
 
 /** One `crossgo build` invocation, as a user would type it. Returns sha256 by output file name (from its manifest). */
-async function buildWithCrossgo({ src, out, targets, env, jobs }) {
+async function buildWithCrossgo({ src, out, targets, env, jobs, linkCache }) {
   const args = [CROSSGO_BIN, '-C', src, 'build', '-t', targets.join(','), '-o', out, '--json'];
+  if (!linkCache) args.push('--no-link-cache');
   if (jobs !== undefined) args.push('-j', String(jobs));
   const result = await run(process.execPath, args, { cwd: src, env });
   if (result.code !== 0) {
@@ -404,12 +410,14 @@ class Scratch {
  * Builds `program` for `targets` with one tool into a fresh copy and a new empty output folder.
  * The copy happens before the clock starts; the folder is deleted after.
  */
-async function timeBuild(scratch, { tool, program, targets, cache, jobs }) {
+async function timeBuild(scratch, { tool, program, targets, cache, jobs, linkCache = true }) {
   const dir = await scratch.dir(tool);
   const src = path.join(dir, 'src');
   const out = path.join(dir, 'out');
   await copyProgram(program.dir, src);
-  const env = { ...inheritedEnv(scratch.root), GOCACHE: cache };
+  // crossgo's link cache lives and dies with the GOCACHE it goes with: empty when cold,
+  // filled by the warm-up build when warm.
+  const env = { ...inheritedEnv(scratch.root), GOCACHE: cache, CROSSGO_CACHE: `${cache}-links` };
   const cpuBefore = childCpuSeconds();
   const ownBefore = ownCpuSeconds();
   const busyBefore = machineBusySeconds();
@@ -417,7 +425,7 @@ async function timeBuild(scratch, { tool, program, targets, cache, jobs }) {
   const built =
     tool === 'loop'
       ? await buildWithLoop({ src, out, targets, name: program.name, env })
-      : await buildWithCrossgo({ src, out, targets, env, jobs });
+      : await buildWithCrossgo({ src, out, targets, env, jobs, linkCache });
   const seconds = (performance.now() - started) / 1000;
   const busyAfter = machineBusySeconds();
   const cpuAfter = childCpuSeconds();
@@ -719,7 +727,7 @@ async function compareMode(scratch, programs, opts, log) {
       const targets = TARGET_SETS[set];
       const sides = [
         { key: 'loop', label: 'loop', tool: 'loop' },
-        { key: 'crossgo', label: 'crossgo', tool: 'crossgo', jobs: opts.jobs },
+        { key: 'crossgo', label: 'crossgo', tool: 'crossgo', jobs: opts.jobs, linkCache: opts.linkCache },
       ];
       const label = `${program.label} ${setLabel(set)}`;
       const results = await measureSides(scratch, { ...opts, sides, program, targets, label, log });
@@ -793,7 +801,13 @@ async function sweepMode(scratch, programs, opts, log) {
       const targets = TARGET_SETS[set];
       const sides = [
         { key: 'loop', label: 'loop', tool: 'loop' },
-        ...opts.jobs.map((jobs) => ({ key: `j${jobs}`, label: `crossgo -j ${jobs}`, tool: 'crossgo', jobs })),
+        ...opts.jobs.map((jobs) => ({
+          key: `j${jobs}`,
+          label: `crossgo -j ${jobs}`,
+          tool: 'crossgo',
+          jobs,
+          linkCache: opts.linkCache,
+        })),
       ];
       const label = `${program.label} ${setLabel(set)}`;
       const results = await measureSides(scratch, { ...opts, sides, program, targets, label, log });
