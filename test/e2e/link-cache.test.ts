@@ -20,12 +20,12 @@ describe('the link cache', () => {
     const { dir } = await fixtureRepo('greet');
     const cache = await tempDir('crossgo-link-cache-');
     const env = testEnv({ CROSSGO_CACHE: cache });
-    const first = await build(dir, 'out1', env);
+    const first = await build(dir, 'out/1', env);
     const entries = await readdir(cache);
     expect(entries.filter((e) => !e.includes('crossgo-tmp'))).toHaveLength(2);
 
     // Same inputs, new folder: the same bytes.
-    const second = await build(dir, 'out2', env);
+    const second = await build(dir, 'out/2', env);
     expect(second.artifacts.map((a) => a.sha256)).toEqual(first.artifacts.map((a) => a.sha256));
 
     // Changed source: go sees the cached copy's build ID is stale and relinks.
@@ -33,15 +33,15 @@ describe('the link cache', () => {
       path.join(dir, 'main.go'),
       (await readFile(path.join(dir, 'main.go'), 'utf8')).replace('"community"', '"changed"'),
     );
-    const third = await build(dir, 'out3', env);
+    const third = await build(dir, 'out/3', env);
     expect(third.artifacts[0]?.sha256).not.toBe(first.artifacts[0]?.sha256);
-    expect((await runTool(path.join(dir, 'out3', 'greet-linux-amd64'), [])).stdout).toContain(
+    expect((await runTool(path.join(dir, 'out/3', 'greet-linux-amd64'), [])).stdout).toContain(
       'edition=changed',
     );
 
     // Changed flags: relinked too.
-    const fourth = await build(dir, 'out4', env, ['--app-version', 'v9.9.9']);
-    expect((await runTool(path.join(dir, 'out4', 'greet-linux-amd64'), [])).stdout).toContain(
+    const fourth = await build(dir, 'out/4', env, ['--app-version', 'v9.9.9']);
+    expect((await runTool(path.join(dir, 'out/4', 'greet-linux-amd64'), [])).stdout).toContain(
       'version=v9.9.9',
     );
     expect(fourth.artifacts[0]?.sha256).not.toBe(third.artifacts[0]?.sha256);
@@ -54,9 +54,9 @@ describe('the link cache', () => {
       path.join(cache, two ?? ''),
       Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(4096, 0xab)]),
     );
-    const fifth = await build(dir, 'out5', env, ['--app-version', 'v9.9.9']);
+    const fifth = await build(dir, 'out/5', env, ['--app-version', 'v9.9.9']);
     expect(fifth.artifacts.map((a) => a.sha256)).toEqual(fourth.artifacts.map((a) => a.sha256));
-    const check = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: path.join(dir, 'out5') });
+    const check = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: path.join(dir, 'out/5') });
     expect(check.code).toBe(0);
   });
 });

@@ -105,7 +105,13 @@ export async function fixtureRepo(
   return { dir, commit: await git('rev-parse', 'HEAD') };
 }
 
-/** The environment tests give crossgo: the user's, with a marker to find its processes by. */
+/**
+ * The environment tests give crossgo: the user's, made independent of the machine's go env
+ * file (GOENV=off: one machine here sets GOFLAGS=-buildvcs=false in it), so go stamps VCS
+ * facts as it does by default everywhere.
+ */
 export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GOENV: 'off', ...extra };
+  if (!('GOFLAGS' in extra)) delete env.GOFLAGS;
+  return env;
 }
