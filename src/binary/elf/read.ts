@@ -1,0 +1,353 @@
+import { FormatError } from '../errors.js';
+import { type ByteSource, readBytes, toSafeNumber } from '../source.js';
+import type { AddressSpace } from '../types.js';
+import { StructView } from '../view.js';
+
+/** ELF, as far as crossgo needs it (src/debug/elf/elf.go; the System V gABI). */
+export interface ElfFile {
+  is64: boolean;
+  littleEndian: boolean;
+  osabi: number;
+  type: number;
+  machine: number;
+  entry: bigint;
+  programs: ElfProgram[];
+  sections: ElfSection[];
+  interpreter: string | null;
+  needed: string[];
+  /** DT_FLAGS_1 (0 when absent). */
+  flags1: number;
+  goBuildId: string | null;
+}
+
+export interface ElfProgram {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  filesz: number;
+  memsz: bigint;
+}
+
+export interface ElfSection {
+  name: string;
+  type: number;
+  flags: bigint;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  entsize: number;
+}
+
+export const PT_LOAD = 1;
+export const PT_DYNAMIC = 2;
+export const PT_INTERP = 3;
+export const SHT_SYMTAB = 2;
+export const SHT_NOBITS = 8;
+const DT_NULL = 0n;
+const DT_NEEDED = 1n;
+const DT_STRTAB = 5n;
+const DT_FLAGS_1 = 0x6ffffffbn;
+const MAX_SECTIONS = 65536;
+const MAX_PROGRAMS = 65536;
+const MAX_DYNAMIC = 1 << 16;
+
+/** Parses the headers, program headers, section headers, interpreter, DT_NEEDED and the Go build ID note. */
+export function readElf(src: ByteSource): ElfFile {
+  const ident = readBytes(src, 'elf', 0, 16, 'ELF identification');
+  if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
+    throw new FormatError('elf', 0, 'no ELF magic');
+  }
+  const cls = ident[4] as number;
+  const data = ident[5] as number;
+  if (cls !== 1 && cls !== 2)
+    throw new FormatError('elf', 4, `class ${cls} is neither 1 (32-bit) nor 2 (64-bit)`);
+  if (data !== 1 && data !== 2)
+    throw new FormatError('elf', 5, `data encoding ${data} is neither 1 (LE) nor 2 (BE)`);
+  const is64 = cls === 2;
+  const littleEndian = data === 1;
+  const h = new StructView(readBytes(src, 'elf', 0, is64 ? 64 : 52, 'ELF header'), littleEndian, 'elf');
+  const type = h.u16(16);
+  const machine = h.u16(18);
+  const entry = h.word(24, is64, 'e_entry');
+  const phoff = toSafeNumber(h.word(is64 ? 32 : 28, is64), 'elf', is64 ? 32 : 28, 'e_phoff');
+  const shoff = toSafeNumber(h.word(is64 ? 40 : 32, is64), 'elf', is64 ? 40 : 32, 'e_shoff');
+  const phentsize = h.u16(is64 ? 54 : 42);
+  let phnum = h.u16(is64 ? 56 : 44);
+  const shentsize = h.u16(is64 ? 58 : 46);
+  let shnum = h.u16(is64 ? 60 : 48);
+  let shstrndx = h.u16(is64 ? 62 : 50);
+
+  const wantSh = is64 ? 64 : 40;
+  // Extended numbering (gABI): counts too large for the header live in section 0.
+  if (shoff !== 0 && (shnum === 0 || shstrndx === 0xffff || phnum === 0xffff)) {
+    if (shentsize < wantSh)
+      throw new FormatError('elf', is64 ? 58 : 46, `section header size ${shentsize} < ${wantSh}`);
+    const s0 = new StructView(
+      readBytes(src, 'elf', shoff, wantSh, 'section header 0'),
+      littleEndian,
+      'elf',
+      shoff,
+    );
+    if (shnum === 0)
+      shnum = toSafeNumber(s0.word(is64 ? 32 : 20, is64), 'elf', shoff, 'extended section count');
+    if (shstrndx === 0xffff) shstrndx = s0.u32(is64 ? 40 : 24);
+    if (phnum === 0xffff) phnum = s0.u32(is64 ? 44 : 28);
+  }
+  if (shnum > MAX_SECTIONS) throw new FormatError('elf', shoff, `section count ${shnum} is implausible`);
+  if (phnum > MAX_PROGRAMS)
+    throw new FormatError('elf', phoff, `program header count ${phnum} is implausible`);
+
+  const programs = phnum > 0 ? readPrograms(src, phoff, phnum, phentsize, is64, littleEndian) : [];
+  const sections =
+    shoff !== 0 && shnum > 0 ? readSections(src, shoff, shnum, shentsize, shstrndx, is64, littleEndian) : [];
+  const interpreter = readInterpreter(src, programs);
+  const dynamic = readDynamic(src, programs, sections, is64, littleEndian);
+  return {
+    is64,
+    littleEndian,
+    osabi: ident[7] as number,
+    type,
+    machine,
+    entry,
+    programs,
+    sections,
+    interpreter,
+    needed: dynamic.needed,
+    flags1: dynamic.flags1,
+    goBuildId: readGoBuildIdNote(src, sections, littleEndian),
+  };
+}
+
+function readPrograms(
+  src: ByteSource,
+  phoff: number,
+  phnum: number,
+  size: number,
+  is64: boolean,
+  le: boolean,
+): ElfProgram[] {
+  const want = is64 ? 56 : 32;
+  if (size < want) throw new FormatError('elf', is64 ? 54 : 42, `program header size ${size} < ${want}`);
+  const table = new StructView(
+    readBytes(src, 'elf', phoff, phnum * size, 'program headers'),
+    le,
+    'elf',
+    phoff,
+  );
+  const programs: ElfProgram[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const o = i * size;
+    const at = phoff + o;
+    // 64-bit: type, flags, offset, vaddr, paddr, filesz, memsz, align; 32-bit: flags comes after memsz.
+    programs.push(
+      is64
+        ? {
+            type: table.u32(o),
+            flags: table.u32(o + 4),
+            offset: toSafeNumber(table.u64(o + 8), 'elf', at + 8, 'p_offset'),
+            vaddr: table.u64(o + 16),
+            filesz: toSafeNumber(table.u64(o + 32), 'elf', at + 32, 'p_filesz'),
+            memsz: table.u64(o + 40),
+          }
+        : {
+            type: table.u32(o),
+            offset: table.u32(o + 4),
+            vaddr: BigInt(table.u32(o + 8)),
+            filesz: table.u32(o + 16),
+            memsz: BigInt(table.u32(o + 20)),
+            flags: table.u32(o + 24),
+          },
+    );
+  }
+  return programs;
+}
+
+function readSections(
+  src: ByteSource,
+  shoff: number,
+  shnum: number,
+  size: number,
+  shstrndx: number,
+  is64: boolean,
+  le: boolean,
+): ElfSection[] {
+  const want = is64 ? 64 : 40;
+  if (size < want) throw new FormatError('elf', is64 ? 58 : 46, `section header size ${size} < ${want}`);
+  const table = new StructView(
+    readBytes(src, 'elf', shoff, shnum * size, 'section headers'),
+    le,
+    'elf',
+    shoff,
+  );
+  const raw = [];
+  for (let i = 0; i < shnum; i++) {
+    const o = i * size;
+    const at = shoff + o;
+    raw.push({
+      nameOffset: table.u32(o),
+      type: table.u32(o + 4),
+      flags: table.word(o + 8, is64),
+      addr: table.word(is64 ? o + 16 : o + 12, is64),
+      offset: toSafeNumber(table.word(is64 ? o + 24 : o + 16, is64), 'elf', at, 'sh_offset'),
+      size: toSafeNumber(table.word(is64 ? o + 32 : o + 20, is64), 'elf', at, 'sh_size'),
+      link: table.u32(is64 ? o + 40 : o + 24),
+      entsize: toSafeNumber(table.word(is64 ? o + 56 : o + 36, is64), 'elf', at, 'sh_entsize'),
+    });
+  }
+  let names: StructView | null = null;
+  if (shstrndx !== 0) {
+    const strtab = raw[shstrndx];
+    if (!strtab)
+      throw new FormatError(
+        'elf',
+        is64 ? 62 : 50,
+        `section name table index ${shstrndx} >= ${shnum} sections`,
+      );
+    names = new StructView(
+      readBytes(src, 'elf', strtab.offset, strtab.size, 'section name table'),
+      le,
+      'elf',
+      strtab.offset,
+    );
+  }
+  return raw.map((s) => {
+    if (names && s.nameOffset >= names.length) {
+      throw new FormatError(
+        'elf',
+        names.base,
+        `section name offset ${s.nameOffset} is past the name table (${names.length} bytes)`,
+      );
+    }
+    return {
+      name: names ? names.cstring(s.nameOffset, 256, 'section name') : '',
+      type: s.type,
+      flags: s.flags,
+      addr: s.addr,
+      offset: s.offset,
+      size: s.size,
+      link: s.link,
+      entsize: s.entsize,
+    };
+  });
+}
+
+function readInterpreter(src: ByteSource, programs: ElfProgram[]): string | null {
+  const interp = programs.find((p) => p.type === PT_INTERP);
+  if (!interp) return null;
+  const bytes = readBytes(src, 'elf', interp.offset, Math.min(interp.filesz, 4096), 'PT_INTERP');
+  return new StructView(bytes, true, 'elf', interp.offset).cstring(0, 4096, 'interpreter');
+}
+
+function readDynamic(
+  src: ByteSource,
+  programs: ElfProgram[],
+  sections: ElfSection[],
+  is64: boolean,
+  le: boolean,
+): { needed: string[]; flags1: number } {
+  const dynProgram = programs.find((p) => p.type === PT_DYNAMIC);
+  const dynSection = sections.find((s) => s.name === '.dynamic' && s.type !== SHT_NOBITS);
+  const where = dynProgram ? { offset: dynProgram.offset, size: dynProgram.filesz } : dynSection;
+  if (!where || where.size === 0) return { needed: [], flags1: 0 };
+  const entry = is64 ? 16 : 8;
+  const count = Math.min(Math.floor(where.size / entry), MAX_DYNAMIC);
+  const table = new StructView(
+    readBytes(src, 'elf', where.offset, count * entry, 'dynamic section'),
+    le,
+    'elf',
+    where.offset,
+  );
+  const neededOffsets: bigint[] = [];
+  let strtab: bigint | null = null;
+  let flags1 = 0;
+  for (let i = 0; i < count; i++) {
+    const tag = table.word(i * entry, is64, 'd_tag');
+    const val = table.word(i * entry + entry / 2, is64, 'd_val');
+    if (tag === DT_NULL) break;
+    if (tag === DT_NEEDED) neededOffsets.push(val);
+    else if (tag === DT_STRTAB) strtab = val;
+    else if (tag === DT_FLAGS_1) flags1 = Number(val & 0xffffffffn);
+  }
+  if (neededOffsets.length === 0) return { needed: [], flags1 };
+  if (strtab === null) throw new FormatError('elf', where.offset, 'DT_NEEDED without DT_STRTAB');
+  const strOffset = virtualToOffset(programs, sections, strtab);
+  if (strOffset === null)
+    throw new FormatError('elf', where.offset, `DT_STRTAB 0x${strtab.toString(16)} is not in the file`);
+  const needed = neededOffsets.map((n) => {
+    const at = strOffset + toSafeNumber(n, 'elf', where.offset, 'DT_NEEDED offset');
+    const bytes = readBytes(src, 'elf', at, Math.min(256, src.size - at), 'DT_NEEDED name');
+    return new StructView(bytes, le, 'elf', at).cstring(0, 256, 'library name');
+  });
+  return { needed, flags1 };
+}
+
+/** The file offset of a virtual address, through the PT_LOAD segments (or the sections when there are none). */
+export function virtualToOffset(
+  programs: ElfProgram[],
+  sections: ElfSection[],
+  address: bigint,
+): number | null {
+  for (const p of programs) {
+    if (p.type === PT_LOAD && address >= p.vaddr && address < p.vaddr + BigInt(p.filesz)) {
+      return p.offset + Number(address - p.vaddr);
+    }
+  }
+  for (const s of sections) {
+    if (s.type !== SHT_NOBITS && s.addr !== 0n && address >= s.addr && address < s.addr + BigInt(s.size)) {
+      return s.offset + Number(address - s.addr);
+    }
+  }
+  return null;
+}
+
+/** The Go build ID note (.note.go.buildid: namesz 4, type 4, name "Go\0\0"); src/cmd/link/internal/ld/elf.go. */
+function readGoBuildIdNote(src: ByteSource, sections: ElfSection[], le: boolean): string | null {
+  const note = sections.find((s) => s.name === '.note.go.buildid');
+  if (!note || note.size < 16) return null;
+  const v = new StructView(
+    readBytes(src, 'elf', note.offset, Math.min(note.size, 4096), '.note.go.buildid'),
+    le,
+    'elf',
+    note.offset,
+  );
+  const namesz = v.u32(0);
+  const descsz = v.u32(4);
+  const type = v.u32(8);
+  if (namesz !== 4 || type !== 4 || v.fixedString(12, 4) !== 'Go') {
+    throw new FormatError(
+      'elf',
+      note.offset,
+      `.note.go.buildid is not a Go build ID note (namesz ${namesz}, type ${type})`,
+    );
+  }
+  return new TextDecoder().decode(v.slice(16, descsz, 'build ID'));
+}
+
+/** The build info's view of an ELF file (debug/buildinfo elfExe). */
+export function elfAddressSpace(src: ByteSource, elf: ElfFile): AddressSpace {
+  return {
+    ptrSize: elf.is64 ? 8 : 4,
+    littleEndian: elf.littleEndian,
+    dataStart() {
+      const section = elf.sections.find((s) => s.name === '.go.buildinfo');
+      if (section) return { address: section.addr, size: section.size };
+      // Without section headers: the first writable, non-executable PT_LOAD.
+      const load = elf.programs.find((p) => p.type === PT_LOAD && (p.flags & 3) === 2);
+      return load ? { address: load.vaddr, size: load.filesz } : null;
+    },
+    readAt(address, length) {
+      for (const p of elf.programs) {
+        if (p.type === PT_LOAD && address >= p.vaddr && address < p.vaddr + BigInt(p.filesz)) {
+          const offset = p.offset + Number(address - p.vaddr);
+          const n = Math.min(length, p.filesz - Number(address - p.vaddr), src.size - offset);
+          return n > 0 ? readBytes(src, 'elf', offset, n, 'data') : null;
+        }
+      }
+      const offset = virtualToOffset([], elf.sections, address);
+      if (offset === null) return null;
+      return readBytes(src, 'elf', offset, Math.max(0, Math.min(length, src.size - offset)), 'data');
+    },
+  };
+}
