@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * crossgo inspect benchmark: N binaries of every format (hard links to one real binary per
+ * format: "copies are fine", and links keep the disk use flat) read in one call, against
+ * `go version -m` on the same files in the same run. crossgo reports far more (format,
+ * machine, linking, symbols, DWARF, build ID, code signature…), go version -m only the build
+ * info, and cannot read wasm at all.
+ *
+ *   npm run build && node bench/inspect.mjs [--per-format 1000] [--runs 3] [--json]
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = path.resolve(fileURLToPath(import.meta.url), '../..');
+const CLI = path.join(REPO, 'bin', 'crossgo.js');
+const FORMATS = [
+  { name: 'elf', goos: 'linux', goarch: 'amd64' },
+  { name: 'pe', goos: 'windows', goarch: 'amd64' },
+  { name: 'macho', goos: 'darwin', goarch: 'arm64' },
+  { name: 'macho-fat', goos: 'darwin', goarch: 'universal' },
+  { name: 'wasm', goos: 'wasip1', goarch: 'wasm' },
+];
+
+const { values } = parseArgs({
+  options: {
+    'per-format': { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const perFormat = Number(values['per-format']);
+const runs = Number(values.runs);
+
+function must(command, args, opts = {}) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  if (r.status !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')}… failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Wall time of one command over all files; output discarded but fully read. */
+function timed(command, args) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    execFile(command, args, { maxBuffer: 1 << 30 }, (error, stdout) => {
+      resolve({
+        seconds: (performance.now() - started) / 1000,
+        bytes: stdout.length,
+        code: error?.code ?? 0,
+      });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'crossgo-inspect-bench-'));
+  try {
+    const src = path.join(REPO, 'examples', 'hello');
+    const originals = {};
+    for (const f of FORMATS.filter((f) => f.goarch !== 'universal')) {
+      const out = path.join(root, `hello-${f.name}`);
+      must('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, '.'], {
+        cwd: src,
+        env: { ...process.env, GOOS: f.goos, GOARCH: f.goarch, CGO_ENABLED: '0' },
+      });
+      originals[f.name] = out;
+    }
+    const amd = path.join(root, 'hello-darwin-amd64');
+    must('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', amd, '.'], {
+      cwd: src,
+      env: { ...process.env, GOOS: 'darwin', GOARCH: 'amd64', CGO_ENABLED: '0' },
+    });
+    originals['macho-fat'] = path.join(root, 'hello-fat');
+    must('/usr/lib/llvm-14/bin/llvm-lipo', [
+      '-create',
+      amd,
+      originals.macho,
+      '-output',
+      originals['macho-fat'],
+    ]);
+
+    const files = [];
+    for (const f of FORMATS) {
+      const dir = path.join(root, f.name);
+      await mkdir(dir);
+      for (let i = 0; i < perFormat; i++) {
+        const file = path.join(dir, `b${i}`);
+        await link(originals[f.name], file);
+        files.push(file);
+      }
+    }
+    const goFiles = files.filter((f) => !f.includes(`${path.sep}wasm${path.sep}`));
+    // Warm the page cache and both programs once.
+    await timed(process.execPath, [CLI, 'inspect', '--json', ...files]);
+    await timed('go', ['version', '-m', ...goFiles]);
+
+    const rows = [];
+    for (const [label, command, args] of [
+      ['crossgo inspect --json (all formats)', process.execPath, [CLI, 'inspect', '--json', ...files]],
+      ['go version -m (all but wasm)', 'go', ['version', '-m', ...goFiles]],
+      ['crossgo inspect --json (all but wasm)', process.execPath, [CLI, 'inspect', '--json', ...goFiles]],
+    ]) {
+      const samples = [];
+      for (let i = 0; i < runs; i++) samples.push(await timed(command, args));
+      rows.push({
+        label,
+        files: args.length - (command === 'go' ? 2 : 3),
+        seconds: median(samples.map((s) => s.seconds)),
+        outputBytes: samples[0].bytes,
+      });
+    }
+    const go = rows[1].seconds;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ perFormat, runs, rows }, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(
+      `crossgo inspect benchmark: ${perFormat} files per format (${FORMATS.map((f) => f.name).join(', ')}), median of ${runs}\n`,
+    );
+    process.stdout.write(
+      `${must('go', ['version']).trim()}, node ${process.version}, ${os.availableParallelism()} cores\n\n`,
+    );
+    process.stdout.write(
+      `${'tool'.padEnd(40)} ${'files'.padStart(6)} ${'seconds'.padStart(8)} ${'vs go'.padStart(7)} ${'output'.padStart(10)}\n`,
+    );
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.label.padEnd(40)} ${String(r.files).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} ${`${(r.seconds / go).toFixed(2)}x`.padStart(7)} ${`${(r.outputBytes / 1024).toFixed(0)} KiB`.padStart(10)}\n`,
+      );
+    }
+    const ratio = rows[2].seconds / go;
+    process.stdout.write(
+      `\ngoal: crossgo <= 1.0x go version -m on the same files: ${ratio <= 1 ? 'met' : 'MISSED'} (${ratio.toFixed(2)}x)\n`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
