@@ -1,6 +1,13 @@
 /** crossgo's library API: every CLI command is also a typed function here. */
+
+export { FormatError } from './binary/errors.js';
+export { detectFormat, readFacts } from './binary/read.js';
+export { BufferSource, type ByteSource } from './binary/source.js';
+export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/types.js';
 export { BUILD_STAGES, type BuildResult, build } from './commands/build.js';
+export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
+export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';
@@ -29,6 +36,7 @@ export {
 export type { Stage } from './pipeline/stage.js';
 export type { BuildOptions, BuildPlan, TargetBuild } from './stages/build/plan.js';
 export { formatSha256Sums } from './stages/checksum/sha256sums.js';
+export type { CheckResult, Expectation } from './stages/verify/checks.js';
 export { DEFAULT_TARGETS, expandTargets, type Target } from './targets/parse.js';
 export type { Port } from './targets/ports.js';
 export { CROSSGO_VERSION } from './version.js';

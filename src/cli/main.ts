@@ -63,10 +63,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-trimpath', 'build without -trimpath')
     .option('--no-strip', 'keep the symbol table and DWARF (no -s -w)')
     .option('--allow-broken', 'allow ports the toolchain marks broken')
+    .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());
+    });
+
+  program
+    .command('inspect')
+    .description("read executables with crossgo's own ELF, PE, Mach-O and wasm readers")
+    .argument('<file...>', 'executables to read')
+    .option('--json', 'print JSON')
+    .option('--sections', 'add the section list')
+    .option('-v, --verbose', 'every fact, one per line')
+    .action(async (files: string[], flags) => {
+      const { inspectCommand } = await import('./commands/inspect.js');
+      exitCode = await inspectCommand(files, flags, context());
+    });
+
+  program
+    .command('verify')
+    .description('check that each artifact is what it claims to be (exit 1 when a check fails)')
+    .argument('[file...]', 'artifacts to check (default: those of dist/manifest.json)')
+    .option('--manifest <file>', 'a crossgo manifest: check each artifact against it')
+    .option('--expect <target>', 'goos/goarch[/variant] every file must be')
+    .option('--stripped', 'require no symbol table and no DWARF')
+    .option('--min-go <version>', 'require at least this Go version, e.g. 1.22')
+    .option('--max-size <size>', 'require at most this size, e.g. 20MB')
+    .option('--json', 'print JSON')
+    .action(async (files: string[], flags) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      exitCode = await verifyCommand(files, flags, context());
     });
 
   program

@@ -8,10 +8,11 @@ import { type BuildOptions, type BuildPlan, planBuild } from '../stages/build/pl
 import { writeChecksums } from '../stages/checksum/sha256sums.js';
 import { newManifest, writeManifest } from '../stages/manifest/write.js';
 import { downloadModules } from '../stages/modules/download.js';
+import { verifyArtifacts } from '../stages/verify/stage.js';
 import { CROSSGO_VERSION } from '../version.js';
 
 export interface BuildResult {
-  /** True when every target built. */
+  /** True when every target built and every artifact passed verification. */
   ok: boolean;
   manifest: Manifest;
   /** Absolute output folder. */
@@ -23,6 +24,7 @@ export interface BuildResult {
 export const BUILD_STAGES: readonly Stage[] = [
   downloadModules,
   compileTargets,
+  verifyArtifacts,
   writeChecksums,
   writeManifest,
 ];
@@ -45,5 +47,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   };
   await runStages(BUILD_STAGES, ctx);
   if (ctx.interrupted) throw ctx.interrupted;
-  return { ok: ctx.manifest.failures.length === 0, manifest: ctx.manifest, outDir: plan.outDir, plan };
+  const verified = ctx.manifest.artifacts.every((a) => a.verification?.ok !== false);
+  return {
+    ok: ctx.manifest.failures.length === 0 && verified,
+    manifest: ctx.manifest,
+    outDir: plan.outDir,
+    plan,
+  };
 }

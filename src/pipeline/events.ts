@@ -1,3 +1,4 @@
+import type { CheckResult } from '../stages/verify/checks.js';
 import type { ArtifactRecord, FailureRecord } from './manifest.js';
 
 /** What a run reports as it goes; the CLI turns these into progress lines. */
@@ -6,4 +7,5 @@ export type BuildEvent =
   | { type: 'stage-skipped'; stage: string; reason: string }
   | { type: 'target-start'; target: string }
   | { type: 'target-done'; target: string; artifact: ArtifactRecord }
-  | { type: 'target-failed'; target: string; failure: FailureRecord };
+  | { type: 'target-failed'; target: string; failure: FailureRecord }
+  | { type: 'target-verified'; target: string; ok: boolean; checks: CheckResult[] };

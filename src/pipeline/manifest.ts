@@ -10,6 +10,8 @@ export interface Manifest {
   crossgo: string;
   /** False when the run was interrupted or targets failed: only `artifacts` exist. */
   complete: boolean;
+  /** True when every artifact was verified and passed (false with --no-verify). */
+  verified: boolean;
   project: {
     module: string;
     /** The package argument as given, relative to the module root when it was a path. */
@@ -57,6 +59,11 @@ export interface ArtifactRecord {
   argv: string[];
   /** Every variable crossgo set for this build (the rest is inherited). */
   env: Record<string, string>;
+  /** What crossgo verify found, when the build verified its artifacts. */
+  verification?: {
+    ok: boolean;
+    checks: { name: string; status: 'pass' | 'fail' | 'skip'; detail: string }[];
+  };
 }
 
 export interface FailureRecord {

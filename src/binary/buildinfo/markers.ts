@@ -18,15 +18,6 @@ export function findModInfo(data: Uint8Array): string | null {
 }
 
 function indexOf(data: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0] as number;
-  for (
-    let i = data.indexOf(first, from);
-    i !== -1 && i + needle.length <= data.length;
-    i = data.indexOf(first, i + 1)
-  ) {
-    let k = 1;
-    while (k < needle.length && data[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-  }
-  return -1;
+  // Buffer.indexOf searches in native code: a data section is megabytes.
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(needle, from);
 }

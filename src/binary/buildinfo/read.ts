@@ -10,6 +10,7 @@ import { parseModInfo } from './modinfo.js';
  * through two pointers to Go string headers (older releases).
  */
 const MAGIC = [0xff, 0x20, 0x47, 0x6f, 0x20, 0x62, 0x75, 0x69, 0x6c, 0x64, 0x69, 0x6e, 0x66, 0x3a];
+const MAGIC_BYTES = Uint8Array.from(MAGIC);
 const HEADER = 32;
 const SEARCH_CHUNK = 64 * 1024;
 /** Go's own limit on the search (debug/buildinfo searchMagic reads at most this much). */
@@ -26,7 +27,8 @@ export interface BuildInfoBlob {
 /** Finds and decodes the build info, or returns null when the binary has none (not a Go program). */
 export function readBuildInfo(space: AddressSpace): GoBuildInfo | null {
   const blob = findBuildInfo(space);
-  if (!blob) return null;
+  // debug/buildinfo: an empty version means "not a Go executable" (errNotGoExe).
+  if (!blob || blob.version === '') return null;
   return { version: blob.version, ...parseModInfo(blob.modinfo) };
 }
 
@@ -44,28 +46,22 @@ export function findBuildInfo(space: AddressSpace): BuildInfoBlob | null {
     for (let i = indexOfMagic(chunk, 0); i !== -1; i = indexOfMagic(chunk, i + 1)) {
       const address = start.address + BigInt(done + i);
       if (address % 16n !== 0n || i + HEADER > chunk.length) continue;
+      // debug/buildinfo searchMagic: the whole header must lie inside the searched range.
+      if (done + i + HEADER > limit) return null;
       return decodeHeader(space, address, chunk.subarray(i, i + HEADER));
     }
   }
   return null;
 }
 
+/** Whether the bytes hold the build-info magic anywhere (a cheap test before a full search). */
+export function hasBuildInfoMagic(data: Uint8Array): boolean {
+  return indexOfMagic(data, 0) !== -1;
+}
+
 function indexOfMagic(data: Uint8Array, from: number): number {
-  for (
-    let i = data.indexOf(MAGIC[0] as number, from);
-    i !== -1;
-    i = data.indexOf(MAGIC[0] as number, i + 1)
-  ) {
-    let ok = true;
-    for (let k = 1; k < MAGIC.length; k++) {
-      if (data[i + k] !== MAGIC[k]) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return i;
-  }
-  return -1;
+  // Buffer.indexOf searches in native code: 0xff is common in data, so a byte-wise scan is slow.
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(MAGIC_BYTES, from);
 }
 
 function decodeHeader(space: AddressSpace, address: bigint, header: Uint8Array): BuildInfoBlob {
@@ -99,25 +95,36 @@ function decodeHeader(space: AddressSpace, address: bigint, header: Uint8Array):
 
 /** A uvarint length (unsigned LEB128, at most 10 bytes) at `address`, then that many bytes. */
 function readInlineString(space: AddressSpace, address: bigint, at: number): [Uint8Array, bigint] {
-  const head = space.readAt(address, 10);
+  const head = space.readAt(address, MAX_VARINT);
   if (!head || head.length === 0)
     throw new FormatError('buildinfo', at, 'the build info strings are not mapped');
-  let length = 0;
-  let i = 0;
-  for (;;) {
-    if (i >= head.length) throw new FormatError('buildinfo', at + HEADER, 'truncated string length varint');
-    const b = head[i] as number;
-    length += (b & 0x7f) * 2 ** (7 * i);
-    i++;
-    if ((b & 0x80) === 0) break;
-  }
+  const [length, n] = uvarint(head, at);
   if (length > MAX_STRING)
     throw new FormatError('buildinfo', at + HEADER, `string length ${length} is implausible`);
-  const bytes = length === 0 ? new Uint8Array(0) : space.readAt(address + BigInt(i), length);
+  const bytes = length === 0 ? new Uint8Array(0) : space.readAt(address + BigInt(n), length);
   if (!bytes || bytes.length < length) {
     throw new FormatError('buildinfo', at + HEADER, `string of ${length} bytes runs past the mapped data`);
   }
-  return [bytes, address + BigInt(i + length)];
+  return [bytes.subarray(0, length), address + BigInt(n + length)];
+}
+
+/** encoding/binary.MaxVarintLen64. */
+const MAX_VARINT = 10;
+
+/**
+ * encoding/binary.Uvarint: the value and the bytes it took. A value that does not end within
+ * 10 bytes, or whose 10th byte is above 1, overflows 64 bits; Go's reader rejects both.
+ */
+export function uvarint(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  for (let i = 0; i < MAX_VARINT; i++) {
+    const b = bytes[i];
+    if (b === undefined) throw new FormatError('buildinfo', at + HEADER, 'string length varint is truncated');
+    if (i === MAX_VARINT - 1 && b > 1) break;
+    value += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return [value, i + 1];
+  }
+  throw new FormatError('buildinfo', at + HEADER, 'string length varint is longer than 10 bytes');
 }
 
 /** A Go string header {data pointer, length} at `pointer`, and the bytes it points to. */
@@ -137,6 +144,8 @@ function readGoString(
   const length = header.word(is64 ? 8 : 4, is64, 'string length');
   if (length > BigInt(MAX_STRING))
     throw new FormatError('buildinfo', at, `string length ${length} is implausible`);
+  // An empty string needs no data: its pointer may be anything, nil included (Go reads 0 bytes).
+  if (length === 0n) return new Uint8Array(0);
   const bytes = space.readAt(data, Number(length));
   if (!bytes || bytes.length < Number(length)) {
     throw new FormatError('buildinfo', at, `string data at 0x${data.toString(16)} is not mapped`);

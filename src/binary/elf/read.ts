@@ -27,6 +27,7 @@ export interface ElfProgram {
   vaddr: bigint;
   filesz: number;
   memsz: bigint;
+  align: bigint;
 }
 
 export interface ElfSection {
@@ -43,14 +44,21 @@ export interface ElfSection {
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
+export const PT_NOTE = 4;
 export const SHT_SYMTAB = 2;
 export const SHT_NOBITS = 8;
 const DT_NULL = 0n;
 const DT_NEEDED = 1n;
 const DT_STRTAB = 5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
-const MAX_SECTIONS = 65536;
-const MAX_PROGRAMS = 65536;
+/**
+ * Executables have tens of sections (only relocatable objects built with -ffunction-sections
+ * come near 65,535, and crossgo reads executables). The cap bounds the work a corrupted e_shnum
+ * can cause: every header becomes an object, and 40,000 of them cost tens of milliseconds.
+ */
+const MAX_SECTIONS = 16_384;
+/** Linux refuses a program header table over 64 KiB (fs/binfmt_elf.c, load_elf_phdrs). */
+const MAX_PROGRAM_TABLE = 65_536;
 const MAX_DYNAMIC = 1 << 16;
 
 /** Parses the headers, program headers, section headers, interpreter, DT_NEEDED and the Go build ID note. */
@@ -96,8 +104,12 @@ export function readElf(src: ByteSource): ElfFile {
     if (phnum === 0xffff) phnum = s0.u32(is64 ? 44 : 28);
   }
   if (shnum > MAX_SECTIONS) throw new FormatError('elf', shoff, `section count ${shnum} is implausible`);
-  if (phnum > MAX_PROGRAMS)
-    throw new FormatError('elf', phoff, `program header count ${phnum} is implausible`);
+  if (phnum * Math.max(phentsize, is64 ? 56 : 32) > MAX_PROGRAM_TABLE)
+    throw new FormatError(
+      'elf',
+      phoff,
+      `program header count ${phnum} is implausible (Linux loads at most 64 KiB of them)`,
+    );
 
   const programs = phnum > 0 ? readPrograms(src, phoff, phnum, phentsize, is64, littleEndian) : [];
   const sections =
@@ -116,7 +128,8 @@ export function readElf(src: ByteSource): ElfFile {
     interpreter,
     needed: dynamic.needed,
     flags1: dynamic.flags1,
-    goBuildId: readGoBuildIdNote(src, sections, littleEndian),
+    goBuildId:
+      readGoBuildIdNote(src, sections, littleEndian) ?? scanGoBuildIdNotes(src, programs, littleEndian),
   };
 }
 
@@ -150,6 +163,7 @@ function readPrograms(
             vaddr: table.u64(o + 16),
             filesz: toSafeNumber(table.u64(o + 32), 'elf', at + 32, 'p_filesz'),
             memsz: table.u64(o + 40),
+            align: table.u64(o + 48),
           }
         : {
             type: table.u32(o),
@@ -158,6 +172,7 @@ function readPrograms(
             filesz: table.u32(o + 16),
             memsz: BigInt(table.u32(o + 20)),
             flags: table.u32(o + 24),
+            align: BigInt(table.u32(o + 28)),
           },
     );
   }
@@ -175,62 +190,87 @@ function readSections(
 ): ElfSection[] {
   const want = is64 ? 64 : 40;
   if (size < want) throw new FormatError('elf', is64 ? 58 : 46, `section header size ${size} < ${want}`);
-  const table = new StructView(
-    readBytes(src, 'elf', shoff, shnum * size, 'section headers'),
-    le,
-    'elf',
-    shoff,
-  );
-  const raw = [];
-  for (let i = 0; i < shnum; i++) {
+  const bytes = readBytes(src, 'elf', shoff, shnum * size, 'section headers');
+  // A DataView straight over the table, not a bounds-checked StructView per field: the table
+  // is exactly shnum * size bytes and size >= want, so every read below is in bounds, and a
+  // file can declare 65,535 sections (a corrupted e_shnum does) that must still parse in
+  // milliseconds. 32-bit fields are read as numbers, without a BigInt each.
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = (i: number): ElfSection => {
     const o = i * size;
     const at = shoff + o;
-    raw.push({
-      nameOffset: table.u32(o),
-      type: table.u32(o + 4),
-      flags: table.word(o + 8, is64),
-      addr: table.word(is64 ? o + 16 : o + 12, is64),
-      offset: toSafeNumber(table.word(is64 ? o + 24 : o + 16, is64), 'elf', at, 'sh_offset'),
-      size: toSafeNumber(table.word(is64 ? o + 32 : o + 20, is64), 'elf', at, 'sh_size'),
-      link: table.u32(is64 ? o + 40 : o + 24),
-      entsize: toSafeNumber(table.word(is64 ? o + 56 : o + 36, is64), 'elf', at, 'sh_entsize'),
-    });
-  }
-  let names: StructView | null = null;
+    // Elf32_Shdr: name, type, flags, addr, offset, size, link, info, addralign, entsize (u32 each);
+    // Elf64_Shdr: the same with flags, addr, offset, size, addralign, entsize as u64.
+    return is64
+      ? {
+          name: '',
+          type: dv.getUint32(o + 4, le),
+          flags: dv.getBigUint64(o + 8, le),
+          addr: dv.getBigUint64(o + 16, le),
+          offset: safeU64(dv, o + 24, le, at, 'sh_offset'),
+          size: safeU64(dv, o + 32, le, at, 'sh_size'),
+          link: dv.getUint32(o + 40, le),
+          entsize: safeU64(dv, o + 56, le, at, 'sh_entsize'),
+        }
+      : {
+          name: '',
+          type: dv.getUint32(o + 4, le),
+          flags: BigInt(dv.getUint32(o + 8, le)),
+          addr: BigInt(dv.getUint32(o + 12, le)),
+          offset: dv.getUint32(o + 16, le),
+          size: dv.getUint32(o + 20, le),
+          link: dv.getUint32(o + 24, le),
+          entsize: dv.getUint32(o + 36, le),
+        };
+  };
+  // The name table first, so a table of garbage fails at its first bad name, not after
+  // every header has been decoded.
+  let names: Uint8Array | null = null;
+  let namesAt = 0;
   if (shstrndx !== 0) {
-    const strtab = raw[shstrndx];
-    if (!strtab)
+    if (shstrndx >= shnum)
       throw new FormatError(
         'elf',
         is64 ? 62 : 50,
-        `section name table index ${shstrndx} >= ${shnum} sections`,
+        `section name table index ${shstrndx} is past the ${shnum} sections`,
       );
-    names = new StructView(
-      readBytes(src, 'elf', strtab.offset, strtab.size, 'section name table'),
-      le,
-      'elf',
-      strtab.offset,
-    );
+    const strtab = header(shstrndx);
+    names = readBytes(src, 'elf', strtab.offset, strtab.size, 'section name table');
+    namesAt = strtab.offset;
   }
-  return raw.map((s) => {
-    if (names && s.nameOffset >= names.length) {
-      throw new FormatError(
-        'elf',
-        names.base,
-        `section name offset ${s.nameOffset} is past the name table (${names.length} bytes)`,
-      );
+  // Many headers share a name offset (always so in a corrupted table): decode each once.
+  const cache = new Map<number, string>();
+  const sections: ElfSection[] = [];
+  for (let i = 0; i < shnum; i++) {
+    const nameOffset = dv.getUint32(i * size, le);
+    const section = header(i);
+    if (names) {
+      // debug/elf NewFile: a name offset outside the table is "bad section name index".
+      if (nameOffset >= names.length) {
+        throw new FormatError(
+          'elf',
+          shoff + i * size,
+          `section name offset ${nameOffset} is past the name table (${names.length} bytes)`,
+        );
+      }
+      let name = cache.get(nameOffset);
+      if (name === undefined) {
+        name = new StructView(names, le, 'elf', namesAt).cstring(nameOffset, 256, 'section name');
+        cache.set(nameOffset, name);
+      }
+      section.name = name;
     }
-    return {
-      name: names ? names.cstring(s.nameOffset, 256, 'section name') : '',
-      type: s.type,
-      flags: s.flags,
-      addr: s.addr,
-      offset: s.offset,
-      size: s.size,
-      link: s.link,
-      entsize: s.entsize,
-    };
-  });
+    sections.push(section);
+  }
+  return sections;
+}
+
+/** A u64 field as a number, or a FormatError when it is beyond 2^53 (no BigInt on the way). */
+function safeU64(dv: DataView, o: number, le: boolean, at: number, what: string): number {
+  const hi = dv.getUint32(le ? o + 4 : o, le);
+  const lo = dv.getUint32(le ? o : o + 4, le);
+  if (hi > 0x1fffff) toSafeNumber(dv.getBigUint64(o, le), 'elf', at, what);
+  return hi * 2 ** 32 + lo;
 }
 
 function readInterpreter(src: ByteSource, programs: ElfProgram[]): string | null {
@@ -323,6 +363,42 @@ function readGoBuildIdNote(src: ByteSource, sections: ElfSection[], le: boolean)
     );
   }
   return new TextDecoder().decode(v.slice(16, descsz, 'build ID'));
+}
+
+const GO_NOTE_NAME = [0x47, 0x6f, 0, 0]; // "Go\0\0"
+const NT_GO_BUILD_ID = 4;
+
+/**
+ * Without a .note.go.buildid section (section headers stripped), the notes in the PT_NOTE
+ * segments, walked as `go tool buildid` does (src/cmd/internal/buildid/note.go, readELF): each
+ * note is {namesz, descsz, type, name padded to 4, desc padded to 4}, the next one at the
+ * segment's alignment.
+ */
+function scanGoBuildIdNotes(src: ByteSource, programs: ElfProgram[], le: boolean): string | null {
+  for (const p of programs) {
+    if (p.type !== PT_NOTE || p.filesz < 16 || p.offset + p.filesz > src.size) continue;
+    const bytes = readBytes(src, 'elf', p.offset, Math.min(p.filesz, 1 << 16), 'PT_NOTE');
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const align = p.align > 1n && p.align <= 4096n ? Number(p.align) : 1;
+    let at = 0;
+    while (bytes.length - at >= 16) {
+      const namesz = dv.getUint32(at, le);
+      const descsz = dv.getUint32(at + 4, le);
+      const type = dv.getUint32(at + 8, le);
+      const isGo = GO_NOTE_NAME.every((b, i) => bytes[at + 12 + i] === b);
+      if (namesz === 4 && type === NT_GO_BUILD_ID && isGo && at + 16 + descsz <= bytes.length)
+        return new TextDecoder().decode(bytes.subarray(at + 16, at + 16 + descsz));
+      const size = 12 + roundUp(namesz, 4) + roundUp(descsz, 4);
+      const next = roundUp(at + size, align);
+      if (next >= bytes.length) break;
+      at = next;
+    }
+  }
+  return null;
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
 }
 
 /** The build info's view of an ELF file (debug/buildinfo elfExe). */

@@ -1,17 +1,28 @@
 import { findModInfo } from '../buildinfo/markers.js';
 import { parseModInfo } from '../buildinfo/modinfo.js';
-import { readBuildInfo } from '../buildinfo/read.js';
+import { hasBuildInfoMagic, readBuildInfo } from '../buildinfo/read.js';
 import { type ByteSource, readBytes } from '../source.js';
 import type { BinaryFacts, GoBuildInfo } from '../types.js';
 import { readWasm, type WasmFile, wasmAddressSpace } from './read.js';
 
 /** The host module a Go port imports from (runtime/sys_wasm.s, wasm_exec.js; WASI preview 1). */
-const HOSTS: Record<string, string> = { gojs: 'js', wasi_snapshot_preview1: 'wasip1' };
+const HOSTS = new Map([
+  ['gojs', 'js'],
+  ['wasi_snapshot_preview1', 'wasip1'],
+]);
 
 export function wasmFacts(src: ByteSource): BinaryFacts {
   const wasm = readWasm(src);
-  const go = readBuildInfo(wasmAddressSpace(src, wasm)) ?? wasmBuildInfo(src, wasm);
-  const hostModule = wasm.imports.map((i) => HOSTS[i.module]).find((g) => g !== undefined) ?? null;
+  const data = wasm.data ? readBytes(src, 'wasm', wasm.data.offset, wasm.data.size, 'data section') : null;
+  // The build-info header first, as debug/buildinfo would read it; but linear memory is rebuilt
+  // from the segments only when the raw data holds the magic. Go splits segments at runs of
+  // zeros only (wasm/asm.go writeDataSec) and the magic has none, so it cannot straddle two.
+  // Go's wasm linker leaves go:buildinfo out (its section is not among those asmb writes), so
+  // the usual path is Go's own layout: producers + module info markers.
+  const go =
+    (data && hasBuildInfoMagic(data) ? readBuildInfo(wasmAddressSpace(src, wasm)) : null) ??
+    wasmBuildInfo(data, wasm);
+  const hostModule = wasm.imports.map((i) => HOSTS.get(i.module)).find((g) => g !== undefined) ?? null;
   return {
     format: 'wasm',
     goos: go?.settings.GOOS ?? hostModule,
@@ -39,10 +50,9 @@ export function wasmFacts(src: ByteSource): BinaryFacts {
  * the Go version in the "producers" section and the module info, between its markers, in
  * the data segments.
  */
-function wasmBuildInfo(src: ByteSource, wasm: WasmFile): GoBuildInfo | null {
+function wasmBuildInfo(data: Uint8Array | null, wasm: WasmFile): GoBuildInfo | null {
   const go = wasm.producers.language?.find((p) => p.name === 'Go');
   if (!go) return null;
-  const data = wasm.data ? readBytes(src, 'wasm', wasm.data.offset, wasm.data.size, 'data section') : null;
   const modinfo = data ? findModInfo(data) : null;
   return { version: go.version, ...parseModInfo(modinfo ?? '') };
 }

@@ -8,11 +8,11 @@ import { utf8 } from '../view.js';
  * WebAssembly modules as Go's linker writes them (src/cmd/link/internal/wasm/asm.go): a
  * "go:buildid" custom section first, the standard sections, the data segments holding the
  * build info at a linear-memory address, a "producers" section and, unless -s, a "name" section.
+ * The code section is never read, and the data segments only on demand (readDataSegments).
  */
 export interface WasmFile {
   sections: WasmSection[];
   imports: { module: string; name: string }[];
-  dataSegments: { address: number; offset: number; size: number }[];
   buildId: string | null;
   functionNames: number;
   hasNameSection: boolean;
@@ -90,11 +90,19 @@ class Cursor {
     return shift < 32 && b & 0x40 ? result | (~0 << shift) : result;
   }
   take(length: number, what: string): Uint8Array {
+    const from = this.pos;
+    this.skip(length, what);
+    return this.bytes.subarray(from, this.pos);
+  }
+  /** Moves past `length` bytes without a view on them (data segments: tens of thousands in a Go module). */
+  skip(length: number, what: string): void {
     if (length > this.end - this.pos)
       throw new FormatError('wasm', this.base + this.pos, `${what}: ${length} bytes run past the section`);
-    const out = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
-    return out;
+  }
+  /** The file offset of the cursor, for errors. */
+  get at(): number {
+    return this.base + this.pos;
   }
   name(what: string): string {
     return utf8(this.take(this.u32(what), what));
@@ -110,7 +118,6 @@ export function readWasm(src: ByteSource): WasmFile {
   const file: WasmFile = {
     sections: [],
     imports: [],
-    dataSegments: [],
     buildId: null,
     functionNames: 0,
     hasNameSection: false,
@@ -137,8 +144,12 @@ function readSection(src: ByteSource, file: WasmFile, id: number, start: number,
   if (id > 13) throw new FormatError('wasm', start - 1, `unknown section id ${id}`);
   // Only small sections and the ones we need are read: code is never touched.
   if (id === 0) {
-    const head = readBytes(src, 'wasm', start, Math.min(size, 64), 'custom section name');
-    const c = new Cursor(head, 0, head.length, start);
+    // The name is a u32 LEB128 length and UTF-8 bytes; read only that much of the section
+    // (a .debug_* section can be megabytes), but however long the name is.
+    const head = readBytes(src, 'wasm', start, Math.min(size, 5), 'custom section name length');
+    const length = new Cursor(head, 0, head.length, start).u32('custom section name length');
+    const named = readBytes(src, 'wasm', start, Math.min(size, 5 + length), 'custom section name');
+    const c = new Cursor(named, 0, named.length, start);
     const name = c.name('custom section name');
     file.sections.push({ id, name, offset: start, size });
     if (name === 'go:buildid') {
@@ -160,14 +171,14 @@ function readSection(src: ByteSource, file: WasmFile, id: number, start: number,
   file.sections.push({ id, name: STANDARD[id] ?? String(id), offset: start, size });
   if (id === 2)
     readImports(new Cursor(readBytes(src, 'wasm', start, size, 'import section'), 0, size, start), file);
+  // The data segments are decoded only when linear memory is needed (readDataSegments): a Go
+  // module has tens of thousands of them, and the build info is usually found without them.
   if (id === 11) file.data = { offset: start, size };
-  if (id === 11)
-    readData(new Cursor(readBytes(src, 'wasm', start, size, 'data section'), 0, size, start), file, start);
 }
 
 function readImports(c: Cursor, file: WasmFile): void {
   const count = c.u32('import count');
-  if (count > MAX_ITEMS) throw new FormatError('wasm', c.pos, `import count ${count} is implausible`);
+  if (count > MAX_ITEMS) throw new FormatError('wasm', c.at, `import count ${count} is implausible`);
   for (let i = 0; i < count; i++) {
     const module = c.name('import module');
     const name = c.name('import name');
@@ -181,7 +192,7 @@ function readImports(c: Cursor, file: WasmFile): void {
     else if (kind === 3) {
       c.byte('global type');
       c.byte('global mutability');
-    } else throw new FormatError('wasm', c.pos, `import kind ${kind} is unknown`);
+    } else throw new FormatError('wasm', c.at, `import kind ${kind} is unknown`);
     file.imports.push({ module, name });
   }
 }
@@ -192,8 +203,20 @@ function skipLimits(c: Cursor): void {
   if (flags & 1) c.u32('limits maximum');
 }
 
-/** Active data segments of memory 0 with an i32.const offset: the ones Go writes. */
-function readData(c: Cursor, file: WasmFile, start: number): void {
+export interface DataSegment {
+  /** Linear-memory address. */
+  address: number;
+  /** File offset of the bytes. */
+  offset: number;
+  size: number;
+}
+
+/** Active data segments of memory 0 with an i32.const offset: the ones Go writes (wasm/asm.go writeDataSec). */
+export function readDataSegments(src: ByteSource, wasm: WasmFile): DataSegment[] {
+  if (!wasm.data) return [];
+  const { offset: start, size } = wasm.data;
+  const c = new Cursor(readBytes(src, 'wasm', start, size, 'data section'), 0, size, start);
+  const segments: DataSegment[] = [];
   const count = c.u32('data segment count');
   if (count > MAX_ITEMS) throw new FormatError('wasm', start, `data segment count ${count} is implausible`);
   for (let i = 0; i < count; i++) {
@@ -205,34 +228,32 @@ function readData(c: Cursor, file: WasmFile, start: number): void {
       if (op === 0x41) address = c.s32('i32.const') >>> 0;
       else if (op === 0x23) c.u32('global index');
       else
-        throw new FormatError(
-          'wasm',
-          start + c.pos,
-          `offset expression opcode 0x${op.toString(16)} is not supported`,
-        );
+        throw new FormatError('wasm', c.at, `offset expression opcode 0x${op.toString(16)} is not supported`);
       if (c.byte('end of expression') !== 0x0b)
-        throw new FormatError('wasm', start + c.pos, 'offset expression does not end');
-    } else if (kind !== 1)
-      throw new FormatError('wasm', start + c.pos, `data segment kind ${kind} is unknown`);
-    const size = c.u32('data segment size');
-    const offset = start + c.pos;
-    c.take(size, 'data segment');
-    if (address !== null) file.dataSegments.push({ address, offset, size });
+        throw new FormatError('wasm', c.at, 'offset expression does not end');
+    } else if (kind !== 1) throw new FormatError('wasm', c.at, `data segment kind ${kind} is unknown`);
+    const length = c.u32('data segment size');
+    const offset = c.at;
+    c.skip(length, 'data segment');
+    if (address !== null) segments.push({ address, offset, size: length });
   }
+  return segments;
 }
 
 /** The tool-conventions producers section: fields, each with name/version pairs. */
 function readProducers(c: Cursor): WasmFile['producers'] {
-  const out: WasmFile['producers'] = {};
+  // No prototype: a field named "__proto__" or "constructor" is data, not Object's own property.
+  const out: WasmFile['producers'] = Object.create(null);
   const fields = c.u32('producers field count');
-  if (fields > 64) throw new FormatError('wasm', c.pos, `producers field count ${fields} is implausible`);
+  if (fields > 64) throw new FormatError('wasm', c.at, `producers field count ${fields} is implausible`);
   for (let i = 0; i < fields; i++) {
     const field = c.name('producers field');
     const values = c.u32('producers value count');
-    if (values > 64) throw new FormatError('wasm', c.pos, `producers value count ${values} is implausible`);
-    out[field] = [];
+    if (values > 64) throw new FormatError('wasm', c.at, `producers value count ${values} is implausible`);
+    const list: { name: string; version: string }[] = [];
     for (let k = 0; k < values; k++)
-      out[field].push({ name: c.name('producer name'), version: c.name('producer version') });
+      list.push({ name: c.name('producer name'), version: c.name('producer version') });
+    out[field] = list;
   }
   return out;
 }
@@ -243,33 +264,39 @@ function countFunctionNames(bytes: Uint8Array, from: number, base: number): numb
     const sub = c.byte('name subsection id');
     const size = c.u32('name subsection size');
     if (sub === 1) return c.u32('function name count');
-    c.take(size, 'name subsection');
+    c.skip(size, 'name subsection');
   }
   return 0;
 }
 
 /** Linear memory as the data segments fill it: the build info is at a 16-aligned address in one of them. */
 export function wasmAddressSpace(src: ByteSource, wasm: WasmFile): AddressSpace {
-  const segments = [...wasm.dataSegments].sort((a, b) => a.address - b.address);
+  const segments = readDataSegments(src, wasm).sort((a, b) => a.address - b.address);
+  // reach[i]: the highest end address of segments 0..i, so a binary search finds the first
+  // segment that can overlap an address even when segments overlap one another. Go writes
+  // tens of thousands of segments (one per run of non-zero data), so a linear scan per read
+  // made the build-info search take tens of milliseconds.
+  const reach: number[] = [];
+  for (const [i, s] of segments.entries()) reach.push(Math.max(reach[i - 1] ?? 0, s.address + s.size));
   const first = segments[0];
-  const last = segments.at(-1);
+  const end = reach.at(-1) ?? 0;
   return {
     ptrSize: 4,
     littleEndian: true,
     dataStart() {
-      if (!first || !last) return null;
-      return { address: BigInt(first.address), size: last.address + last.size - first.address };
+      if (!first) return null;
+      return { address: BigInt(first.address), size: end - first.address };
     },
     readAt(address, length) {
       // Linear memory is zero where no segment writes it, so gaps read as zeros.
-      if (!first || !last) return null;
-      const end = last.address + last.size;
+      if (!first) return null;
       const a = Number(address);
       if (a < first.address || a >= end) return null;
       const out = new Uint8Array(Math.min(length, end - a));
-      for (const s of segments) {
-        if (s.address + s.size <= a) continue;
+      for (let i = firstReaching(reach, a); i < segments.length; i++) {
+        const s = segments[i] as (typeof segments)[number];
         if (s.address >= a + out.length) break;
+        if (s.address + s.size <= a) continue;
         const from = Math.max(a, s.address);
         const to = Math.min(a + out.length, s.address + s.size);
         out.set(readBytes(src, 'wasm', s.offset + (from - s.address), to - from, 'data segment'), from - a);
@@ -277,4 +304,16 @@ export function wasmAddressSpace(src: ByteSource, wasm: WasmFile): AddressSpace 
       return out;
     },
   };
+}
+
+/** The first index whose reach is past `address` (reach is non-decreasing). */
+function firstReaching(reach: number[], address: number): number {
+  let lo = 0;
+  let hi = reach.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((reach[mid] as number) > address) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

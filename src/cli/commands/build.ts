@@ -24,6 +24,7 @@ export interface BuildFlagsCli {
   strip?: boolean;
   allowBroken?: boolean;
   linkCache?: boolean;
+  verify?: boolean;
   template?: string;
 }
 
@@ -54,6 +55,7 @@ export async function buildCommand(
       allowBroken: flags.allowBroken,
       outputTemplate: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
+      verify: flags.verify !== false,
       signal: cli.signal,
       onEvent: progress.onEvent,
       log: stderrLogger,
@@ -74,6 +76,12 @@ export async function buildCommand(
     ]);
     if (rows.length > 0)
       process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
+    for (const artifact of manifest.artifacts) {
+      const failed = artifact.verification?.checks.filter((c) => c.status === 'fail') ?? [];
+      if (failed.length === 0) continue;
+      process.stdout.write(`\n${pc.red(`✗ ${artifact.target} failed verification`)}\n`);
+      for (const check of failed) process.stdout.write(`    ${check.name}: ${check.detail}\n`);
+    }
     for (const failure of manifest.failures) {
       process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
     }

@@ -36,6 +36,17 @@ export class Progress {
       case 'target-failed':
         this.finish(event.target, 'failed', event.failure.excerpt.split('\n')[0] ?? '');
         break;
+      case 'target-verified':
+        if (event.ok) return;
+        this.finish(
+          event.target,
+          'failed',
+          `verification failed: ${event.checks
+            .filter((c) => c.status === 'fail')
+            .map((c) => c.name)
+            .join(', ')}`,
+        );
+        break;
       default:
         return;
     }

@@ -47,6 +47,8 @@ export interface BuildOptions {
   strip?: boolean;
   allowBroken?: boolean;
   outputTemplate?: string;
+  /** Verify every artifact after the build (default true); a failed check fails the build. */
+  verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
   linkCache?: string | false;
   /** The environment crossgo starts from; default process.env. */
@@ -86,6 +88,7 @@ export interface BuildPlan {
   owned: Set<string>;
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
+  verify: boolean;
   builds: TargetBuild[];
 }
 
@@ -192,6 +195,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     strip,
     baseEnv: inheritedEnv(environment),
     owned,
+    verify: options.verify ?? true,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
   };

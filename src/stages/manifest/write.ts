@@ -11,6 +11,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
     schemaVersion: 1,
     crossgo: crossgoVersion,
     complete: false,
+    verified: false,
     project: {
       module: plan.pkg.module.path,
       package: pkgArg.startsWith('.') ? relativePackage(plan, cwd) : pkgArg,
@@ -54,6 +55,7 @@ export const writeManifest: Stage = {
     manifest.artifacts.sort(byTarget);
     manifest.failures.sort(byTarget);
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
+    manifest.verified = plan.verify && manifest.artifacts.every((a) => a.verification?.ok === true);
     await writeFileAtomic(path.join(plan.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   },
 };

@@ -1,0 +1,45 @@
+import { elfFacts } from './elf/facts.js';
+import { FormatError } from './errors.js';
+import { fatFacts, machoFacts } from './macho/facts.js';
+import { peFacts } from './pe/facts.js';
+import type { ByteSource } from './source.js';
+import type { BinaryFacts, BinaryFormat } from './types.js';
+import { wasmFacts } from './wasm/facts.js';
+
+/** The format a file's first bytes announce, or null. */
+export function detectFormat(head: Uint8Array): BinaryFormat | null {
+  const b = (i: number) => head[i] ?? -1;
+  if (b(0) === 0x7f && b(1) === 0x45 && b(2) === 0x4c && b(3) === 0x46) return 'elf';
+  if (b(0) === 0x4d && b(1) === 0x5a) return 'pe';
+  if (b(0) === 0x00 && b(1) === 0x61 && b(2) === 0x73 && b(3) === 0x6d) return 'wasm';
+  // 0xCAFEBABE also starts Java class files: the fat reader rejects implausible slice counts.
+  if (b(0) === 0xca && b(1) === 0xfe && b(2) === 0xba && (b(3) === 0xbe || b(3) === 0xbf)) return 'macho-fat';
+  const magic = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
+  if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(magic)) return 'macho';
+  return null;
+}
+
+/** Every fact crossgo reads from an executable, whatever its format. Throws FormatError. */
+export function readFacts(src: ByteSource): BinaryFacts {
+  const head = src.read(0, Math.min(8, src.size));
+  switch (detectFormat(head)) {
+    case 'elf':
+      return elfFacts(src);
+    case 'pe':
+      return peFacts(src);
+    case 'macho':
+      return machoFacts(src);
+    case 'macho-fat':
+      return fatFacts(src);
+    case 'wasm':
+      return wasmFacts(src);
+    default:
+      throw new FormatError(
+        'unknown',
+        0,
+        src.size === 0
+          ? 'empty file'
+          : 'not an executable crossgo reads (ELF, PE, Mach-O, universal Mach-O or wasm)',
+      );
+  }
+}

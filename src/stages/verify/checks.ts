@@ -1,0 +1,139 @@
+import type { BinaryFacts } from '../../binary/types.js';
+import { levelFor } from '../../targets/variants.js';
+import { compareGoVersions, parseGoVersion } from '../../toolchain/version.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  /** What was found, or why the check was skipped. */
+  detail: string;
+}
+
+/** What an artifact should be. Unset fields are not checked (the check says why it skipped). */
+export interface Expectation {
+  target?: { goos: string; goarch: string; variant: string | null };
+  /** false when built with CGO_ENABLED=0: the binary must be static. */
+  cgo?: boolean;
+  stripped?: boolean;
+  minGo?: string;
+  maxSize?: number;
+  /** Build settings that must read back exactly (CGO_ENABLED, GOOS, GOARCH, -trimpath, the level). */
+  settings?: Record<string, string>;
+}
+
+/** The format each GOOS's executables take. */
+export function formatFor(goos: string): string {
+  if (goos === 'windows') return 'pe';
+  if (goos === 'darwin' || goos === 'ios') return 'macho';
+  if (goos === 'js' || goos === 'wasip1') return 'wasm';
+  return 'elf';
+}
+
+const pass = (name: string, detail: string): CheckResult => ({ name, status: 'pass', detail });
+const fail = (name: string, detail: string): CheckResult => ({ name, status: 'fail', detail });
+const skip = (name: string, detail: string): CheckResult => ({ name, status: 'skip', detail });
+
+/** Turns an artifact's facts into pass / fail / skip, check by check. */
+export function checkFacts(facts: BinaryFacts, size: number, expect: Expectation): CheckResult[] {
+  return [
+    checkFormat(facts, expect),
+    checkMachine(facts, expect),
+    checkVariant(facts, expect),
+    checkStatic(facts, expect),
+    checkStripped(facts, expect),
+    checkGoVersion(facts, expect),
+    checkSize(size, expect),
+    checkSettings(facts, expect),
+  ];
+}
+
+function checkFormat(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.target) return skip('format', 'no target expected (--expect or --manifest)');
+  const want = formatFor(expect.target.goos);
+  const got = facts.format === 'macho-fat' ? 'macho' : facts.format;
+  return got === want
+    ? pass('format', facts.format)
+    : fail('format', `${facts.format}, expected ${want} for ${expect.target.goos}`);
+}
+
+function checkMachine(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.target) return skip('machine', 'no target expected');
+  const { goos, goarch } = expect.target;
+  const osOk = facts.goos === null || facts.goos === goos;
+  if (facts.goarch === goarch && osOk) return pass('machine', `${facts.goos ?? '?'}/${facts.goarch}`);
+  return fail('machine', `${facts.goos ?? '?'}/${facts.goarch ?? '?'}, expected ${goos}/${goarch}`);
+}
+
+function checkVariant(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.target) return skip('variant', 'no target expected');
+  const level = levelFor(expect.target.goarch);
+  if (!level) return skip('variant', `${expect.target.goarch} has no micro-architecture level`);
+  const got = facts.go?.settings[level.name];
+  if (got === undefined) return skip('variant', `no ${level.name} in the build info`);
+  const want = expect.target.variant ?? level.default;
+  return got === want
+    ? pass('variant', `${level.name}=${got}`)
+    : fail('variant', `${level.name}=${got}, expected ${want}`);
+}
+
+function checkStatic(facts: BinaryFacts, expect: Expectation): CheckResult {
+  const cgo =
+    expect.cgo ??
+    (facts.go?.settings.CGO_ENABLED === undefined ? undefined : facts.go.settings.CGO_ENABLED === '1');
+  if (cgo === undefined) return skip('static', 'whether cgo was used is unknown');
+  if (cgo) return skip('static', 'built with cgo: dynamic linking is expected');
+  const what =
+    facts.libraries.length > 0 ? `libraries: ${facts.libraries.join(', ')}` : 'no dynamic libraries';
+  if (facts.static)
+    return pass('static', facts.interpreter ? `${what}, interpreter ${facts.interpreter}` : what);
+  return fail(
+    'static',
+    `CGO_ENABLED=0 but ${facts.interpreter ? `interpreter ${facts.interpreter}, ` : ''}${what}`,
+  );
+}
+
+function checkStripped(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.stripped) return skip('stripped', 'not asked (--stripped)');
+  if (facts.stripped && !facts.dwarf) return pass('stripped', 'no symbol table, no DWARF');
+  return fail(
+    'stripped',
+    `${facts.stripped ? '' : `${facts.symbols} symbols`}${!facts.stripped && facts.dwarf ? ', ' : ''}${facts.dwarf ? 'DWARF present' : ''}`,
+  );
+}
+
+function checkGoVersion(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.minGo) return skip('go-version', 'no minimum asked (--min-go)');
+  const want = parseGoVersion(expect.minGo.startsWith('go') ? expect.minGo : `go${expect.minGo}`);
+  const got = facts.go ? parseGoVersion(facts.go.version) : null;
+  if (!want) return fail('go-version', `--min-go ${expect.minGo} is not a Go version`);
+  if (!got) return fail('go-version', 'no Go version in the binary');
+  return compareGoVersions(got, want) >= 0
+    ? pass('go-version', got.raw)
+    : fail('go-version', `${got.raw}, older than ${want.raw}`);
+}
+
+function checkSize(size: number, expect: Expectation): CheckResult {
+  if (expect.maxSize === undefined) return skip('size', 'no maximum asked (--max-size)');
+  return size <= expect.maxSize
+    ? pass('size', `${size} bytes`)
+    : fail('size', `${size} bytes, more than ${expect.maxSize}`);
+}
+
+function checkSettings(facts: BinaryFacts, expect: Expectation): CheckResult {
+  if (!expect.settings || Object.keys(expect.settings).length === 0)
+    return skip('settings', 'no settings to compare');
+  if (!facts.go) return fail('settings', 'no Go build info in the binary');
+  const wrong = Object.entries(expect.settings)
+    .filter(([key, value]) => (facts.go?.settings[key] ?? '') !== value)
+    .map(([key, value]) => `${key}=${facts.go?.settings[key] ?? '(unset)'}, expected ${value || '(unset)'}`);
+  return wrong.length === 0
+    ? pass(
+        'settings',
+        Object.entries(expect.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      )
+    : fail('settings', wrong.join('; '));
+}
