@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError } from '../binary/errors.js';
 import { readFacts } from '../binary/read.js';
@@ -40,9 +39,9 @@ export async function inspectOne(
 ): Promise<InspectOutcome> {
   let source: FileSource | undefined;
   try {
-    const info = await stat(absolute);
-    if (!info.isFile()) throw new Error(info.isDirectory() ? 'is a folder' : 'is not a regular file');
+    // Synchronous on purpose: one open and one fstat per file, no trips through the event loop.
     source = FileSource.open(absolute);
+    if (source.notAFile) throw new Error(`is a ${source.notAFile}, not a file`);
     const facts = readFacts(source);
     return {
       ok: true,

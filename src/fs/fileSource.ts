@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ByteSource } from '../binary/source.js';
 
-const BLOCK = 64 * 1024;
+// Headers, tables and notes are small and scattered: page-sized blocks keep reads and garbage small.
+const BLOCK = 16 * 1024;
 
 /**
  * A ByteSource over an open file: reads only what a reader asks for, through a small
@@ -10,13 +11,18 @@ const BLOCK = 64 * 1024;
 export class FileSource implements ByteSource {
   readonly size: number;
   private readonly blocks = new Map<number, Uint8Array>();
+  /** What the path is when it is not a regular file ('folder', 'special file'), else null. */
+  readonly notAFile: string | null;
   private constructor(private readonly fd: number) {
-    this.size = fstatSync(fd).size;
+    const info = fstatSync(fd);
+    this.size = info.size;
+    this.notAFile = info.isFile() ? null : info.isDirectory() ? 'folder' : 'special file';
   }
 
   static open(file: string): FileSource {
     return new FileSource(openSync(file, 'r'));
   }
+
 
   read(offset: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
