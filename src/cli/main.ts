@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CrossgoError, exitCodeFor, InterruptedError } from '../errors.js';
+import { CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { abortOnSignals } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
 import { CROSSGO_VERSION } from '../version.js';
@@ -35,7 +36,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const context = (): CliContext => {
     const chdir = program.opts<{ chdir?: string }>().chdir;
-    return { cwd: path.resolve(chdir ?? '.'), signal: interrupt.signal };
+    const cwd = path.resolve(chdir ?? '.');
+    if (chdir !== undefined && !statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`-C ${chdir}: no such folder`);
+    }
+    return { cwd, signal: interrupt.signal };
   };
   const collect = (value: string, previous: string[] = []) => [...previous, value];
 

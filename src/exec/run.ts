@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { ProcessError, ToolMissingError } from '../errors.js';
 
 /**
@@ -79,7 +80,18 @@ export function run(command: string, args: readonly string[], options: RunOption
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       finish();
-      if (error.code === 'ENOENT') {
+      if (error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd)) {
+        reject(
+          new ProcessError(
+            `cannot run ${command}: its folder ${options.cwd} does not exist`,
+            command,
+            args,
+            null,
+            null,
+            '',
+          ),
+        );
+      } else if (error.code === 'ENOENT') {
         reject(new ToolMissingError(command, options.missingHint ?? `install ${command} or put it on PATH`));
       } else {
         reject(

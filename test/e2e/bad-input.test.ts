@@ -44,6 +44,10 @@ describe('bad input: one clear line, exit 2 for usage and 1 for failures, nothin
     );
   });
 
+  it('a -C folder that does not exist', async () => {
+    await expectOneLineError(['-C', 'no/such/dir', 'build'], greet, 2, /^crossgo: -C no\/such\/dir: no such folder$/);
+  });
+
   it('a package that is not a main package', async () => {
     const dir = path.join(await tempDir(), 'multi');
     await cp(path.join(FIXTURES, 'multi'), dir, { recursive: true });
