@@ -23,7 +23,6 @@ export class FileSource implements ByteSource {
     return new FileSource(openSync(file, 'r'));
   }
 
-
   read(offset: number, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const first = Math.floor(offset / BLOCK);

@@ -45,7 +45,12 @@ describe('bad input: one clear line, exit 2 for usage and 1 for failures, nothin
   });
 
   it('a -C folder that does not exist', async () => {
-    await expectOneLineError(['-C', 'no/such/dir', 'build'], greet, 2, /^crossgo: -C no\/such\/dir: no such folder$/);
+    await expectOneLineError(
+      ['-C', 'no/such/dir', 'build'],
+      greet,
+      2,
+      /^crossgo: -C no\/such\/dir: no such folder$/,
+    );
   });
 
   it('a package that is not a main package', async () => {

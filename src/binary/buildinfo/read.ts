@@ -54,9 +54,9 @@ export function findBuildInfo(space: AddressSpace): BuildInfoBlob | null {
   return null;
 }
 
-/** Whether the bytes hold the build-info magic anywhere (a cheap test before a full search). */
-export function hasBuildInfoMagic(data: Uint8Array): boolean {
-  return indexOfMagic(data, 0) !== -1;
+/** Where the build-info magic is in raw bytes, from `from` on; -1 when nowhere. */
+export function indexOfBuildInfoMagic(data: Uint8Array, from: number): number {
+  return indexOfMagic(data, from);
 }
 
 function indexOfMagic(data: Uint8Array, from: number): number {
@@ -115,7 +115,7 @@ const MAX_VARINT = 10;
  * encoding/binary.Uvarint: the value and the bytes it took. A value that does not end within
  * 10 bytes, or whose 10th byte is above 1, overflows 64 bits; Go's reader rejects both.
  */
-export function uvarint(bytes: Uint8Array, at: number): [number, number] {
+function uvarint(bytes: Uint8Array, at: number): [number, number] {
   let value = 0;
   for (let i = 0; i < MAX_VARINT; i++) {
     const b = bytes[i];
@@ -124,7 +124,11 @@ export function uvarint(bytes: Uint8Array, at: number): [number, number] {
     value += (b & 0x7f) * 2 ** (7 * i);
     if ((b & 0x80) === 0) return [value, i + 1];
   }
-  throw new FormatError('buildinfo', at + HEADER, 'string length varint is longer than 10 bytes');
+  throw new FormatError(
+    'buildinfo',
+    at + HEADER,
+    'string length varint is longer than 10 bytes or overflows 64 bits',
+  );
 }
 
 /** A Go string header {data pointer, length} at `pointer`, and the bytes it points to. */

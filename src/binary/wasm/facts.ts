@@ -1,9 +1,9 @@
 import { findModInfo } from '../buildinfo/markers.js';
 import { parseModInfo } from '../buildinfo/modinfo.js';
-import { hasBuildInfoMagic, readBuildInfo } from '../buildinfo/read.js';
+import { readBuildInfo } from '../buildinfo/read.js';
 import { type ByteSource, readBytes } from '../source.js';
 import type { BinaryFacts, GoBuildInfo } from '../types.js';
-import { readWasm, type WasmFile, wasmAddressSpace } from './read.js';
+import { buildInfoAddress, readWasm, type WasmFile, wasmAddressSpace } from './read.js';
 
 /** The host module a Go port imports from (runtime/sys_wasm.s, wasm_exec.js; WASI preview 1). */
 const HOSTS = new Map([
@@ -14,14 +14,13 @@ const HOSTS = new Map([
 export function wasmFacts(src: ByteSource): BinaryFacts {
   const wasm = readWasm(src);
   const data = wasm.data ? readBytes(src, 'wasm', wasm.data.offset, wasm.data.size, 'data section') : null;
-  // The build-info header first, as debug/buildinfo would read it; but linear memory is rebuilt
-  // from the segments only when the raw data holds the magic. Go splits segments at runs of
-  // zeros only (wasm/asm.go writeDataSec) and the magic has none, so it cannot straddle two.
-  // Go's wasm linker leaves go:buildinfo out (its section is not among those asmb writes), so
-  // the usual path is Go's own layout: producers + module info markers.
+  // The build-info header first, as debug/buildinfo would read it, searched from the first
+  // aligned magic in the raw data (buildInfoAddress). Go's wasm linker leaves go:buildinfo out
+  // (its section is not among those asmb writes), so the usual path is Go's own layout: the
+  // producers section and the module info between its markers.
+  const at = data ? buildInfoAddress(src, wasm, data) : null;
   const go =
-    (data && hasBuildInfoMagic(data) ? readBuildInfo(wasmAddressSpace(src, wasm)) : null) ??
-    wasmBuildInfo(data, wasm);
+    (at !== null ? readBuildInfo(wasmAddressSpace(src, wasm, at)) : null) ?? wasmBuildInfo(data, wasm);
   const hostModule = wasm.imports.map((i) => HOSTS.get(i.module)).find((g) => g !== undefined) ?? null;
   return {
     format: 'wasm',
