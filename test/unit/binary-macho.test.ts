@@ -11,6 +11,7 @@ import type { BinaryFacts } from '../../src/binary/types.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { corpusBinary } from '../helpers/corpus.js';
 import { fileType } from '../helpers/oracles.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const LLVM = '/usr/lib/llvm-14/bin';
 const BROKEN = path.join(FIXTURES, 'broken', 'macho');
@@ -656,17 +657,6 @@ function parseError(bytes: Uint8Array): unknown {
 
 // ---------------------------------------------------------------------------------------------
 // Mutations: every input must end in a result or a FormatError ('macho' or 'macho-fat'), quickly.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Patch {
   offset: number;

@@ -10,6 +10,7 @@ import type { GoBuildInfo, GoModule } from '../../src/binary/types.js';
 import { FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { fileType } from '../helpers/oracles.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 // ---------------------------------------------------------------------------------------------
 // The corpus: real Go binaries for Windows, built with the toolchain on the machine.
@@ -451,18 +452,6 @@ const PER_BINARY = 5000;
 // A parse takes ~1 ms and at most ~20 ms alone; the bound catches hangs and quadratic work,
 // with room for the rest of the suite running on the same two cores.
 const MAX_PARSE_MS = 250;
-
-/** mulberry32: a tiny seeded PRNG, so a failing mutation reproduces from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Patch {
   at: number;

@@ -10,6 +10,7 @@ import { FileSource } from '../../src/fs/fileSource.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { fileType } from '../helpers/oracles.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 /**
  * The WebAssembly reader against llvm-readobj, file, go tool buildid, go env GOVERSION and
@@ -496,17 +497,6 @@ describe('hand-built modules', () => {
 });
 
 // ---------------------------------------------------------------- mutation
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Patch {
   at: number;
