@@ -67,17 +67,6 @@ export class InterruptedError extends CrossgoError {
   }
 }
 
-/** Some targets failed; the others completed and were recorded. Exit 1. */
-export class BuildFailedError extends CrossgoError {
-  override name = 'BuildFailedError';
-  constructor(
-    message: string,
-    readonly failedTargets: readonly string[],
-  ) {
-    super(message);
-  }
-}
-
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 
 /** Exit code for an error, by class. */
@@ -85,9 +74,4 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof InterruptedError) return 128 + (SIGNAL_NUMBERS[error.signal] ?? 2);
   if (error instanceof UsageError) return 2;
   return 1;
-}
-
-/** True when a thrown value is the abort of an AbortSignal carrying an InterruptedError. */
-export function isInterrupt(error: unknown): error is InterruptedError {
-  return error instanceof InterruptedError;
 }

@@ -12,7 +12,6 @@ export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';
 export {
-  BuildFailedError,
   ConfigError,
   CrossgoError,
   EnvironmentError,
