@@ -1,7 +1,16 @@
 import { readBuildInfo } from '../buildinfo/read.js';
+import { FormatError } from '../errors.js';
 import type { ByteSource } from '../source.js';
 import type { BinaryFacts } from '../types.js';
-import { type ElfFile, elfAddressSpace, PT_INTERP, readElf, SHT_NOBITS, SHT_SYMTAB } from './read.js';
+import {
+  type ElfFile,
+  elfAddressSpace,
+  PT_INTERP,
+  readElf,
+  SHT_NOBITS,
+  SHT_SYMTAB,
+  virtualToOffset,
+} from './read.js';
 
 const ET_EXEC = 2;
 const ET_DYN = 3;
@@ -40,7 +49,7 @@ function goosOf(osabi: number): string | null {
 
 export function elfFacts(src: ByteSource): BinaryFacts {
   const elf = readElf(src);
-  const go = readBuildInfo(elfAddressSpace(src, elf));
+  const go = readGo(src, elf);
   const hasInterp = elf.programs.some((p) => p.type === PT_INTERP);
   const type =
     elf.type === ET_EXEC
@@ -76,4 +85,20 @@ export function elfFacts(src: ByteSource): BinaryFacts {
         offset: s.type === SHT_NOBITS ? 0 : s.offset,
       })),
   };
+}
+
+/**
+ * The build info, with the build-info reader's errors (whose offsets are virtual addresses)
+ * reported as ELF errors at the file offset of the data that holds it.
+ */
+function readGo(src: ByteSource, elf: ElfFile): BinaryFacts['go'] {
+  const space = elfAddressSpace(src, elf);
+  try {
+    return readBuildInfo(space);
+  } catch (error) {
+    if (!(error instanceof FormatError) || error.format !== 'buildinfo') throw error;
+    const start = space.dataStart();
+    const offset = start ? (virtualToOffset(elf.programs, elf.sections, start.address) ?? 0) : 0;
+    throw new FormatError('elf', offset, `Go build info: ${error.problem}`);
+  }
 }
