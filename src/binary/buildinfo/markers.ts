@@ -1,3 +1,4 @@
+import { indexOfBytes } from '../search.js';
 import { utf8 } from '../view.js';
 
 /** cmd/go/internal/modload's infoStart and infoEnd: the 16-byte markers around the module info. */
@@ -10,14 +11,9 @@ const INFO_END = Uint8Array.from([
 
 /** The module info text found between its markers in raw data, or null when absent. */
 export function findModInfo(data: Uint8Array): string | null {
-  const start = indexOf(data, INFO_START, 0);
+  const start = indexOfBytes(data, INFO_START);
   if (start === -1) return null;
-  const end = indexOf(data, INFO_END, start + INFO_START.length);
+  const end = indexOfBytes(data, INFO_END, start + INFO_START.length);
   if (end === -1) return null;
   return utf8(data.subarray(start + INFO_START.length, end));
-}
-
-function indexOf(data: Uint8Array, needle: Uint8Array, from: number): number {
-  // Buffer.indexOf searches in native code: a data section is megabytes.
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(needle, from);
 }

@@ -1,4 +1,5 @@
 import { FormatError } from '../errors.js';
+import { indexOfBytes } from '../search.js';
 import type { AddressSpace, GoBuildInfo } from '../types.js';
 import { StructView, utf8 } from '../view.js';
 import { parseModInfo } from './modinfo.js';
@@ -60,8 +61,7 @@ export function indexOfBuildInfoMagic(data: Uint8Array, from: number): number {
 }
 
 function indexOfMagic(data: Uint8Array, from: number): number {
-  // Buffer.indexOf searches in native code: 0xff is common in data, so a byte-wise scan is slow.
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(MAGIC_BYTES, from);
+  return indexOfBytes(data, MAGIC_BYTES, from);
 }
 
 function decodeHeader(space: AddressSpace, address: bigint, header: Uint8Array): BuildInfoBlob {

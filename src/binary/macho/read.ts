@@ -1,3 +1,4 @@
+import { BUILD_ID_WINDOW, findGoBuildIdText } from '../buildid.js';
 import { FormatError } from '../errors.js';
 import { type ByteSource, readBytes, toSafeNumber } from '../source.js';
 import type { AddressSpace } from '../types.js';
@@ -126,11 +127,7 @@ const N_STAB = 0xe0;
 const N_TYPE = 0x0e;
 const N_UNDF = 0x0;
 
-/** The build ID the linker writes at the start of __text (cmd/link/internal/ld/data.go; cmd/internal/buildid). */
-const BUILD_ID_PREFIX = Uint8Array.from([0xff, ...new TextEncoder().encode(' Go build ID: "')]);
-const BUILD_ID_END = Uint8Array.from([0x22, 0x0a, 0x20, 0xff]);
 /** cmd/internal/buildid reads at most this much of __text. */
-const BUILD_ID_WINDOW = 32 * 1024;
 const SYMBOL_CHUNK = 4096;
 
 /** Bounds-checked reads inside one Mach-O image: offsets are relative to its base. */
@@ -555,22 +552,11 @@ function threadEntry(cputype: number, lc: StructView): EntryCommand | null {
 function readGoBuildId(image: Image, file: MachoFile): string | null {
   const text = file.sections.find((s) => s.name === '__text');
   if (!text || text.size === 0 || text.offset === 0 || isZeroFill(text.flags)) return null;
-  const data = image.read(text.offset, Math.min(text.size, BUILD_ID_WINDOW), '__text');
-  const start = indexOf(data, BUILD_ID_PREFIX, 0);
-  if (start === -1) return null;
-  const from = start + BUILD_ID_PREFIX.length;
-  const end = indexOf(data, BUILD_ID_END, from);
-  const id = end === -1 ? null : new TextDecoder('latin1').decode(data.subarray(from, end));
-  // Go quotes the ID with strconv.Quote; its characters (base64 and '/') need no escapes.
-  if (id === null || !/^[\x20-\x7e]*$/.test(id) || id.includes('"') || id.includes('\\')) {
-    throw bad(image.base + text.offset + start, 'malformed Go build ID at the start of __text');
+  const found = findGoBuildIdText(image.read(text.offset, Math.min(text.size, BUILD_ID_WINDOW), '__text'));
+  if (found && 'malformed' in found) {
+    throw bad(image.base + text.offset + found.at, 'malformed Go build ID at the start of __text');
   }
-  return id;
-}
-
-/** Buffer.indexOf searches in native code; 0xff is common in machine code, so a byte scan is slow. */
-function indexOf(data: Uint8Array, needle: Uint8Array, from: number): number {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(needle, from);
+  return found?.id ?? null;
 }
 
 /**

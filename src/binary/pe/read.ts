@@ -1,3 +1,4 @@
+import { BUILD_ID_WINDOW, findGoBuildIdText } from '../buildid.js';
 import { FormatError } from '../errors.js';
 import { type ByteSource, readBytes } from '../source.js';
 import type { AddressSpace } from '../types.js';
@@ -73,9 +74,6 @@ const MAX_SECTIONS = 65535;
 const MAX_IMPORT_DESCRIPTORS = 1024;
 const MAX_NAME = 256;
 /** cmd/internal/buildid reads the first 32 KiB for the ID; on 386 it sits 0x70 into .text. */
-const BUILD_ID_WINDOW = 32 * 1024;
-const BUILD_ID_PREFIX = [...'\xff Go build ID: "'].map((c) => c.charCodeAt(0));
-const BUILD_ID_END = [...'"\n \xff'].map((c) => c.charCodeAt(0));
 
 /** Parses the headers, section table, import directory and the Go build ID. */
 export function readPe(src: ByteSource): PeFile {
@@ -430,28 +428,11 @@ function readGoBuildId(src: ByteSource, sections: readonly PeSection[]): string 
     Math.min(text.sizeOfRawData, BUILD_ID_WINDOW),
     '.text',
   );
-  const start = indexOfBytes(window, BUILD_ID_PREFIX, 0);
-  if (start === -1) return null;
-  const idStart = start + BUILD_ID_PREFIX.length;
-  const end = indexOfBytes(window, BUILD_ID_END, idStart);
-  if (end === -1 || end - idStart > MAX_NAME) {
-    throw new FormatError('pe', text.pointerToRawData + start, 'Go build ID not terminated');
+  const found = findGoBuildIdText(window);
+  if (found && 'malformed' in found) {
+    throw new FormatError('pe', text.pointerToRawData + found.at, 'malformed Go build ID near the start of .text');
   }
-  return utf8(window.subarray(idStart, end));
-}
-
-function indexOfBytes(data: Uint8Array, needle: readonly number[], from: number): number {
-  const first = needle[0] as number;
-  for (
-    let i = data.indexOf(first, from);
-    i !== -1 && i + needle.length <= data.length;
-    i = data.indexOf(first, i + 1)
-  ) {
-    let k = 1;
-    while (k < needle.length && data[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-  }
-  return -1;
+  return found?.id ?? null;
 }
 
 /**

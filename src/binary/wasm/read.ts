@@ -1,4 +1,4 @@
-import { parseGoBuildIdText } from '../buildid.js';
+import { findGoBuildIdText } from '../buildid.js';
 import { indexOfBuildInfoMagic } from '../buildinfo/read.js';
 import { FormatError } from '../errors.js';
 import { type ByteSource, readBytes } from '../source.js';
@@ -160,7 +160,8 @@ function readSection(src: ByteSource, file: WasmFile, id: number, start: number,
     file.sections.push({ id, name, offset: start, size });
     if (name === 'go:buildid') {
       const body = readBytes(src, 'wasm', start + c.pos, size - c.pos, 'go:buildid');
-      file.buildId = parseGoBuildIdText(body) ?? utf8(body);
+      const found = findGoBuildIdText(body);
+      file.buildId = found && 'id' in found ? found.id : utf8(body);
     } else if (name === 'producers') {
       const body = readBytes(src, 'wasm', start, size, 'producers section');
       file.producers = readProducers(new Cursor(body, c.pos, body.length, start));
