@@ -9,19 +9,11 @@ import { StructView } from '../view.js';
  * src/debug/macho/file.go). Every offset below is relative to `base`, as the file stores it:
  * a slice of a universal binary is a complete Mach-O file of its own.
  */
-export interface MachoFile {
+export interface MachoFile extends Header {
   /** File offset of the Mach-O header: 0 for a thin file, the slice offset in a universal binary. */
   base: number;
   /** Bytes from `base` to the end of the slice (or of the file). */
   size: number;
-  is64: boolean;
-  littleEndian: boolean;
-  cputype: number;
-  cpusubtype: number;
-  filetype: number;
-  ncmds: number;
-  sizeofcmds: number;
-  flags: number;
   segments: MachoSegment[];
   /** Every section of every segment, in load-command order. */
   sections: MachoSection[];
@@ -152,6 +144,7 @@ class Image {
   }
 }
 
+/** The mach_header fields (mach_header_64 adds only a reserved word). */
 interface Header {
   is64: boolean;
   littleEndian: boolean;
