@@ -18,7 +18,8 @@ describe('progress', () => {
       },
     );
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/\x1b\[\d+A/); // cursor up: lines are redrawn, not appended
+    // Cursor up: lines are redrawn in place, not appended.
+    expect(result.stdout).toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d+A`));
     expect(result.stdout).toMatch(/✓ linux\/amd64 +\d/);
     expect(result.stdout).toMatch(/✓ linux\/arm64 +\d/);
     expect(result.stdout).toMatch(/linux\/arm64 +[\d.]+ MiB .* greet-linux-arm64/);
