@@ -430,7 +430,11 @@ function readGoBuildId(src: ByteSource, sections: readonly PeSection[]): string 
   );
   const found = findGoBuildIdText(window);
   if (found && 'malformed' in found) {
-    throw new FormatError('pe', text.pointerToRawData + found.at, 'malformed Go build ID near the start of .text');
+    throw new FormatError(
+      'pe',
+      text.pointerToRawData + found.at,
+      'malformed Go build ID near the start of .text',
+    );
   }
   return found?.id ?? null;
 }
