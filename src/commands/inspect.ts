@@ -3,6 +3,7 @@ import { FormatError } from '../binary/errors.js';
 import { readFacts } from '../binary/read.js';
 import type { BinaryFacts } from '../binary/types.js';
 import { FileSource } from '../fs/fileSource.js';
+import { type InspectJob, inspectInParallel, threadCount } from './inspectParallel.js';
 
 export interface InspectOptions {
   files: readonly string[];
@@ -23,20 +24,26 @@ export type InspectOutcome =
   | { ok: true; file: string; inspection: Inspection }
   | { ok: false; file: string; error: { format: string; offset: number | null; message: string } };
 
-/** Reads each file's facts with crossgo's own readers (no file, readelf, otool or go needed). */
+/**
+ * Reads each file's facts with crossgo's own readers (no file, readelf, otool or go needed).
+ * Many files are shared among worker threads, one per core; outcomes keep the files' order.
+ */
 export async function inspect(options: InspectOptions): Promise<InspectOutcome[]> {
   const cwd = options.cwd ?? process.cwd();
-  const outcomes: InspectOutcome[] = [];
-  for (const file of options.files)
-    outcomes.push(await inspectOne(path.resolve(cwd, file), file, options.sections === true));
-  return outcomes;
+  const job: InspectJob = {
+    files: options.files.map((file) => path.resolve(cwd, file)),
+    shown: [...options.files],
+    sections: options.sections === true,
+  };
+  return inspectInParallel(job, threadCount(job.files.length), inspectJob);
 }
 
-export async function inspectOne(
-  absolute: string,
-  shown: string,
-  sections: boolean,
-): Promise<InspectOutcome> {
+/** One thread's share of an inspection, in order. */
+export function inspectJob(job: InspectJob): InspectOutcome[] {
+  return job.files.map((file, i) => inspectOne(file, job.shown[i] as string, job.sections));
+}
+
+export function inspectOne(absolute: string, shown: string, sections: boolean): InspectOutcome {
   let source: FileSource | undefined;
   try {
     // Synchronous on purpose: one open and one fstat per file, no trips through the event loop.

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { link, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/commands/inspect.js';
@@ -134,5 +134,38 @@ describe('crossgo inspect', () => {
     expect(records[1]?.format).toBe('elf');
     expect(records[2]?.error?.message).toBe('no such file');
     expect(result.stderr.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('shares many files among threads and keeps their order, bad ones included', async () => {
+    // 120 files: enough for two threads (48 per thread at least). Hard links of every kind,
+    // dealt in a pattern that differs from the round-robin split between threads.
+    const kinds = ['linux', 'windows', 'darwinArm', 'fat', 'wasm', 'junk', 'linuxFull'];
+    const many = path.join(scratch, 'many');
+    await mkdir(many);
+    const order: string[] = [];
+    const paths: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const kind = kinds[(i * 5 + Math.floor(i / 7)) % kinds.length] as string;
+      const file = path.join(many, `${String(i).padStart(3, '0')}-${kind}`);
+      await link(files[kind] as string, file);
+      order.push(kind);
+      paths.push(file);
+    }
+    paths.splice(60, 0, path.join(many, 'missing'));
+    order.splice(60, 0, 'missing');
+    const { code, records } = await inspectJson(paths);
+    expect(code).toBe(1);
+    expect(records.map((r) => r.file)).toEqual(paths);
+    // Each record is what inspecting that file alone reports.
+    const alone = new Map<string, unknown>();
+    for (const kind of new Set(order)) {
+      const one = await inspectJson([paths[order.indexOf(kind)] as string]);
+      const { file: _file, ...rest } = one.records[0] as Inspection;
+      alone.set(kind, rest);
+    }
+    records.forEach((record, i) => {
+      const { file: _file, ...rest } = record;
+      expect(rest).toEqual(alone.get(order[i] as string));
+    });
   });
 });

@@ -22,7 +22,7 @@ export async function verifyFile(
   const target = expect.target
     ? [expect.target.goos, expect.target.goarch, expect.target.variant].filter(Boolean).join('/')
     : null;
-  const outcome = await inspectOne(absolute, shown, false);
+  const outcome = inspectOne(absolute, shown, false);
   if (!outcome.ok) {
     return {
       file: shown,
