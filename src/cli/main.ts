@@ -70,6 +70,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--allow-broken', 'allow ports the toolchain marks broken')
     .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
+    .option('--cgo <mode>', 'off (default), on, or auto: on where a package imports "C"')
+    .option(
+      '--cc <compiler>',
+      'C compiler for cgo: auto (zig, then Debian cross gcc, then host), zig, cross, host, or a command',
+    )
+    .option('--cxx <command>', 'C++ compiler command, with an explicit --cc')
+    .option('--static', 'link cgo Linux targets statically against musl (through zig)')
+    .option('--macos-sdk <path>', 'a MacOSX.sdk, for darwin cgo targets that link Apple frameworks')
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());
@@ -94,6 +102,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--manifest <file>', 'a crossgo manifest: check each artifact against it')
     .option('--expect <target>', 'goos/goarch[/variant] every file must be')
     .option('--stripped', 'require no symbol table and no DWARF')
+    .option('--static', 'require a statically linked binary, even one built with cgo')
     .option('--min-go <version>', 'require at least this Go version, e.g. 1.22')
     .option('--max-size <size>', 'require at most this size, e.g. 20MB')
     .option('--json', 'print JSON')

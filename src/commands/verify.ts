@@ -20,6 +20,8 @@ export interface VerifyOptions {
   /** goos/goarch[/variant] every file must be. */
   expect?: string;
   stripped?: boolean;
+  /** Require a static binary (no interpreter, no libraries beyond the platform's), cgo or not. */
+  static?: boolean;
   minGo?: string;
   /** A size limit: bytes, or "20MB", "15MiB". */
   maxSize?: number | string;
@@ -46,6 +48,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   }
   const extra: Expectation = {
     stripped: options.stripped,
+    static: options.static,
     minGo: options.minGo,
     maxSize: typeof options.maxSize === 'string' ? parseSize(options.maxSize) : options.maxSize,
   };
@@ -78,6 +81,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
         ...base,
         ...definedOnly(extra),
         stripped: extra.stripped ?? base.stripped,
+        static: extra.static ?? base.static,
         target: target ?? base.target,
         sha256: a.sha256,
       };

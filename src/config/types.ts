@@ -4,6 +4,14 @@ export interface BuildFlags {
   tags?: string | string[];
   gcflags?: string | string[];
   env?: Record<string, string>;
+  /** cgo: off (default), on, or auto (on when a package of the build imports "C"). */
+  cgo?: 'off' | 'on' | 'auto';
+  /** C compiler: auto, zig, cross, host, or a command. */
+  cc?: string;
+  /** C++ compiler command, with an explicit cc. */
+  cxx?: string;
+  /** Link cgo Linux targets statically (musl through zig). */
+  static?: boolean;
 }
 
 /** crossgo.yaml / crossgo.json, as validated against schema/crossgo.schema.json. */
@@ -16,6 +24,10 @@ export interface CrossgoConfig extends BuildFlags {
   strip?: boolean;
   allowBroken?: boolean;
   overrides?: Record<string, BuildFlags>;
+  /** A MacOSX.sdk folder for darwin cgo targets that link Apple frameworks. */
+  macosSdk?: string;
+  /** Go releases to build with (GOTOOLCHAIN), e.g. "1.25.4" or ["1.24.9", "1.26"]. */
+  go?: string | string[];
 }
 
 export interface LoadedConfig {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { CgoRecord } from '../cgo/plan.js';
 
 /**
  * dist/manifest.json: the typed list of what a run produced and how. Every later
@@ -59,6 +60,8 @@ export interface ArtifactRecord {
   argv: string[];
   /** Every variable crossgo set for this build (the rest is inherited). */
   env: Record<string, string>;
+  /** Whether cgo was on, why, and which C compiler (kind, command, version, zig triple, flags). */
+  cgo: CgoRecord;
   /** What crossgo verify found, when the build verified its artifacts. */
   verification?: {
     ok: boolean;
@@ -73,6 +76,7 @@ export interface FailureRecord {
   exitCode: number | null;
   argv: string[];
   env: Record<string, string>;
+  cgo: CgoRecord;
 }
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -39,10 +39,12 @@ export async function resolveMainPackage(
   opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<MainPackage> {
   moduleRootOf(go, opts.cwd);
+  // With cgo files counted: go turns cgo off when it finds no C compiler, and a package whose
+  // files all import "C" would then seem to have no Go files at all.
   const result = await run(
     go.binary,
     ['list', '-e', '-json=ImportPath,Name,Dir,Module,Error', '--', pattern],
-    opts,
+    { ...opts, env: { ...opts.env, CGO_ENABLED: '1' } },
   );
   const packages = parseJsonStream<ListedPackage>(result.stdout);
   if (result.exitCode !== 0 || packages.length === 0) {

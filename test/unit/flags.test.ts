@@ -246,9 +246,11 @@ describe('buildArgs', () => {
   });
 });
 
+const CGO_OFF = { CGO_ENABLED: '0' };
+
 describe('targetEnv', () => {
   it('sets GOOS, GOARCH and CGO_ENABLED=0 and no level variable without a variant', () => {
-    expect(targetEnv(target('linux/amd64'), noFlags)).toEqual({
+    expect(targetEnv(target('linux/amd64'), noFlags, CGO_OFF)).toEqual({
       GOOS: 'linux',
       GOARCH: 'amd64',
       CGO_ENABLED: '0',
@@ -256,21 +258,27 @@ describe('targetEnv', () => {
   });
 
   it('sets the level variable of a variant', () => {
-    expect(targetEnv(target('linux/amd64/v3'), noFlags)).toEqual({
+    expect(targetEnv(target('linux/amd64/v3'), noFlags, CGO_OFF)).toEqual({
       GOOS: 'linux',
       GOARCH: 'amd64',
       CGO_ENABLED: '0',
       GOAMD64: 'v3',
     });
-    expect(targetEnv(target('linux/arm/6'), noFlags)).toMatchObject({ GOARCH: 'arm', GOARM: '6' });
-    expect(targetEnv(target('linux/mips64le/softfloat'), noFlags)).toMatchObject({ GOMIPS64: 'softfloat' });
+    expect(targetEnv(target('linux/arm/6'), noFlags, CGO_OFF)).toMatchObject({ GOARCH: 'arm', GOARM: '6' });
+    expect(targetEnv(target('linux/mips64le/softfloat'), noFlags, CGO_OFF)).toMatchObject({
+      GOMIPS64: 'softfloat',
+    });
   });
 
   it("keeps the user's env but lets the target win", () => {
-    const env = targetEnv(target('windows/386/softfloat'), {
-      ...noFlags,
-      env: { GOFLAGS: '-mod=mod', GOOS: 'plan9', CGO_ENABLED: '1', GO386: 'sse2' },
-    });
+    const env = targetEnv(
+      target('windows/386/softfloat'),
+      {
+        ...noFlags,
+        env: { GOFLAGS: '-mod=mod', GOOS: 'plan9', CGO_ENABLED: '1', GO386: 'sse2' },
+      },
+      CGO_OFF,
+    );
     expect(env).toEqual({
       GOFLAGS: '-mod=mod',
       GOOS: 'windows',
@@ -280,9 +288,24 @@ describe('targetEnv', () => {
     });
   });
 
+  it("sets cgo's variables and takes CC and CXX from the user's env only through cgo", () => {
+    const env = targetEnv(
+      target('linux/arm64'),
+      { ...noFlags, env: { CC: 'my-cc', CXX: 'my-c++', FOO: 'bar' } },
+      { CGO_ENABLED: '1', CC: 'zig cc -target aarch64-linux-gnu' },
+    );
+    expect(env).toEqual({
+      FOO: 'bar',
+      GOOS: 'linux',
+      GOARCH: 'arm64',
+      CGO_ENABLED: '1',
+      CC: 'zig cc -target aarch64-linux-gnu',
+    });
+  });
+
   it('does not modify the merged flags', () => {
     const flags: MergedFlags = { ...noFlags, env: { A: '1' } };
-    targetEnv(target('linux/amd64'), flags);
+    targetEnv(target('linux/amd64'), flags, CGO_OFF);
     expect(flags.env).toEqual({ A: '1' });
   });
 });
@@ -301,6 +324,8 @@ describe('inheritedEnv', () => {
       GOARM: '5',
       GOWASM: 'satconv',
       GORISCV64: 'rva23u64',
+      CC: 'clang',
+      CXX: 'clang++',
     };
     const out = inheritedEnv(shell);
     expect(out).toEqual({ PATH: '/usr/bin', HOME: '/home/me', GOFLAGS: '-mod=mod', GOPATH: '/go' });
@@ -311,7 +336,7 @@ describe('inheritedEnv', () => {
   it('combined with targetEnv gives a clean environment for a target', () => {
     const env = {
       ...inheritedEnv({ PATH: '/bin', GOAMD64: 'v4' }),
-      ...targetEnv(target('linux/amd64'), noFlags),
+      ...targetEnv(target('linux/amd64'), noFlags, CGO_OFF),
     };
     expect(env).toEqual({ PATH: '/bin', GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0' });
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
+import { parseCgoMode } from '../../cgo/plan.js';
 import type { BuildResult } from '../../commands/build.js';
 import { build } from '../../commands/build.js';
 import { UsageError } from '../../errors.js';
@@ -26,6 +27,11 @@ export interface BuildFlagsCli {
   linkCache?: boolean;
   verify?: boolean;
   template?: string;
+  cgo?: string;
+  cc?: string;
+  cxx?: string;
+  static?: boolean;
+  macosSdk?: string;
 }
 
 /** `crossgo build`: parse, call the library, print. */
@@ -56,6 +62,11 @@ export async function buildCommand(
       outputTemplate: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
       verify: flags.verify !== false,
+      cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
+      cc: flags.cc,
+      cxx: flags.cxx,
+      static: flags.static,
+      macosSdk: flags.macosSdk,
       signal: cli.signal,
       onEvent: progress.onEvent,
       log: stderrLogger,

@@ -7,6 +7,7 @@ export interface VerifyFlagsCli {
   manifest?: string;
   expect?: string;
   stripped?: boolean;
+  static?: boolean;
   minGo?: string;
   maxSize?: string;
   json?: boolean;
@@ -23,6 +24,7 @@ export async function verifyCommand(
     manifest: flags.manifest,
     expect: flags.expect,
     stripped: flags.stripped,
+    static: flags.static,
     minGo: flags.minGo,
     maxSize: flags.maxSize,
     cwd: cli.cwd,

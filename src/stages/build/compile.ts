@@ -61,6 +61,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
         exitCode: result.exitCode,
         argv,
         env: build.env,
+        cgo: build.cgo,
       };
       ctx.emit({ type: 'target-failed', target: build.target.id, failure });
       return failure;
@@ -81,6 +82,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       goVersion: plan.go.version.raw,
       argv,
       env: build.env,
+      cgo: build.cgo,
     };
     ctx.emit({ type: 'target-done', target: build.target.id, artifact });
     return artifact;

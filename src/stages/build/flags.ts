@@ -10,6 +10,11 @@ export interface MergedFlags {
   tags: string[];
   gcflags: string[];
   env: Record<string, string>;
+  /** Scalars: the last set that gives one wins. */
+  cgo?: BuildFlags['cgo'];
+  cc?: string;
+  cxx?: string;
+  static?: boolean;
 }
 
 /** Variables crossgo sets from the target; the user sets them through the target, not env. */
@@ -31,6 +36,10 @@ export function mergeFlags(sets: readonly BuildFlags[]): MergedFlags {
     for (const tag of list(set.tags, true)) if (!merged.tags.includes(tag)) merged.tags.push(tag);
     merged.gcflags.push(...list(set.gcflags, false));
     Object.assign(merged.env, set.env ?? {});
+    if (set.cgo !== undefined) merged.cgo = set.cgo;
+    if (set.cc !== undefined) merged.cc = set.cc;
+    if (set.cxx !== undefined) merged.cxx = set.cxx;
+    if (set.static !== undefined) merged.static = set.static;
   }
   return merged;
 }
@@ -83,8 +92,13 @@ export function quoteFlagWord(word: string): string {
   );
 }
 
-/** crossgo's own linker flags, then the user's. */
-export function linkerFlags(strip: boolean, version: VersionInfo, user: readonly string[]): string {
+/** crossgo's own linker flags (with `extra`, e.g. a static cgo link), then the user's. */
+export function linkerFlags(
+  strip: boolean,
+  version: VersionInfo,
+  user: readonly string[],
+  extra: readonly string[] = [],
+): string {
   const own = [
     ...(strip ? ['-s', '-w'] : []),
     '-X',
@@ -93,6 +107,7 @@ export function linkerFlags(strip: boolean, version: VersionInfo, user: readonly
     quoteFlagWord(`main.commit=${version.commit}`),
     '-X',
     quoteFlagWord(`main.date=${version.date}`),
+    ...extra,
   ];
   return [...own, ...user].join(' ');
 }
@@ -107,19 +122,39 @@ export function buildArgs(opts: { trimpath: boolean; ldflags: string; flags: Mer
   return args;
 }
 
-/** The variables crossgo sets for a target: the user's env, then the target's (which win). */
-export function targetEnv(target: Target, flags: MergedFlags): Record<string, string> {
+/**
+ * The variables crossgo sets for a target: the user's env, then the target's and cgo's (which
+ * win: CGO_ENABLED, and CC and CXX when cgo is on).
+ */
+export function targetEnv(
+  target: Target,
+  flags: MergedFlags,
+  cgo: Record<string, string>,
+): Record<string, string> {
   const env: Record<string, string> = { ...flags.env };
+  // A CC or CXX in the user's env is an explicit compiler (see explicitCompiler), set through cgo.
+  delete env.CC;
+  delete env.CXX;
   env.GOOS = target.goos;
   env.GOARCH = target.goarch;
-  env.CGO_ENABLED = '0';
   if (target.level) env[target.level.name] = target.level.value;
+  Object.assign(env, cgo);
   return env;
 }
 
-/** The inherited environment without the variables crossgo controls, so nothing leaks in from the shell. */
+/** The compiler the user named for a target: `cc` (flag or config), else CC in its env. */
+export function explicitCompiler(flags: MergedFlags): { cc: string; cxx?: string } {
+  const cc = flags.cc ?? flags.env.CC ?? 'auto';
+  const cxx = flags.cxx ?? flags.env.CXX;
+  return cxx === undefined ? { cc } : { cc, cxx };
+}
+
+/**
+ * The inherited environment without the variables crossgo controls, so nothing leaks in from
+ * the shell: a CC meant for the host would otherwise compile every cgo target.
+ */
 export function inheritedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
-  for (const key of CONTROLLED_ENV) delete out[key];
+  for (const key of [...CONTROLLED_ENV, 'CC', 'CXX']) delete out[key];
   return out;
 }

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { findHostTools, type HostTools } from '../../cgo/compilers.js';
+import { checkMacosSdk } from '../../cgo/darwin.js';
+import { type CgoMode, type CgoRecord, decideCgo, parseCgoMode } from '../../cgo/plan.js';
 import { loadConfig } from '../../config/load.js';
 import type { BuildFlags, LoadedConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
@@ -14,6 +17,7 @@ import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from 
 import {
   buildArgs,
   checkUserEnv,
+  explicitCompiler,
   flagSetsFor,
   inheritedEnv,
   linkerFlags,
@@ -47,6 +51,15 @@ export interface BuildOptions {
   strip?: boolean;
   allowBroken?: boolean;
   outputTemplate?: string;
+  /** cgo: off (default), on, or auto (on for targets where a package imports "C"). */
+  cgo?: CgoMode;
+  /** C compiler: auto (default: zig, then Debian cross compilers, then the host's), zig, cross, host, or a command. */
+  cc?: string;
+  cxx?: string;
+  /** Link cgo Linux targets statically against musl (through zig). */
+  static?: boolean;
+  /** A MacOSX.sdk for darwin cgo targets that link Apple frameworks. */
+  macosSdk?: string;
   /** Verify every artifact after the build (default true); a failed check fails the build. */
   verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
@@ -69,6 +82,7 @@ export interface TargetBuild {
   args: string[];
   /** Variables crossgo sets for this build. */
   env: Record<string, string>;
+  cgo: CgoRecord;
 }
 
 export interface BuildPlan {
@@ -150,8 +164,32 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const trimpath = options.trimpath ?? cfg.trimpath ?? true;
   const strip = options.strip ?? cfg.strip ?? true;
 
+  const cliCgo: BuildFlags = {};
+  if (options.cgo !== undefined) cliCgo.cgo = parseCgoMode(options.cgo, '--cgo');
+  if (options.cc !== undefined) cliCgo.cc = options.cc;
+  if (options.cxx !== undefined) cliCgo.cxx = options.cxx;
+  if (options.static !== undefined) cliCgo.static = options.static;
+  const macosSdk = options.macosSdk
+    ? path.resolve(cwd, options.macosSdk)
+    : cfg.macosSdk
+      ? path.resolve(moduleRoot, cfg.macosSdk)
+      : null;
+  if (macosSdk) await checkMacosSdk(macosSdk);
+  let tools: Promise<HostTools> | undefined;
+  const cgoContext = {
+    go,
+    importPath: pkg.importPath,
+    cwd: moduleRoot,
+    env: inheritedEnv(environment),
+    signal,
+    tools: () => {
+      tools ??= findHostTools(environment, { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH }, signal);
+      return tools;
+    },
+  };
+
   const seen = new Map<string, string>();
-  const builds: TargetBuild[] = [];
+  const pending: Promise<TargetBuild>[] = [];
   for (const target of targets) {
     const name = renderOutputName(template, { name: pkg.name, version: version.version, target });
     const output = resolveInside(outDir, name, `output template "${template}" gives`);
@@ -163,15 +201,32 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
       );
     }
     seen.set(outputRel, target.id);
-    const flags = mergeFlags(flagSetsFor(target, cfg, cliFlags, cfg.overrides));
-    builds.push({
-      target,
-      output,
-      outputRel,
-      args: buildArgs({ trimpath, ldflags: linkerFlags(strip, version, flags.ldflags), flags }),
-      env: targetEnv(target, flags),
-    });
+    const flags = mergeFlags(flagSetsFor(target, cfg, { ...cliFlags, ...cliCgo }, cfg.overrides));
+    // cgo decisions may run go list per target (auto): all targets at once.
+    pending.push(
+      decideCgo(cgoContext, {
+        target,
+        mode: flags.cgo ?? 'off',
+        ...explicitCompiler(flags),
+        static: flags.static ?? false,
+        strip,
+        macosSdk,
+        tags: flags.tags,
+      }).then((cgo) => ({
+        target,
+        output,
+        outputRel,
+        args: buildArgs({
+          trimpath,
+          ldflags: linkerFlags(strip, version, flags.ldflags, cgo.ldflags),
+          flags,
+        }),
+        env: targetEnv(target, flags, cgo.env),
+        cgo: cgo.record,
+      })),
+    );
   }
+  const builds = await settleInOrder(pending);
 
   // Only now, with every input checked, touch the output folder.
   const owned = await prepareOutputFolder(outDir, shownOut);
@@ -199,6 +254,11 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
   };
+}
+
+/** Every promise's value in order, or the first (in order) rejection once all have settled. */
+async function settleInOrder<T>(promises: Promise<T>[]): Promise<T[]> {
+  return (await Promise.allSettled(promises)).map(settled);
 }
 
 /** The value of a settled promise, or its error thrown. */

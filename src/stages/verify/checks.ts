@@ -16,7 +16,14 @@ export interface Expectation {
   target?: { goos: string; goarch: string; variant: string | null };
   /** false when built with CGO_ENABLED=0: the binary must be static. */
   cgo?: boolean;
+  /** true when it was linked statically on purpose (cgo --static, or verify --static): it must be. */
+  static?: boolean;
   stripped?: boolean;
+  /**
+   * Why a stripped build still has a symbol table (a darwin cgo link through zig, whose Mach-O
+   * linker ignores go's -Wl,-S -Wl,-x): then only DWARF must be gone.
+   */
+  symbolsKept?: string;
   minGo?: string;
   maxSize?: number;
   /** Build settings that must read back exactly (CGO_ENABLED, GOOS, GOARCH, -trimpath, the level). */
@@ -82,21 +89,23 @@ function checkStatic(facts: BinaryFacts, expect: Expectation): CheckResult {
   const cgo =
     expect.cgo ??
     (facts.go?.settings.CGO_ENABLED === undefined ? undefined : facts.go.settings.CGO_ENABLED === '1');
-  if (cgo === undefined) return skip('static', 'whether cgo was used is unknown');
-  if (cgo) return skip('static', 'built with cgo: dynamic linking is expected');
+  if (!expect.static) {
+    if (cgo === undefined) return skip('static', 'whether cgo was used is unknown');
+    if (cgo) return skip('static', 'built with cgo: dynamic linking is expected');
+  }
   const what =
     facts.libraries.length > 0 ? `libraries: ${facts.libraries.join(', ')}` : 'no dynamic libraries';
   if (facts.static)
     return pass('static', facts.interpreter ? `${what}, interpreter ${facts.interpreter}` : what);
-  return fail(
-    'static',
-    `CGO_ENABLED=0 but ${facts.interpreter ? `interpreter ${facts.interpreter}, ` : ''}${what}`,
-  );
+  const why = expect.static ? 'linked statically on purpose' : 'CGO_ENABLED=0';
+  return fail('static', `${why} but ${facts.interpreter ? `interpreter ${facts.interpreter}, ` : ''}${what}`);
 }
 
 function checkStripped(facts: BinaryFacts, expect: Expectation): CheckResult {
   if (!expect.stripped) return skip('stripped', 'not asked (--stripped)');
   if (facts.stripped && !facts.dwarf) return pass('stripped', 'no symbol table, no DWARF');
+  if (expect.symbolsKept && !facts.dwarf)
+    return pass('stripped', `no DWARF; ${facts.symbols} symbols kept: ${expect.symbolsKept}`);
   return fail(
     'stripped',
     `${facts.stripped ? '' : `${facts.symbols} symbols`}${!facts.stripped && facts.dwarf ? ', ' : ''}${facts.dwarf ? 'DWARF present' : ''}`,

@@ -19,7 +19,11 @@ export function expectationFromManifest(manifest: Manifest, artifact: ArtifactRe
   return {
     target: { goos: artifact.goos, goarch: artifact.goarch, variant: artifact.variant },
     cgo,
+    static: artifact.cgo?.static === true,
     stripped: manifest.settings.strip,
+    ...(artifact.goos === 'darwin' && artifact.cgo?.compiler?.kind === 'zig'
+      ? { symbolsKept: "zig's Mach-O linker ignores -S -x" }
+      : {}),
     settings,
   };
 }
