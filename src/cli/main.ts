@@ -78,6 +78,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--cxx <command>', 'C++ compiler command, with an explicit --cc')
     .option('--static', 'link cgo Linux targets statically against musl (through zig)')
     .option('--macos-sdk <path>', 'a MacOSX.sdk, for darwin cgo targets that link Apple frameworks')
+    .option(
+      '--go <releases>',
+      'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
+    )
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());

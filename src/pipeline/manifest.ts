@@ -27,6 +27,8 @@ export interface Manifest {
     /** go settings that change the output (from the environment or the go env file), empty when unset. */
     goflags: string;
     goexperiment: string;
+    /** The release crossgo asked go to switch to (GOTOOLCHAIN, from --go), empty when none. */
+    gotoolchain: string;
   };
   source: {
     version: string;

@@ -27,6 +27,13 @@ export async function goVersionM(path: string): Promise<Map<string, string>> {
   return settings;
 }
 
+/** The Go version `go version` reads from a binary ("go1.25.4"). */
+export async function goVersionOf(path: string): Promise<string> {
+  const result = await runTool('go', ['version', path]);
+  if (result.code !== 0) throw new Error(`go version ${path}: ${result.stderr}`);
+  return result.stdout.trim().split(' ').at(-1) as string;
+}
+
 /** Pids of live processes whose environment contains `marker` (to find leftover children). */
 export async function processesWithMarker(marker: string): Promise<number[]> {
   const found: number[] = [];

@@ -2,7 +2,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { parseCgoMode } from '../../cgo/plan.js';
 import type { BuildResult } from '../../commands/build.js';
-import { build } from '../../commands/build.js';
+import { buildAll } from '../../commands/build.js';
 import { UsageError } from '../../errors.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
 import type { CliContext } from '../context.js';
@@ -32,6 +32,7 @@ export interface BuildFlagsCli {
   cxx?: string;
   static?: boolean;
   macosSdk?: string;
+  go?: string;
 }
 
 /** `crossgo build`: parse, call the library, print. */
@@ -42,9 +43,9 @@ export async function buildCommand(
 ): Promise<number> {
   const progress = new Progress(process.stderr, process.stderr.isTTY === true);
   const started = Date.now();
-  let result: BuildResult;
+  let results: BuildResult[];
   try {
-    result = await build({
+    results = await buildAll({
       cwd: cli.cwd,
       package: pkg,
       targets: flags.targets,
@@ -67,6 +68,7 @@ export async function buildCommand(
       cxx: flags.cxx,
       static: flags.static,
       macosSdk: flags.macosSdk,
+      go: flags.go,
       signal: cli.signal,
       onEvent: progress.onEvent,
       log: stderrLogger,
@@ -74,33 +76,41 @@ export async function buildCommand(
   } finally {
     progress.stop();
   }
-  const { manifest } = result;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    const manifests = results.map((r) => r.manifest);
+    process.stdout.write(`${JSON.stringify(manifests.length === 1 ? manifests[0] : manifests, null, 2)}\n`);
   } else {
-    const rows = manifest.artifacts.map((a) => [
-      a.target,
-      formatBytes(a.size),
-      formatDuration(a.durationMs),
-      a.sha256.slice(0, 12),
-      a.path,
-    ]);
-    if (rows.length > 0)
-      process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
-    for (const artifact of manifest.artifacts) {
-      const failed = artifact.verification?.checks.filter((c) => c.status === 'fail') ?? [];
-      if (failed.length === 0) continue;
-      process.stdout.write(`\n${pc.red(`✗ ${artifact.target} failed verification`)}\n`);
-      for (const check of failed) process.stdout.write(`    ${check.name}: ${check.detail}\n`);
+    for (const result of results) {
+      if (results.length > 1) process.stdout.write(`${pc.bold(result.manifest.toolchain.goVersion)}\n`);
+      printResult(result, cli, started);
     }
-    for (const failure of manifest.failures) {
-      process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
-    }
-    const where = path.relative(cli.cwd, result.outDir) || '.';
-    const summary = `${manifest.artifacts.length} built, ${manifest.failures.length} failed in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
-    process.stdout.write(`\n${manifest.failures.length > 0 ? pc.red(summary) : summary}\n`);
   }
-  return result.ok ? 0 : 1;
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+function printResult(result: BuildResult, cli: CliContext, started: number): void {
+  const { manifest } = result;
+  const rows = manifest.artifacts.map((a) => [
+    a.target,
+    formatBytes(a.size),
+    formatDuration(a.durationMs),
+    a.sha256.slice(0, 12),
+    a.path,
+  ]);
+  if (rows.length > 0)
+    process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
+  for (const artifact of manifest.artifacts) {
+    const failed = artifact.verification?.checks.filter((c) => c.status === 'fail') ?? [];
+    if (failed.length === 0) continue;
+    process.stdout.write(`\n${pc.red(`✗ ${artifact.target} failed verification`)}\n`);
+    for (const check of failed) process.stdout.write(`    ${check.name}: ${check.detail}\n`);
+  }
+  for (const failure of manifest.failures) {
+    process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
+  }
+  const where = path.relative(cli.cwd, result.outDir) || '.';
+  const summary = `${manifest.artifacts.length} built, ${manifest.failures.length} failed in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
+  process.stdout.write(`\n${manifest.failures.length > 0 ? pc.red(summary) : summary}\n`);
 }
 
 function indent(text: string): string {

@@ -4,7 +4,7 @@ import { checkMacosSdk } from '../../cgo/darwin.js';
 import { type CgoMode, type CgoRecord, decideCgo, parseCgoMode } from '../../cgo/plan.js';
 import { loadConfig } from '../../config/load.js';
 import type { BuildFlags, LoadedConfig } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
+import { CrossgoError, UsageError } from '../../errors.js';
 import { resolveInside, toPortable } from '../../fs/paths.js';
 import type { Logger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
@@ -13,6 +13,7 @@ import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
 import { type MainPackage, moduleRootOf, resolveMainPackage } from '../../toolchain/module.js';
+import { parseGoRequests } from '../../toolchain/select.js';
 import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from '../../toolchain/vcs.js';
 import {
   buildArgs,
@@ -60,6 +61,10 @@ export interface BuildOptions {
   static?: boolean;
   /** A MacOSX.sdk for darwin cgo targets that link Apple frameworks. */
   macosSdk?: string;
+  /** Go releases to build with (default: the config's `go`, else the go on PATH): "1.25.4", "1.26", a list. */
+  go?: string | string[];
+  /** The exact release to run (GOTOOLCHAIN), once `go` is resolved; see buildAll. */
+  goToolchain?: string;
   /** Verify every artifact after the build (default true); a failed check fails the build. */
   verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
@@ -103,13 +108,31 @@ export interface BuildPlan {
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
   verify: boolean;
+  /** The GOTOOLCHAIN crossgo set (an exact release from --go), or null. */
+  goToolchain: string | null;
   builds: TargetBuild[];
+}
+
+/**
+ * Thrown by planBuild, before it touches anything, when the build asks for Go releases (--go or
+ * the config's `go`) that are not resolved yet: buildAll resolves them and plans once per release.
+ */
+export class ToolchainsRequested extends CrossgoError {
+  override name = 'ToolchainsRequested';
+  constructor(
+    readonly requests: string[],
+    readonly outDir: string,
+  ) {
+    super(`Go releases requested: ${requests.join(', ')}`);
+  }
 }
 
 /** Decides everything a build will do, checking every input before any target starts. */
 export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const environment = options.environment ?? process.env;
+  const environment: NodeJS.ProcessEnv = options.goToolchain
+    ? { ...(options.environment ?? process.env), GOTOOLCHAIN: options.goToolchain }
+    : (options.environment ?? process.env);
   const signal = options.signal;
   const go = await findGo({ cwd, env: environment, signal });
   // After go env, the remaining look-ups are independent: run them at once (warm builds are
@@ -159,6 +182,12 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const outDir = options.outDir
     ? path.resolve(cwd, options.outDir)
     : path.resolve(moduleRoot, cfg.dist ?? 'dist');
+  if (!options.goToolchain && (options.go ?? cfg.go) !== undefined) {
+    const requests = options.go
+      ? parseGoRequests(options.go, '--go')
+      : parseGoRequests(cfg.go as string | string[], `${configName}: go`);
+    throw new ToolchainsRequested(requests, outDir);
+  }
   const shownOut = path.relative(cwd, outDir) || '.';
 
   const trimpath = options.trimpath ?? cfg.trimpath ?? true;
@@ -221,7 +250,10 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
           ldflags: linkerFlags(strip, version, flags.ldflags, cgo.ldflags),
           flags,
         }),
-        env: targetEnv(target, flags, cgo.env),
+        env: {
+          ...targetEnv(target, flags, cgo.env),
+          ...(options.goToolchain ? { GOTOOLCHAIN: options.goToolchain } : {}),
+        },
         cgo: cgo.record,
       })),
     );
@@ -251,6 +283,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     baseEnv: inheritedEnv(environment),
     owned,
     verify: options.verify ?? true,
+    goToolchain: options.goToolchain ?? null,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
   };

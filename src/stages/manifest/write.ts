@@ -24,6 +24,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
       hostArch: plan.go.env.GOHOSTARCH,
       goflags: plan.go.env.GOFLAGS,
       goexperiment: plan.go.env.GOEXPERIMENT,
+      gotoolchain: plan.goToolchain ?? '',
     },
     source: {
       version: plan.version.version,
