@@ -5,6 +5,7 @@ export { detectFormat, readFacts } from './binary/read.js';
 export { BufferSource, type ByteSource } from './binary/source.js';
 export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/types.js';
 export { BUILD_STAGES, type BuildResult, build, buildAll } from './commands/build.js';
+export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';

@@ -151,18 +151,24 @@ function tryKind(kind: CompilerKind, tools: HostTools, request: CompilerRequest)
 }
 
 /** What to install to get a compiler for a target: one line, the commands that fill the gap. */
-export function installHint(target: Target, opts: { static: boolean }): string {
+export function installHint(target: Target, opts: { static: boolean; host?: boolean }): string {
   const ways: string[] = [];
   if (zigTriple(target, opts)) ways.push('pip install ziglang');
   const cross = debianCrossCompiler(target);
-  if (cross && !(opts.static && target.goos === 'linux')) ways.push(`apt-get install ${cross.packages[0]}`);
+  const musl = opts.static && target.goos === 'linux';
+  // The host's own gcc is the usual compiler for the host target.
+  if (opts.host && !musl) ways.push('apt-get install gcc');
+  else if (cross && !musl) ways.push(`apt-get install ${cross.packages[0]}`);
   if (ways.length === 0) return `crossgo knows no C cross compiler for ${target.id}: set one with --cc`;
   return `install one: ${ways.join(', or ')}`;
 }
 
 function noCompiler(tools: HostTools, request: CompilerRequest): EnvironmentError {
   const { target, choice } = request;
-  const hint = installHint(target, { static: request.static });
+  const hint = installHint(target, {
+    static: request.static,
+    host: target.goos === tools.hostGoos && target.goarch === tools.hostGoarch,
+  });
   const what =
     request.static && target.goos === 'linux'
       ? 'links statically against musl through zig'

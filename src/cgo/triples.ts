@@ -107,7 +107,8 @@ export function debianCrossCompiler(target: Target): CrossCompiler | null {
   return {
     cc: `${triple}-gcc`,
     cxx: `${triple}-g++`,
-    packages: [`gcc-${triple}`, `g++-${triple}`],
+    // Debian package names spell x86_64 as x86-64.
+    packages: [`gcc-${triple.replaceAll('_', '-')}`, `g++-${triple.replaceAll('_', '-')}`],
   };
 }
 

@@ -116,6 +116,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('doctor')
+    .description('what this machine can build and run per target, and the commands that fill the gaps')
+    .option(
+      '-t, --targets <list>',
+      "targets to check (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
+    )
+    .option('--cgo <mode>', "the cgo mode builds will use: off, on or auto (default: the config's, else off)")
+    .option('--cc <compiler>', 'the C compiler choice builds will use (default: auto)')
+    .option('--json', 'print JSON')
+    .action(async (flags) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      exitCode = await doctorCommand(flags, context());
+    });
+
+  program
     .command('targets')
     .description('list the GOOS/GOARCH ports of the active go toolchain')
     .option('--json', 'print JSON')

@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/commands/inspect.js';
@@ -274,6 +274,48 @@ describe('cgo builds with real C toolchains', () => {
     expect(artifact?.cgo.compiler?.flags).toEqual([`-F${frameworks}`, `-L${path.join(sdk, 'usr/lib')}`]);
     const facts = await inspectOne(path.join(iokit, 'dist', artifact?.path as string));
     expect(facts.libraries).toContain('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit');
+  });
+
+  it('takes cgo, cc and static from the config, per target through overrides', async () => {
+    await writeFile(
+      path.join(dir, 'crossgo.yaml'),
+      [
+        'cgo: auto',
+        'cc: zig',
+        'overrides:',
+        '  "windows/*":',
+        '    cc: cross',
+        '  linux/arm64:',
+        '    env:',
+        '      CC: aarch64-linux-gnu-gcc',
+        '  linux/amd64:',
+        '    static: true',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const { code, manifest } = await buildJson([
+        '-t',
+        'linux/amd64,linux/arm64,windows/amd64',
+        '-o',
+        'out/config',
+      ]);
+      expect(code).toBe(0);
+      expect(
+        manifest.artifacts.map((a) => [
+          a.target,
+          a.cgo.compiler?.kind,
+          a.cgo.compiler?.cc.split('/').at(-1),
+          a.cgo.static,
+        ]),
+      ).toEqual([
+        ['linux/amd64', 'zig', 'zig cc -target x86_64-linux-musl', true],
+        ['linux/arm64', 'explicit', 'aarch64-linux-gnu-gcc', false],
+        ['windows/amd64', 'cross', 'x86_64-w64-mingw32-gcc', false],
+      ]);
+    } finally {
+      await rm(path.join(dir, 'crossgo.yaml'));
+    }
   });
 
   it('auto leaves cgo off for pure Go code, and refuses cgo for a port without it', async () => {

@@ -112,3 +112,12 @@ describe('cgoUseOf', () => {
     });
   });
 });
+
+describe('installHint for the host target', () => {
+  it('suggests the host gcc, and Debian spells x86_64 as x86-64 in package names', () => {
+    expect(installHint(target('linux/amd64'), { static: false, host: true })).toBe(
+      'install one: pip install ziglang, or apt-get install gcc',
+    );
+    expect(debianCrossCompiler(target('linux/amd64'))?.packages[0]).toBe('gcc-x86-64-linux-gnu');
+  });
+});

@@ -37,6 +37,9 @@ export function mergeFlags(sets: readonly BuildFlags[]): MergedFlags {
     merged.gcflags.push(...list(set.gcflags, false));
     Object.assign(merged.env, set.env ?? {});
     if (set.cgo !== undefined) merged.cgo = set.cgo;
+    // CC and CXX in a set's env name a compiler like its cc and cxx; a later set overrides either.
+    if (set.env?.CC !== undefined) merged.cc = set.env.CC;
+    if (set.env?.CXX !== undefined) merged.cxx = set.env.CXX;
     if (set.cc !== undefined) merged.cc = set.cc;
     if (set.cxx !== undefined) merged.cxx = set.cxx;
     if (set.static !== undefined) merged.static = set.static;
@@ -142,11 +145,10 @@ export function targetEnv(
   return env;
 }
 
-/** The compiler the user named for a target: `cc` (flag or config), else CC in its env. */
+/** The compiler the user named for a target (cc, or CC in an env; the last set wins), else auto. */
 export function explicitCompiler(flags: MergedFlags): { cc: string; cxx?: string } {
-  const cc = flags.cc ?? flags.env.CC ?? 'auto';
-  const cxx = flags.cxx ?? flags.env.CXX;
-  return cxx === undefined ? { cc } : { cc, cxx };
+  const cc = flags.cc ?? 'auto';
+  return flags.cxx === undefined ? { cc } : { cc, cxx: flags.cxx };
 }
 
 /**
