@@ -9,6 +9,8 @@ import { buildScaleLibraries, zigBinary } from '../helpers/clib.js';
 afterAll(cleanupTemps);
 
 const EXPECTED_OUTPUT = (target: string) => `hello from C\nadd: 5 scale: 21 on ${target}\n`;
+/** zig builds libc (musl, glibc stubs, mingw) from source the first time: minutes on a cold machine. */
+const ZIG_COLD = 600_000;
 const TARGETS = ['linux/amd64', 'linux/arm64', 'windows/386', 'windows/amd64', 'darwin/arm64'];
 
 let dir: string;
@@ -76,44 +78,48 @@ describe('cgo builds with real C toolchains', () => {
     expect(facts.go?.settings.CGO_ENABLED).toBe('1');
   });
 
-  it('builds linux/arm64 with the Debian cross gcc and with zig; both run under qemu-user', async () => {
-    const [cross, zig] = await Promise.all([
-      buildJson(['--cgo', 'on', '--cc', 'cross', '-t', 'linux/arm64', '-o', 'out/cross']),
-      buildJson(['--cgo', 'on', '--cc', 'zig', '-t', 'linux/arm64', '-o', 'out/zig']),
-    ]);
-    expect(cross.code).toBe(0);
-    expect(zig.code).toBe(0);
-    expect(cross.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
-      kind: 'cross',
-      cc: 'aarch64-linux-gnu-gcc',
-    });
-    const zigRelease = (await runTool(await zigBinary(), ['version'])).stdout.trim();
-    expect(zig.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
-      kind: 'zig',
-      triple: 'aarch64-linux-gnu',
-      version: `zig ${zigRelease}`,
-      cc: `${await zigBinary()} cc -target aarch64-linux-gnu`,
-    });
-    for (const [out, m] of [
-      ['out/cross', cross.manifest],
-      ['out/zig', zig.manifest],
-    ] as const) {
-      const file = path.join(dir, out, m.artifacts[0]?.path as string);
-      const run = await runTool('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', file]);
-      expect(run.stdout).toBe(EXPECTED_OUTPUT('linux/arm64'));
-      const facts = await inspectOne(file);
-      const oracle = await readelfLinking(file);
-      expect(facts).toMatchObject({
-        goarch: 'arm64',
-        static: false,
-        interpreter: '/lib/ld-linux-aarch64.so.1',
+  it(
+    'builds linux/arm64 with the Debian cross gcc and with zig; both run under qemu-user',
+    async () => {
+      const [cross, zig] = await Promise.all([
+        buildJson(['--cgo', 'on', '--cc', 'cross', '-t', 'linux/arm64', '-o', 'out/cross']),
+        buildJson(['--cgo', 'on', '--cc', 'zig', '-t', 'linux/arm64', '-o', 'out/zig']),
+      ]);
+      expect(cross.code).toBe(0);
+      expect(zig.code).toBe(0);
+      expect(cross.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
+        kind: 'cross',
+        cc: 'aarch64-linux-gnu-gcc',
       });
-      expect(facts.libraries).toEqual(oracle.needed);
-      // -s -w reaches the C side too: no symbols, no DWARF, no build paths (verify ran in the build).
-      expect(m.artifacts[0]?.verification?.ok).toBe(true);
-      expect(facts.stripped).toBe(true);
-    }
-  });
+      const zigRelease = (await runTool(await zigBinary(), ['version'])).stdout.trim();
+      expect(zig.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
+        kind: 'zig',
+        triple: 'aarch64-linux-gnu',
+        version: `zig ${zigRelease}`,
+        cc: `${await zigBinary()} cc -target aarch64-linux-gnu`,
+      });
+      for (const [out, m] of [
+        ['out/cross', cross.manifest],
+        ['out/zig', zig.manifest],
+      ] as const) {
+        const file = path.join(dir, out, m.artifacts[0]?.path as string);
+        const run = await runTool('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', file]);
+        expect(run.stdout).toBe(EXPECTED_OUTPUT('linux/arm64'));
+        const facts = await inspectOne(file);
+        const oracle = await readelfLinking(file);
+        expect(facts).toMatchObject({
+          goarch: 'arm64',
+          static: false,
+          interpreter: '/lib/ld-linux-aarch64.so.1',
+        });
+        expect(facts.libraries).toEqual(oracle.needed);
+        // -s -w reaches the C side too: no symbols, no DWARF, no build paths (verify ran in the build).
+        expect(m.artifacts[0]?.verification?.ok).toBe(true);
+        expect(facts.stripped).toBe(true);
+      }
+    },
+    ZIG_COLD,
+  );
 
   it('builds windows/386 and windows/amd64 with mingw-w64, importing only system DLLs', async () => {
     const { code, manifest } = await buildJson([
@@ -153,170 +159,186 @@ describe('cgo builds with real C toolchains', () => {
     }
   });
 
-  it('--static links linux/amd64 against musl through zig; verify and the oracles say static', async () => {
-    const { code, manifest } = await buildJson([
-      '--cgo',
-      'on',
-      '--static',
-      '-t',
-      'linux/amd64',
-      '-o',
-      'out/static',
-    ]);
-    expect(code).toBe(0);
-    const artifact = manifest.artifacts[0];
-    expect(artifact?.cgo).toMatchObject({
-      enabled: true,
-      static: true,
-      compiler: { kind: 'zig', triple: 'x86_64-linux-musl' },
-    });
-    expect(artifact?.argv.join(' ')).toContain("-linkmode=external '-extldflags=-static -s'");
-    const file = path.join(dir, 'out/static', artifact?.path as string);
-    expect((await runTool(file, [])).stdout).toBe(EXPECTED_OUTPUT('linux/amd64'));
-    expect(await readelfLinking(file)).toEqual({ needed: [], interpreter: null });
-    expect((await runTool('file', ['-b', file])).stdout).toMatch(/statically linked/);
-    const verify = await crossgo(
-      ['verify', '--json', '--manifest', path.join(dir, 'out/static/manifest.json')],
-      {
-        env: testEnv(),
-      },
-    );
-    expect(verify.code).toBe(0);
-    const [report] = JSON.parse(verify.stdout) as {
-      checks: { name: string; status: string; detail: string }[];
-    }[];
-    expect(report?.checks.find((c) => c.name === 'static')).toMatchObject({
-      status: 'pass',
-      detail: 'no dynamic libraries',
-    });
-    // The host gcc's glibc build of the same program is not static: verify --static says so.
-    const dynamic = await crossgo(['verify', '--static', path.join(dir, 'out/host/cgocalc-linux-amd64')], {
-      env: testEnv(),
-    });
-    expect(dynamic.code).toBe(1);
-    expect(dynamic.stdout).toMatch(
-      /static\s+FAIL\s+linked statically on purpose but interpreter \/lib64\/ld-linux-x86-64\.so\.2, libraries: .*libc\.so\.6/,
-    );
-  });
-
-  it('builds darwin/arm64 through zig: a signed Mach-O arm64 that links libSystem', async () => {
-    const { code, manifest, stderr } = await buildJson([
-      '--cgo',
-      'on',
-      '-t',
-      'darwin/arm64',
-      '-o',
-      'out/darwin',
-    ]);
-    expect(stderr).not.toMatch(/FAILED/);
-    expect(code).toBe(0);
-    const artifact = manifest.artifacts[0];
-    expect(artifact?.cgo.compiler).toMatchObject({ kind: 'zig', triple: 'aarch64-macos.12.0' });
-    // The link stubs for the two system libraries Go's own packages link (see src/cgo/darwin.ts).
-    expect(artifact?.cgo.compiler?.flags.join(' ')).toMatch(
-      /-L\S+macos-stubs\/v1\/usr\/lib -F\S+macos-stubs\/v1\/Frameworks/,
-    );
-    const file = path.join(dir, 'out/darwin', artifact?.path as string);
-    const facts = await inspectOne(file);
-    const dylibs = await runTool('llvm-objdump', ['--macho', '--dylibs-used', file]);
-    const oracle = dylibs.stdout
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim().replace(/ \(compatibility.*$/, ''))
-      .filter(Boolean);
-    expect(facts).toMatchObject({
-      format: 'macho',
-      goos: 'darwin',
-      goarch: 'arm64',
-      codeSignature: 'adhoc-valid',
-      minOS: '12.0',
-    });
-    expect(facts.libraries).toEqual(oracle);
-    expect(facts.libraries).toContain('/usr/lib/libSystem.B.dylib');
-    expect((await runTool('file', ['-b', file])).stdout).toMatch(/^Mach-O 64-bit arm64 executable/);
-  });
-
-  it('refuses darwin when the code links an Apple framework, and uses --macos-sdk when given', async () => {
-    const { dir: iokit } = await fixtureRepo('cgo-framework');
-    const refused = await crossgo(['-C', iokit, 'build', '--cgo', 'auto', '-t', 'darwin/arm64'], {
-      env: testEnv(),
-    });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr.trim()).toBe(
-      'crossgo: darwin/arm64: the build links Apple frameworks IOKit (example.com/usesiokit); zig ships no Apple SDK, so this needs one: --macos-sdk PATH/MacOSX.sdk (or build on a Mac)',
-    );
-    // A stand-in SDK with text stubs of the libraries the link needs (a real MacOSX.sdk has them all).
-    const sdk = path.join(await tempDir(), 'MacOSX.sdk');
-    const stub = (installName: string, symbols: string[]) =>
-      `--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: '${installName}'\nexports:\n  - targets: [ arm64-macos ]\n    symbols: [ ${symbols.join(', ')} ]\n...\n`;
-    const frameworks = path.join(sdk, 'System/Library/Frameworks');
-    await mkdir(path.join(frameworks, 'IOKit.framework'), { recursive: true });
-    await mkdir(path.join(frameworks, 'CoreFoundation.framework'), { recursive: true });
-    await mkdir(path.join(sdk, 'usr/lib'), { recursive: true });
-    await writeFile(
-      path.join(frameworks, 'IOKit.framework/IOKit.tbd'),
-      stub('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit', ['_IOObjectRelease']),
-    );
-    await writeFile(
-      path.join(frameworks, 'CoreFoundation.framework/CoreFoundation.tbd'),
-      stub('/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation', ['_CFRelease']),
-    );
-    await writeFile(
-      path.join(sdk, 'usr/lib/libresolv.tbd'),
-      stub('/usr/lib/libresolv.9.dylib', ['_res_9_ninit', '_res_9_nclose', '_res_9_nsearch']),
-    );
-    const built = await crossgo(
-      ['-C', iokit, 'build', '--json', '--cgo', 'auto', '--macos-sdk', sdk, '-t', 'darwin/arm64'],
-      { env: testEnv() },
-    );
-    expect(built.code).toBe(0);
-    const artifact = (JSON.parse(built.stdout) as Manifest).artifacts[0];
-    expect(artifact?.cgo.compiler?.flags).toEqual([`-F${frameworks}`, `-L${path.join(sdk, 'usr/lib')}`]);
-    const facts = await inspectOne(path.join(iokit, 'dist', artifact?.path as string));
-    expect(facts.libraries).toContain('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit');
-  });
-
-  it('takes cgo, cc and static from the config, per target through overrides', async () => {
-    await writeFile(
-      path.join(dir, 'crossgo.yaml'),
-      [
-        'cgo: auto',
-        'cc: zig',
-        'overrides:',
-        '  "windows/*":',
-        '    cc: cross',
-        '  linux/arm64:',
-        '    env:',
-        '      CC: aarch64-linux-gnu-gcc',
-        '  linux/amd64:',
-        '    static: true',
-        '',
-      ].join('\n'),
-    );
-    try {
+  it(
+    '--static links linux/amd64 against musl through zig; verify and the oracles say static',
+    async () => {
       const { code, manifest } = await buildJson([
+        '--cgo',
+        'on',
+        '--static',
         '-t',
-        'linux/amd64,linux/arm64,windows/amd64',
+        'linux/amd64',
         '-o',
-        'out/config',
+        'out/static',
       ]);
       expect(code).toBe(0);
-      expect(
-        manifest.artifacts.map((a) => [
-          a.target,
-          a.cgo.compiler?.kind,
-          a.cgo.compiler?.cc.split('/').at(-1),
-          a.cgo.static,
-        ]),
-      ).toEqual([
-        ['linux/amd64', 'zig', 'zig cc -target x86_64-linux-musl', true],
-        ['linux/arm64', 'explicit', 'aarch64-linux-gnu-gcc', false],
-        ['windows/amd64', 'cross', 'x86_64-w64-mingw32-gcc', false],
+      const artifact = manifest.artifacts[0];
+      expect(artifact?.cgo).toMatchObject({
+        enabled: true,
+        static: true,
+        compiler: { kind: 'zig', triple: 'x86_64-linux-musl' },
+      });
+      expect(artifact?.argv.join(' ')).toContain("-linkmode=external '-extldflags=-static -s'");
+      const file = path.join(dir, 'out/static', artifact?.path as string);
+      expect((await runTool(file, [])).stdout).toBe(EXPECTED_OUTPUT('linux/amd64'));
+      expect(await readelfLinking(file)).toEqual({ needed: [], interpreter: null });
+      expect((await runTool('file', ['-b', file])).stdout).toMatch(/statically linked/);
+      const verify = await crossgo(
+        ['verify', '--json', '--manifest', path.join(dir, 'out/static/manifest.json')],
+        {
+          env: testEnv(),
+        },
+      );
+      expect(verify.code).toBe(0);
+      const [report] = JSON.parse(verify.stdout) as {
+        checks: { name: string; status: string; detail: string }[];
+      }[];
+      expect(report?.checks.find((c) => c.name === 'static')).toMatchObject({
+        status: 'pass',
+        detail: 'no dynamic libraries',
+      });
+      // The host gcc's glibc build of the same program is not static: verify --static says so.
+      const dynamic = await crossgo(['verify', '--static', path.join(dir, 'out/host/cgocalc-linux-amd64')], {
+        env: testEnv(),
+      });
+      expect(dynamic.code).toBe(1);
+      expect(dynamic.stdout).toMatch(
+        /static\s+FAIL\s+linked statically on purpose but interpreter \/lib64\/ld-linux-x86-64\.so\.2, libraries: .*libc\.so\.6/,
+      );
+    },
+    ZIG_COLD,
+  );
+
+  it(
+    'builds darwin/arm64 through zig: a signed Mach-O arm64 that links libSystem',
+    async () => {
+      const { code, manifest, stderr } = await buildJson([
+        '--cgo',
+        'on',
+        '-t',
+        'darwin/arm64',
+        '-o',
+        'out/darwin',
       ]);
-    } finally {
-      await rm(path.join(dir, 'crossgo.yaml'));
-    }
-  });
+      expect(stderr).not.toMatch(/FAILED/);
+      expect(code).toBe(0);
+      const artifact = manifest.artifacts[0];
+      expect(artifact?.cgo.compiler).toMatchObject({ kind: 'zig', triple: 'aarch64-macos.12.0' });
+      // The link stubs for the two system libraries Go's own packages link (see src/cgo/darwin.ts).
+      expect(artifact?.cgo.compiler?.flags.join(' ')).toMatch(
+        /-L\S+macos-stubs\/v1\/usr\/lib -F\S+macos-stubs\/v1\/Frameworks/,
+      );
+      const file = path.join(dir, 'out/darwin', artifact?.path as string);
+      const facts = await inspectOne(file);
+      const dylibs = await runTool('llvm-objdump', ['--macho', '--dylibs-used', file]);
+      const oracle = dylibs.stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().replace(/ \(compatibility.*$/, ''))
+        .filter(Boolean);
+      expect(facts).toMatchObject({
+        format: 'macho',
+        goos: 'darwin',
+        goarch: 'arm64',
+        codeSignature: 'adhoc-valid',
+        minOS: '12.0',
+      });
+      expect(facts.libraries).toEqual(oracle);
+      expect(facts.libraries).toContain('/usr/lib/libSystem.B.dylib');
+      expect((await runTool('file', ['-b', file])).stdout).toMatch(/^Mach-O 64-bit arm64 executable/);
+    },
+    ZIG_COLD,
+  );
+
+  it(
+    'refuses darwin when the code links an Apple framework, and uses --macos-sdk when given',
+    async () => {
+      const { dir: iokit } = await fixtureRepo('cgo-framework');
+      const refused = await crossgo(['-C', iokit, 'build', '--cgo', 'auto', '-t', 'darwin/arm64'], {
+        env: testEnv(),
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        'crossgo: darwin/arm64: the build links Apple frameworks IOKit (example.com/usesiokit); zig ships no Apple SDK, so this needs one: --macos-sdk PATH/MacOSX.sdk (or build on a Mac)',
+      );
+      // A stand-in SDK with text stubs of the libraries the link needs (a real MacOSX.sdk has them all).
+      const sdk = path.join(await tempDir(), 'MacOSX.sdk');
+      const stub = (installName: string, symbols: string[]) =>
+        `--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: '${installName}'\nexports:\n  - targets: [ arm64-macos ]\n    symbols: [ ${symbols.join(', ')} ]\n...\n`;
+      const frameworks = path.join(sdk, 'System/Library/Frameworks');
+      await mkdir(path.join(frameworks, 'IOKit.framework'), { recursive: true });
+      await mkdir(path.join(frameworks, 'CoreFoundation.framework'), { recursive: true });
+      await mkdir(path.join(sdk, 'usr/lib'), { recursive: true });
+      await writeFile(
+        path.join(frameworks, 'IOKit.framework/IOKit.tbd'),
+        stub('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit', ['_IOObjectRelease']),
+      );
+      await writeFile(
+        path.join(frameworks, 'CoreFoundation.framework/CoreFoundation.tbd'),
+        stub('/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation', ['_CFRelease']),
+      );
+      await writeFile(
+        path.join(sdk, 'usr/lib/libresolv.tbd'),
+        stub('/usr/lib/libresolv.9.dylib', ['_res_9_ninit', '_res_9_nclose', '_res_9_nsearch']),
+      );
+      const built = await crossgo(
+        ['-C', iokit, 'build', '--json', '--cgo', 'auto', '--macos-sdk', sdk, '-t', 'darwin/arm64'],
+        { env: testEnv() },
+      );
+      expect(built.code).toBe(0);
+      const artifact = (JSON.parse(built.stdout) as Manifest).artifacts[0];
+      expect(artifact?.cgo.compiler?.flags).toEqual([`-F${frameworks}`, `-L${path.join(sdk, 'usr/lib')}`]);
+      const facts = await inspectOne(path.join(iokit, 'dist', artifact?.path as string));
+      expect(facts.libraries).toContain('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit');
+    },
+    ZIG_COLD,
+  );
+
+  it(
+    'takes cgo, cc and static from the config, per target through overrides',
+    async () => {
+      await writeFile(
+        path.join(dir, 'crossgo.yaml'),
+        [
+          'cgo: auto',
+          'cc: zig',
+          'overrides:',
+          '  "windows/*":',
+          '    cc: cross',
+          '  linux/arm64:',
+          '    env:',
+          '      CC: aarch64-linux-gnu-gcc',
+          '  linux/amd64:',
+          '    static: true',
+          '',
+        ].join('\n'),
+      );
+      try {
+        const { code, manifest } = await buildJson([
+          '-t',
+          'linux/amd64,linux/arm64,windows/amd64',
+          '-o',
+          'out/config',
+        ]);
+        expect(code).toBe(0);
+        expect(
+          manifest.artifacts.map((a) => [
+            a.target,
+            a.cgo.compiler?.kind,
+            a.cgo.compiler?.cc.split('/').at(-1),
+            a.cgo.static,
+          ]),
+        ).toEqual([
+          ['linux/amd64', 'zig', 'zig cc -target x86_64-linux-musl', true],
+          ['linux/arm64', 'explicit', 'aarch64-linux-gnu-gcc', false],
+          ['windows/amd64', 'cross', 'x86_64-w64-mingw32-gcc', false],
+        ]);
+      } finally {
+        await rm(path.join(dir, 'crossgo.yaml'));
+      }
+    },
+    ZIG_COLD,
+  );
 
   it('auto leaves cgo off for pure Go code, and refuses cgo for a port without it', async () => {
     const { dir: greet } = await fixtureRepo('greet');
