@@ -7,6 +7,12 @@ export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/t
 export { BUILD_STAGES, type BuildResult, build, buildAll } from './commands/build.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
+export {
+  PACKAGE_STAGES,
+  type PackageOptions,
+  type PackageResult,
+  packageRelease,
+} from './commands/package.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
 export { loadConfig } from './config/load.js';

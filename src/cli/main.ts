@@ -78,6 +78,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--cxx <command>', 'C++ compiler command, with an explicit --cc')
     .option('--static', 'link cgo Linux targets statically against musl (through zig)')
     .option('--macos-sdk <path>', 'a MacOSX.sdk, for darwin cgo targets that link Apple frameworks')
+    .option('--package', 'then make the release files (see crossgo package; settings from the config)')
+    .option('--sign <method>', 'with --package: gpg or ssh')
+    .option('--key <key>', 'with --package: the signing key')
+    .option('--universal', 'with --package: a universal macOS binary')
     .option(
       '--go <releases>',
       'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
@@ -85,6 +89,36 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());
+    });
+
+  program
+    .command('package')
+    .description(
+      'release files from the build: archives, SBOMs, checksums, signatures, a universal macOS binary',
+    )
+    .option('--manifest <file>', "the build's manifest (default: dist/manifest.json)")
+    .option(
+      '--format <format>',
+      'auto (zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives)',
+    )
+    .option(
+      '--files <glob>',
+      'extra files for every archive, relative to the module root (repeatable; default README*, LICENSE*, CHANGELOG*)',
+      collect,
+    )
+    .option('--checksum <algorithm>', 'sha256 (default) or sha512')
+    .option('--sign <method>', 'gpg or ssh: a detached signature of the checksums file')
+    .option(
+      '--key <key>',
+      'gpg key ID or fingerprint; ssh private key file (passphrase: agent or CROSSGO_GPG_PASSPHRASE / CROSSGO_SSH_PASSPHRASE)',
+    )
+    .option('--sign-all', 'sign every release file, not only the checksums file')
+    .option('--no-sbom', 'no CycloneDX SBOMs')
+    .option('--universal', 'merge darwin/amd64 and darwin/arm64 into <name>-darwin-universal')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (flags) => {
+      const { packageCommand } = await import('./commands/package.js');
+      exitCode = await packageCommand(flags, context());
     });
 
   program

@@ -9,7 +9,7 @@ import {
   parseExpectedTarget,
   parseSize,
 } from '../stages/verify/expect.js';
-import { type VerifyReport, verifyFile } from '../stages/verify/verifyFile.js';
+import { type VerifyReport, verifyFile, verifyReleaseFile } from '../stages/verify/verifyFile.js';
 import { findGo } from '../toolchain/go.js';
 
 export interface VerifyOptions {
@@ -74,7 +74,8 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
       throw new UsageError(`${path.relative(cwd, f)} is not an artifact of ${manifestPath}`);
     }
   }
-  return Promise.all(
+  const releaseFiles = wanted.size === 0 ? (manifest.release?.files ?? []) : [];
+  const binaries = await Promise.all(
     artifacts.map((a) => {
       const base = expectationFromManifest(manifest, a);
       const expect = {
@@ -93,6 +94,12 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
       );
     }),
   );
+  const release = await Promise.all(
+    releaseFiles.map((f) =>
+      verifyReleaseFile(path.join(root, f.path), path.relative(cwd, path.join(root, f.path)), f),
+    ),
+  );
+  return [...binaries, ...release];
 }
 
 function definedOnly(e: Expectation): Expectation {

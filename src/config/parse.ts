@@ -8,13 +8,28 @@ import type { CrossgoConfig } from './types.js';
 
 const SCHEMA_URL = new URL('../../schema/crossgo.schema.json', import.meta.url);
 
+interface SchemaShape {
+  properties: Record<string, { properties?: Record<string, unknown> }>;
+  definitions: { buildFlags: { properties: Record<string, unknown> } };
+}
+
+let schema: SchemaShape | undefined;
 let validator: ReturnType<Ajv['compile']> | undefined;
+function loadSchema(): SchemaShape {
+  schema ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaShape;
+  return schema;
+}
 function validate(data: unknown) {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  }
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(loadSchema());
   return { ok: validator(data) as boolean, errors: validator.errors ?? [] };
+}
+
+/** The keys valid where an unknown key was found, from the schema itself, for did-you-mean. */
+function knownKeys(instancePath: string): string[] {
+  const s = loadSchema();
+  if (instancePath === '') return Object.keys(s.properties).filter((k) => k !== '$schema');
+  if (instancePath === '/package') return Object.keys(s.properties.package?.properties ?? {});
+  return Object.keys(s.definitions.buildFlags.properties);
 }
 
 /** Parses and validates config text; errors name the file, the key path and what was expected. */
@@ -83,27 +98,11 @@ function keyPath(error: ErrorObject): string {
   return out || '(top level)';
 }
 
-const TOP_KEYS = [
-  'targets',
-  'dist',
-  'output',
-  'jobs',
-  'trimpath',
-  'strip',
-  'allowBroken',
-  'ldflags',
-  'tags',
-  'gcflags',
-  'env',
-  'overrides',
-];
-const FLAG_KEYS = ['ldflags', 'tags', 'gcflags', 'env'];
-
 function describe(error: ErrorObject): string {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
-      const known = error.instancePath === '' ? TOP_KEYS : FLAG_KEYS;
+      const known = knownKeys(error.instancePath);
       const guess = nearest(key, known);
       return `unknown key${guess ? `, did you mean ${guess}?` : ` (expected one of ${known.join(', ')})`}`;
     }

@@ -28,6 +28,20 @@ export interface CrossgoConfig extends BuildFlags {
   macosSdk?: string;
   /** Go releases to build with (GOTOOLCHAIN), e.g. "1.25.4" or ["1.24.9", "1.26"]. */
   go?: string | string[];
+  /** How `crossgo package` (and `build --package`) makes release files. */
+  package?: PackageConfig;
+}
+
+export interface PackageConfig {
+  format?: 'auto' | 'tar.gz' | 'zip' | 'binary';
+  /** Globs, relative to the module root, of extra files for every archive. */
+  files?: string[];
+  checksum?: 'sha256' | 'sha512';
+  sign?: 'gpg' | 'ssh';
+  key?: string;
+  signAll?: boolean;
+  sbom?: boolean;
+  universal?: boolean;
 }
 
 export interface LoadedConfig {

@@ -20,6 +20,8 @@ export interface RunOptions {
   missingHint?: string;
   /** Cap on captured stdout/stderr, each; the tail is kept. */
   maxOutputBytes?: number;
+  /** Written to the child's stdin, which is then closed (a passphrase: never in argv or env). */
+  input?: string | Uint8Array;
 }
 
 export interface RunResult {
@@ -45,13 +47,18 @@ export function run(command: string, args: readonly string[], options: RunOption
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const,
       detached: true,
     });
+    if (options.input !== undefined && child.stdin) {
+      // A child that exits without reading its stdin makes the write fail with EPIPE: not an error here.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
     const stdout = new OutputBuffer(maxOutputBytes);
     const stderr = new OutputBuffer(maxOutputBytes);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;

@@ -44,6 +44,32 @@ export interface Manifest {
   };
   artifacts: ArtifactRecord[];
   failures: FailureRecord[];
+  /** What `crossgo package` made from the artifacts (absent until it runs). */
+  release?: ReleaseRecord;
+}
+
+/** The kinds of file a release holds besides the binaries (which are `artifacts`, kind binary). */
+export type ReleaseFileKind = 'archive' | 'checksums' | 'signature' | 'sbom' | 'universal';
+
+export interface ReleaseFile {
+  kind: ReleaseFileKind;
+  /** Relative to the output folder, forward slashes. */
+  path: string;
+  size: number;
+  sha256: string;
+  /** The target it belongs to (an archive, an SBOM; darwin/universal), if any. */
+  target?: string;
+  /** The files it is made from, describes or signs, relative to the output folder. */
+  of: string[];
+}
+
+export interface ReleaseRecord {
+  /** The archive mtime (ISO 8601) and where it came from. */
+  mtime: string;
+  mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
+  checksum: 'sha256' | 'sha512';
+  signature: 'gpg' | 'ssh' | null;
+  files: ReleaseFile[];
 }
 
 export interface ArtifactRecord {

@@ -3,12 +3,14 @@ import pc from 'picocolors';
 import { parseCgoMode } from '../../cgo/plan.js';
 import type { BuildResult } from '../../commands/build.js';
 import { buildAll } from '../../commands/build.js';
+import { type PackageResult, packageRelease } from '../../commands/package.js';
 import { UsageError } from '../../errors.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
 import { Progress } from '../render/progress.js';
+import { describePackage, packageOptionsFrom } from './package.js';
 
 export interface BuildFlagsCli {
   targets?: string;
@@ -33,6 +35,10 @@ export interface BuildFlagsCli {
   static?: boolean;
   macosSdk?: string;
   go?: string;
+  package?: boolean;
+  sign?: string;
+  key?: string;
+  universal?: boolean;
 }
 
 /** `crossgo build`: parse, call the library, print. */
@@ -76,6 +82,20 @@ export async function buildCommand(
   } finally {
     progress.stop();
   }
+  const packaged: PackageResult[] = [];
+  if (flags.package && results.every((r) => r.ok)) {
+    // The release files come from each build's manifest, which then lists them too.
+    for (const result of results) {
+      const release = await packageRelease({
+        ...packageOptionsFrom({ sign: flags.sign, key: flags.key, universal: flags.universal }),
+        manifest: path.join(result.outDir, 'manifest.json'),
+        cwd: cli.cwd,
+        signal: cli.signal,
+      });
+      result.manifest = release.manifest;
+      packaged.push(release);
+    }
+  }
   if (flags.json) {
     const manifests = results.map((r) => r.manifest);
     process.stdout.write(`${JSON.stringify(manifests.length === 1 ? manifests[0] : manifests, null, 2)}\n`);
@@ -84,6 +104,7 @@ export async function buildCommand(
       if (results.length > 1) process.stdout.write(`${pc.bold(result.manifest.toolchain.goVersion)}\n`);
       printResult(result, cli, started);
     }
+    for (const release of packaged) process.stdout.write(`\n${describePackage(release, cli)}`);
   }
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -32,6 +32,12 @@ export async function prepareOutputFolder(outDir: string, shown: string): Promis
     owned.add(MANIFEST_FILE);
     owned.add(CHECKSUMS_FILE);
     for (const artifact of previous.artifacts) owned.add(artifact.path);
+    // The previous release files (archives, SBOMs, signatures…) describe binaries this build
+    // replaces: crossgo made them, and removes them rather than leave them stale and unlisted.
+    for (const file of previous.release?.files ?? []) {
+      if (file.path.split('/').includes('..') || path.isAbsolute(file.path)) continue;
+      await rm(path.join(outDir, file.path), { force: true });
+    }
   }
   for (const own of [MANIFEST_FILE, CHECKSUMS_FILE]) {
     await refuseForeign(outDir, own, owned, shown);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { BinaryFacts } from '../../binary/types.js';
 import { inspectOne } from '../../commands/inspect.js';
 import { type CheckResult, checkFacts, type Expectation } from './checks.js';
@@ -37,6 +38,28 @@ export async function verifyFile(
   checks.push(...checkFacts(facts, outcome.inspection.size, expect));
   checks.push(await checkLeaks(absolute, needles));
   return { file: shown, target, ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** A release file the manifest lists (archive, checksums, signature, SBOM, universal): there, and the same bytes. */
+export async function verifyReleaseFile(
+  absolute: string,
+  shown: string,
+  record: { kind: string; sha256: string; target?: string },
+): Promise<VerifyReport> {
+  const exists = await stat(absolute).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  const checks: CheckResult[] = exists
+    ? [{ name: 'exists', status: 'pass', detail: record.kind }, await checkSha256(absolute, record.sha256)]
+    : [
+        {
+          name: 'exists',
+          status: 'fail',
+          detail: `the manifest lists this ${record.kind}, but it is missing`,
+        },
+      ];
+  return { file: shown, target: record.target ?? null, ok: checks.every((c) => c.status !== 'fail'), checks };
 }
 
 async function checkSha256(file: string, expected: string): Promise<CheckResult> {

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import {
+  type PackageFormat,
+  type PackageOptions,
+  type PackageResult,
+  packageRelease,
+} from '../../commands/package.js';
+import type { SignMethod } from '../../stages/sign/sign.js';
+import type { CliContext } from '../context.js';
+import { formatBytes, formatTable } from '../render/format.js';
+
+export interface PackageFlagsCli {
+  manifest?: string;
+  format?: string;
+  files?: string[];
+  checksum?: string;
+  sign?: string;
+  key?: string;
+  signAll?: boolean;
+  sbom?: boolean;
+  universal?: boolean;
+  json?: boolean;
+}
+
+/** The package options the flags give (also used by `build --package`). */
+export function packageOptionsFrom(flags: PackageFlagsCli): PackageOptions {
+  return {
+    manifest: flags.manifest,
+    format: flags.format as PackageFormat | undefined,
+    files: flags.files,
+    checksum: flags.checksum as 'sha256' | 'sha512' | undefined,
+    sign: flags.sign as SignMethod | undefined,
+    key: flags.key,
+    signAll: flags.signAll,
+    sbom: flags.sbom === false ? false : undefined,
+    universal: flags.universal,
+  };
+}
+
+/** `crossgo package`: release files from the build's manifest. */
+export async function packageCommand(flags: PackageFlagsCli, cli: CliContext): Promise<number> {
+  const result = await packageRelease({ ...packageOptionsFrom(flags), cwd: cli.cwd, signal: cli.signal });
+  if (flags.json) process.stdout.write(`${JSON.stringify(result.manifest, null, 2)}\n`);
+  else process.stdout.write(describePackage(result, cli));
+  return 0;
+}
+
+export function describePackage(result: PackageResult, cli: CliContext): string {
+  const rows = result.files.map((f) => [f.kind, f.path, formatBytes(f.size), f.sha256.slice(0, 12)]);
+  const where = path.relative(cli.cwd, result.outDir) || '.';
+  return `${formatTable(['kind', 'file', '>size', 'sha256'], rows)}\n\n${result.files.length} release files → ${where}/ (listed in manifest.json)\n`;
+}

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Stage } from '../../pipeline/stage.js';
+import type { PackageContext } from '../release/context.js';
+import { writeRelease } from '../release/output.js';
+import { binaryNameInArchive, releaseBase } from './naming.js';
+import { type ArchiveEntry, archiveBytes } from './write.js';
+
+export interface ReleasedBinary {
+  path: string;
+  target: string;
+  goos: string;
+  goarch: string;
+  variant: string | null;
+  sha256: string;
+}
+
+/** What a release ships per target: each binary, and the universal one when made. */
+export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
+  const binaries: ReleasedBinary[] = ctx.manifest.artifacts.map((a) => ({
+    path: a.path,
+    target: a.target,
+    goos: a.goos,
+    goarch: a.goarch,
+    variant: a.variant,
+    sha256: a.sha256,
+  }));
+  for (const f of ctx.files) {
+    if (f.kind !== 'universal') continue;
+    binaries.push({
+      path: f.path,
+      target: f.target as string,
+      goos: 'darwin',
+      goarch: 'universal',
+      variant: null,
+      sha256: f.sha256,
+    });
+  }
+  return binaries;
+}
+
+/** One archive per binary: <name>_<version>_<goos>_<goarch>.tar.gz (zip for windows), one top folder inside. */
+export const archiveStage: Stage<PackageContext> = {
+  name: 'archive',
+  async run(ctx) {
+    const { name } = ctx.manifest.project;
+    const extras = await Promise.all(
+      ctx.settings.extras.map(async (e) => ({ name: e.name, data: await readFile(e.file) })),
+    );
+    for (const binary of releasedBinaries(ctx)) {
+      const format = ctx.settings.formatFor(binary.goos);
+      if (format === 'binary') continue;
+      const base = releaseBase(name, ctx.manifest.source.version, binary);
+      const entries: ArchiveEntry[] = [
+        {
+          name: `${base}/${binaryNameInArchive(name, binary.goos, binary.goarch)}`,
+          data: await readFile(path.join(ctx.outDir, binary.path)),
+          mode: 0o755,
+        },
+        ...extras.map((e) => ({ name: `${base}/${e.name}`, data: e.data, mode: 0o644 })),
+      ];
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const bytes = await archiveBytes(
+        format,
+        [{ name: base, data: null, mode: 0o755 }, ...entries],
+        ctx.settings.mtime,
+      );
+      await writeRelease(ctx, `${base}.${format}`, bytes, {
+        kind: 'archive',
+        target: binary.target,
+        of: [binary.path],
+      });
+    }
+  },
+};

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import type { Stage } from '../../pipeline/stage.js';
+import { checksumsName } from '../archive/naming.js';
+import type { PackageContext } from '../release/context.js';
+import { writeRelease } from '../release/output.js';
+
+async function hashFile(file: string, algorithm: 'sha256' | 'sha512'): Promise<string> {
+  const hash = createHash(algorithm);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * <name>_<version>_checksums.txt over every binary, archive and SBOM, in the format
+ * `sha256sum -c` (or `sha512sum -c`) reads: "<hex>  <path>", sorted by path.
+ */
+export const releaseChecksumsStage: Stage<PackageContext> = {
+  name: 'checksums',
+  async run(ctx) {
+    const paths = [
+      ...ctx.manifest.artifacts.map((a) => a.path),
+      ...ctx.files.filter((f) => f.kind !== 'signature' && f.kind !== 'checksums').map((f) => f.path),
+    ].sort();
+    const lines: string[] = [];
+    for (const rel of paths) {
+      lines.push(`${await hashFile(path.join(ctx.outDir, rel), ctx.settings.checksum)}  ${rel}\n`);
+    }
+    await writeRelease(
+      ctx,
+      checksumsName(ctx.manifest.project.name, ctx.manifest.source.version),
+      lines.join(''),
+      {
+        kind: 'checksums',
+        of: paths,
+      },
+    );
+  },
+};

@@ -1,0 +1,36 @@
+import type { InterruptedError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { BuildEvent } from '../../pipeline/events.js';
+import type { Manifest, ReleaseFile } from '../../pipeline/manifest.js';
+import type { ArchiveFormat } from '../archive/write.js';
+import type { SignMethod } from '../sign/sign.js';
+
+/** How `crossgo package` packages, once flags, config and defaults are merged. */
+export interface PackageSettings {
+  /** Per goos: an archive format, or 'binary' for none. */
+  formatFor(goos: string): ArchiveFormat | 'binary';
+  /** Extra files for every archive: absolute path → name inside the archive's top folder. */
+  extras: { file: string; name: string }[];
+  checksum: 'sha256' | 'sha512';
+  sign: { method: SignMethod; key?: string; all: boolean } | null;
+  sbom: boolean;
+  universal: boolean;
+  /** One time for every archive member, and its source. */
+  mtime: Date;
+  mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
+}
+
+/** What the release stages share; `files` fills up as they run. */
+export interface PackageContext {
+  readonly outDir: string;
+  readonly manifest: Manifest;
+  readonly settings: PackageSettings;
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** Paths (relative to outDir) crossgo made before and may replace. */
+  readonly owned: ReadonlySet<string>;
+  files: ReleaseFile[];
+  emit(event: BuildEvent): void;
+  interrupted: InterruptedError | null;
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { readFacts } from '../../binary/read.js';
+import { FileSource } from '../../fs/fileSource.js';
+import type { Stage } from '../../pipeline/stage.js';
+import { cycloneDx } from '../../release/sbom.js';
+import { CROSSGO_VERSION } from '../../version.js';
+import { releaseBase } from '../archive/naming.js';
+import { releasedBinaries } from '../archive/stage.js';
+import type { PackageContext } from '../release/context.js';
+import { writeRelease } from '../release/output.js';
+
+/** A CycloneDX 1.6 SBOM per binary, from its own embedded build info: <base>.sbom.cdx.json. */
+export const sbomStage: Stage<PackageContext> = {
+  name: 'sbom',
+  skip: (ctx) => (ctx.settings.sbom ? false : 'turned off (--no-sbom)'),
+  async run(ctx) {
+    // Every released binary: the manifest's, and the universal one (its slices' modules, merged).
+    for (const artifact of releasedBinaries(ctx)) {
+      const file = path.join(ctx.outDir, artifact.path);
+      const source = FileSource.open(file);
+      let facts: ReturnType<typeof readFacts>;
+      try {
+        facts = readFacts(source);
+      } finally {
+        source.close();
+      }
+      const bom = cycloneDx({
+        facts,
+        fileName: path.posix.basename(artifact.path),
+        sha256: artifact.sha256,
+        target: artifact.target,
+        timestamp: ctx.settings.mtime.toISOString(),
+        toolVersion: CROSSGO_VERSION,
+      });
+      const base = releaseBase(ctx.manifest.project.name, ctx.manifest.source.version, artifact);
+      await writeRelease(ctx, `${base}.sbom.cdx.json`, `${JSON.stringify(bom, null, 2)}\n`, {
+        kind: 'sbom',
+        target: artifact.target,
+        of: [artifact.path],
+      });
+    }
+  },
+};

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import type { Stage } from '../../pipeline/stage.js';
+import { makeUniversal } from '../../release/universal.js';
+import type { PackageContext } from '../release/context.js';
+import { recordFile, releasePath } from '../release/output.js';
+
+export const UNIVERSAL_TARGET = 'darwin/universal';
+
+/** `--universal`: the darwin/amd64 and darwin/arm64 binaries merged into <name>-darwin-universal. */
+export const universalStage: Stage<PackageContext> = {
+  name: 'universal',
+  skip: (ctx) => (ctx.settings.universal ? false : 'not asked (--universal)'),
+  async run(ctx) {
+    const darwin = ctx.manifest.artifacts.filter((a) => a.goos === 'darwin');
+    const pick = (goarch: string) => {
+      const found = darwin.filter((a) => a.goarch === goarch);
+      if (found.length !== 1) {
+        throw new UsageError(
+          `--universal needs exactly one darwin/${goarch} binary in the manifest, found ${found.length}: build darwin/amd64 and darwin/arm64`,
+        );
+      }
+      return found[0] as (typeof found)[number];
+    };
+    const slices = [pick('amd64'), pick('arm64')];
+    const output = await releasePath(ctx, `${ctx.manifest.project.name}-darwin-universal`);
+    await makeUniversal(
+      slices.map((a) => path.join(ctx.outDir, a.path)),
+      output,
+    );
+    await recordFile(ctx, output, {
+      kind: 'universal',
+      target: UNIVERSAL_TARGET,
+      of: slices.map((a) => a.path),
+    });
+  },
+};
