@@ -92,6 +92,33 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('repro')
+    .description(
+      'build each target twice under different conditions and compare bytes; or rebuild a manifest',
+    )
+    .argument('[package]', 'the main package', '.')
+    .option(
+      '-t, --targets <list>',
+      "targets (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
+    )
+    .option(
+      '--against <manifest>',
+      'rebuild what this manifest describes (its commit, Go release, argv, env) and compare with its hashes',
+    )
+    .option('--config <file>', 'config file')
+    .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
+    .option('--tags <tags>', 'build tags (repeatable)', collect)
+    .option('--no-trimpath', 'build without -trimpath')
+    .option('--no-strip', 'keep the symbol table and DWARF')
+    .option('--cgo <mode>', 'off, on or auto')
+    .option('--cc <compiler>', 'C compiler for cgo')
+    .option('--json', 'print JSON')
+    .action(async (pkg: string, flags) => {
+      const { reproCommand } = await import('./commands/repro.js');
+      exitCode = await reproCommand(pkg, flags, context());
+    });
+
+  program
     .command('package')
     .description(
       'release files from the build: archives, SBOMs, checksums, signatures, a universal macOS binary',

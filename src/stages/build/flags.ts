@@ -95,6 +95,22 @@ export function quoteFlagWord(word: string): string {
   );
 }
 
+/**
+ * Expands {env:NAME} in the user's -ldflags from crossgo's environment (as GoReleaser's
+ * {{.Env.NAME}}), e.g. `-X main.builtBy={env:USER}`. An unset variable is an error, not "".
+ */
+export function expandEnvReferences(words: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  return words.map((word) =>
+    word.replace(/\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const value = env[name];
+      if (value === undefined) {
+        throw new UsageError(`ldflags "${word}": ${name} is not set in the environment ({env:${name}})`);
+      }
+      return value;
+    }),
+  );
+}
+
 /** crossgo's own linker flags (with `extra`, e.g. a static cgo link), then the user's. */
 export function linkerFlags(
   strip: boolean,

@@ -18,6 +18,7 @@ import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from 
 import {
   buildArgs,
   checkUserEnv,
+  expandEnvReferences,
   explicitCompiler,
   flagSetsFor,
   inheritedEnv,
@@ -247,7 +248,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
         outputRel,
         args: buildArgs({
           trimpath,
-          ldflags: linkerFlags(strip, version, flags.ldflags, cgo.ldflags),
+          ldflags: linkerFlags(strip, version, expandEnvReferences(flags.ldflags, environment), cgo.ldflags),
           flags,
         }),
         env: {
