@@ -14,6 +14,8 @@ export {
   packageRelease,
 } from './commands/package.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
+export { type TestOptions, type TestReport, testTargets } from './commands/test.js';
+export { type ReproOptions, type ReproReport, repro, reproAgainst } from './commands/repro.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';

@@ -92,6 +92,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('test')
+    .description(
+      "compile each package's tests per target (go test -c) and run them here: natively, under qemu-user or wine",
+    )
+    .argument('[packages...]', 'package patterns (default ./...)')
+    .option(
+      '-t, --targets <list>',
+      "targets (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
+    )
+    .option(
+      '--timeout <duration>',
+      'per test binary, e.g. 90s or 5m (default 10m); stops the whole process tree',
+    )
+    .option('--run <regexp>', 'run only the tests that match (-test.run)')
+    .option('--tags <tags>', 'build tags (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action(async (packages: string[], flags) => {
+      const { testCommand } = await import('./commands/test.js');
+      exitCode = await testCommand(packages, flags, context());
+    });
+
+  program
     .command('repro')
     .description(
       'build each target twice under different conditions and compare bytes; or rebuild a manifest',
