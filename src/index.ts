@@ -13,9 +13,10 @@ export {
   type PackageResult,
   packageRelease,
 } from './commands/package.js';
+export { planRebuild, type RebuildOptions, type RebuildReport, rebuild } from './commands/rebuild.js';
+export { type ReproOptions, type ReproReport, repro, reproAgainst } from './commands/repro.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
 export { type TestOptions, type TestReport, testTargets } from './commands/test.js';
-export { type ReproOptions, type ReproReport, repro, reproAgainst } from './commands/repro.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';

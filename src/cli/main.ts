@@ -141,6 +141,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('rebuild')
+    .description(
+      'rebuild a Go program from its own build info (go install path@version) and compare the bytes',
+    )
+    .argument('<file>', 'a binary made by go install')
+    .option('--json', 'print JSON')
+    .action(async (file: string, flags) => {
+      const { rebuildCommand } = await import('./commands/rebuild.js');
+      exitCode = await rebuildCommand(file, flags, context());
+    });
+
+  program
     .command('package')
     .description(
       'release files from the build: archives, SBOMs, checksums, signatures, a universal macOS binary',
