@@ -114,6 +114,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('bench')
+    .description(
+      'size, build time, startup latency, peak memory and Go benchmarks per target, natively or emulated',
+    )
+    .argument('[package]', 'the main package', '.')
+    .option('-t, --targets <list>', 'targets (the baseline is added when missing)')
+    .option('--runs <n>', 'startup runs per target, after one warm-up (default 10)')
+    .option('--args <args>', 'arguments for the startup runs, space-separated')
+    .option('--bench <regexp>', 'Go benchmarks to run (-test.bench, default .)')
+    .option('--count <n>', 'runs of each Go benchmark (-test.count, default 6)')
+    .option('--baseline <target>', "the target everything is compared with (default: the host's)")
+    .option('-o, --out <dir>', 'output folder (default: dist)')
+    .option('--no-html', 'do not write <out>/bench.html')
+    .option('--json', 'print JSON')
+    .action(async (pkg: string, flags) => {
+      const { benchCommand } = await import('./commands/bench.js');
+      exitCode = await benchCommand(pkg, flags, context());
+    });
+
+  program
     .command('repro')
     .description(
       'build each target twice under different conditions and compare bytes; or rebuild a manifest',

@@ -1,0 +1,305 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { groupSamples, parseGoBench } from '../bench/gobench.js';
+import { renderBenchHtml } from '../bench/html.js';
+import { measureStartup } from '../bench/measure.js';
+import { compareSamples, median, medianCI, p95 } from '../bench/stats.js';
+import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from '../bench/types.js';
+import { UsageError } from '../errors.js';
+import { run } from '../exec/run.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import type { Logger } from '../log.js';
+import { findRunner, type Runner } from '../runners/detect.js';
+import { runUnder } from '../runners/run.js';
+import type { BuildOptions } from '../stages/build/plan.js';
+import { expandTargets, type Target } from '../targets/parse.js';
+import { listPorts } from '../targets/ports.js';
+import { findGo, type GoToolchain } from '../toolchain/go.js';
+import { build } from './build.js';
+
+export interface BenchOptions extends Pick<BuildOptions, 'package' | 'outDir' | 'configFile'> {
+  cwd?: string;
+  targets?: string | string[];
+  /** Startup runs per target (default 10, after one warm-up). */
+  runs?: number;
+  /** Arguments for the startup runs. */
+  args?: string[];
+  /** Go benchmarks: packages (default ./...), -bench pattern (default .), -count (default 6). */
+  benchPackages?: string[];
+  bench?: string;
+  count?: number;
+  /** The target every figure is compared with (default: the host's). */
+  baseline?: string;
+  /** Write <out>/bench.html (default true). */
+  html?: boolean;
+  timeoutMs?: number;
+  environment?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** One Go benchmark's values in one unit on one target. */
+export interface GroupedSample {
+  pkg: string;
+  name: string;
+  /** GOMAXPROCS of the runs (-cpu 1,2 keeps them apart). */
+  procs: number;
+  unit: string;
+  values: number[];
+}
+
+/** The samples of one test binary's -test.bench output (goos/goarch differ per target: matched by package, name and unit). */
+function groupGoBench(output: string, pkg: string): GroupedSample[] {
+  return groupSamples(parseGoBench(output).results).map((g) => ({
+    pkg,
+    name: g.name,
+    procs: g.procs,
+    unit: g.unit,
+    values: g.values,
+  }));
+}
+
+export interface BenchResult {
+  report: BenchReport;
+  htmlFile: string | null;
+  /** Raw samples per target, for --json consumers that want to recompute. */
+  samples: Record<string, { startupMs: number[]; peakRssKiB: number[] | null; benchmarks: GroupedSample[] }>;
+}
+
+/**
+ * Per target: binary size and build time (from the build's manifest), startup latency and peak
+ * RSS over N runs, and Go benchmarks compared with the baseline target benchstat-style. Figures
+ * taken under an emulator are marked and never compared with native ones.
+ */
+export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env = options.environment ?? process.env;
+  const signal = options.signal;
+  const runs = options.runs ?? 10;
+  const count = options.count ?? 6;
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new UsageError(`--runs ${runs}: expected a whole number, 1 or more`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`--count ${count}: expected a whole number, 1 or more`);
+  const go = await findGo({ cwd, env, signal });
+  const ports = await listPorts(go, { cwd, env, signal });
+  const host = `${go.env.GOHOSTOS}/${go.env.GOHOSTARCH}`;
+  const baseline = options.baseline ?? host;
+  expandTargets(baseline, ports);
+  // The baseline is built and measured too, even when not listed.
+  const wanted = [options.targets ?? 'linux/amd64,darwin/arm64,windows/386'].flat().join(',');
+  const targets = expandTargets(`${baseline},${wanted}`, ports);
+
+  const built = await build({
+    cwd,
+    package: options.package,
+    outDir: options.outDir,
+    configFile: options.configFile,
+    targets: targets.map((t) => t.id),
+    environment: env,
+    signal,
+    log: options.log,
+  });
+  if (!built.ok) {
+    const failed = built.manifest.failures.map((f) => f.target).join(', ') || 'verification';
+    throw new UsageError(`crossgo bench: the build failed (${failed}): run crossgo build to see why`);
+  }
+  const hostInfo = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'crossgo-bench-'));
+  try {
+    const samples: BenchResult['samples'] = {};
+    const rows: TargetBench[] = [];
+    for (const target of targets) {
+      const artifact = built.manifest.artifacts.find((a) => a.target === target.id);
+      if (!artifact) continue;
+      const answer = findRunner(target, hostInfo);
+      const row: TargetBench = {
+        target: target.id,
+        runner: answer.ok ? answer.runner.kind : null,
+        emulated: answer.ok && answer.runner.kind !== 'native',
+        size: artifact.size,
+        sizeVsBaseline: null,
+        buildMs: artifact.durationMs,
+        buildVsBaseline: null,
+        startup: null,
+        peakRssKiB: null,
+      };
+      if (!answer.ok) {
+        row.reason = `cannot run here: ${answer.reason}`;
+        rows.push(row);
+        continue;
+      }
+      const startup = await measureStartup(
+        answer.runner,
+        target,
+        path.join(built.outDir, artifact.path),
+        options.args ?? [],
+        {
+          runs,
+          env,
+          timeoutMs: options.timeoutMs ?? 60_000,
+          signal,
+        },
+      );
+      row.startup = { medianMs: round(median(startup.wallMs)), p95Ms: round(p95(startup.wallMs)), runs };
+      row.peakRssKiB = startup.peakRssKiB ? Math.max(...startup.peakRssKiB) : null;
+      if (startup.exitCode !== 0) row.reason = `the program exited with code ${startup.exitCode}`;
+      const benchmarks = await goBenchmarks(go, target, answer.runner, {
+        cwd,
+        env,
+        signal,
+        packages: options.benchPackages ?? ['./...'],
+        pattern: options.bench ?? '.',
+        count,
+        scratch,
+        timeoutMs: options.timeoutMs ?? 600_000,
+      });
+      samples[target.id] = { startupMs: startup.wallMs, peakRssKiB: startup.peakRssKiB, benchmarks };
+      rows.push(row);
+    }
+    const base = rows.find((r) => r.target === baseline);
+    for (const row of rows) {
+      if (!base) break;
+      row.sizeVsBaseline = ratio(row.size, base.size);
+      row.buildVsBaseline = ratio(row.buildMs, base.buildMs);
+    }
+    const report: BenchReport = {
+      title: `crossgo bench: ${built.manifest.project.name}`,
+      generatedFrom: {
+        goVersion: built.manifest.toolchain.goVersion,
+        host,
+        commit: built.manifest.source.commit,
+        date: built.manifest.source.date,
+      },
+      baseline,
+      targets: rows,
+      benchmarks: compareBenchmarks(baseline, rows, samples),
+    };
+    let htmlFile: string | null = null;
+    if (options.html !== false) {
+      htmlFile = path.join(built.outDir, 'bench.html');
+      await writeFileAtomic(htmlFile, renderBenchHtml(report));
+    }
+    return { report, htmlFile, samples };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function ratio(x: number, base: number): number | null {
+  return base > 0 ? Math.round((x / base) * 1000) / 1000 : null;
+}
+
+/** go test -c of each package, run with -test.bench under the target's runner; samples per benchmark and unit. */
+async function goBenchmarks(
+  go: GoToolchain,
+  target: Target,
+  runner: Runner,
+  ctx: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    packages: string[];
+    pattern: string;
+    count: number;
+    scratch: string;
+    timeoutMs: number;
+  },
+): Promise<GroupedSample[]> {
+  const targetEnv: NodeJS.ProcessEnv = {
+    ...ctx.env,
+    GOOS: target.goos,
+    GOARCH: target.goarch,
+    CGO_ENABLED: '0',
+  };
+  if (target.level) targetEnv[target.level.name] = target.level.value;
+  const listed = await run(
+    go.binary,
+    [
+      'list',
+      '-f',
+      '{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}{{len .XTestGoFiles}}',
+      '--',
+      ...ctx.packages,
+    ],
+    {
+      cwd: ctx.cwd,
+      env: targetEnv,
+      signal: ctx.signal,
+    },
+  );
+  if (listed.exitCode !== 0)
+    throw new UsageError(`go list ${ctx.packages.join(' ')}: ${listed.stderr.trim().split('\n')[0]}`);
+  const out: GroupedSample[] = [];
+  for (const line of listed.stdout.trim().split('\n')) {
+    const [importPath, dir, tests] = line.split('\t') as [string, string, string];
+    if (!importPath || tests === '00') continue;
+    const binary = path.join(
+      ctx.scratch,
+      `${target.id.replaceAll('/', '_')}-${out.length}-${path.basename(importPath)}.test`,
+    );
+    const compiled = await run(go.binary, ['test', '-c', '-trimpath', '-o', binary, importPath], {
+      cwd: ctx.cwd,
+      env: targetEnv,
+      signal: ctx.signal,
+    });
+    if (compiled.exitCode !== 0) continue;
+    const result = await runUnder(
+      runner,
+      target,
+      binary,
+      ['-test.run', '^$', '-test.bench', ctx.pattern, '-test.count', String(ctx.count), '-test.benchmem'],
+      { cwd: dir, env: ctx.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+    );
+    out.push(...groupGoBench(result.stdout, importPath));
+  }
+  return out;
+}
+
+/** Each benchmark and unit of each target against the baseline's, benchstat-style. */
+function compareBenchmarks(
+  baseline: string,
+  rows: readonly TargetBench[],
+  samples: BenchResult['samples'],
+): BenchmarkComparison[] {
+  const base = samples[baseline]?.benchmarks ?? [];
+  const baseRow = rows.find((r) => r.target === baseline);
+  const out: BenchmarkComparison[] = [];
+  for (const row of rows) {
+    if (row.target === baseline || !samples[row.target]) continue;
+    for (const b of base) {
+      const other = samples[row.target]?.benchmarks.find(
+        (o) => o.name === b.name && o.procs === b.procs && o.unit === b.unit && o.pkg === b.pkg,
+      );
+      const comparable = !row.emulated && !baseRow?.emulated;
+      const summary = (xs: readonly number[]): BenchSample => {
+        const ci = medianCI(xs);
+        return { median: ci.center, lo: ci.ok ? ci.lo : null, hi: ci.ok ? ci.hi : null, n: xs.length };
+      };
+      const comparison = other && comparable ? compareSamples(b.values, other.values) : null;
+      out.push({
+        name: b.name,
+        unit: b.unit,
+        target: row.target,
+        runner: row.runner ?? 'none',
+        emulated: row.emulated,
+        base: summary(b.values),
+        other: other ? summary(other.values) : null,
+        deltaPercent: comparison?.deltaPercent ?? null,
+        p: comparison?.p ?? null,
+        significant: comparison?.significant ?? false,
+        text: !other
+          ? 'no samples on this target'
+          : comparison
+            ? comparison.text
+            : `not comparable (emulated under ${row.runner})`,
+      });
+    }
+  }
+  return out;
+}
