@@ -1,4 +1,5 @@
 import { runChecked } from '../exec/run.js';
+import { goEnvForTarget } from '../targets/env.js';
 import type { Target } from '../targets/parse.js';
 import type { GoToolchain } from '../toolchain/go.js';
 import { parseJsonStream } from '../toolchain/module.js';
@@ -32,13 +33,8 @@ export async function detectCgo(
   const args = ['list', '-deps', '-json=ImportPath,Standard,CgoFiles,CgoLDFLAGS'];
   if (opts.tags.length > 0) args.push(`-tags=${opts.tags.join(',')}`);
   args.push('--', importPath);
-  const env: NodeJS.ProcessEnv = {
-    ...opts.env,
-    GOOS: target.goos,
-    GOARCH: target.goarch,
-    CGO_ENABLED: '1',
-  };
-  if (target.level) env[target.level.name] = target.level.value;
+  // With cgo on: go list drops cgo files when it is off.
+  const env = goEnvForTarget(opts.env, target, true);
   const result = await runChecked(go.binary, args, { cwd: opts.cwd, env, signal: opts.signal });
   return cgoUseOf(parseJsonStream<ListedPackage>(result.stdout));
 }

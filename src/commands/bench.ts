@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { findRunner, type Runner } from '../runners/detect.js';
 import { runUnder } from '../runners/run.js';
 import type { BuildOptions } from '../stages/build/plan.js';
+import { goEnvForTarget } from '../targets/env.js';
 import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import { findGo, type GoToolchain } from '../toolchain/go.js';
@@ -211,13 +212,7 @@ async function goBenchmarks(
     timeoutMs: number;
   },
 ): Promise<GroupedSample[]> {
-  const targetEnv: NodeJS.ProcessEnv = {
-    ...ctx.env,
-    GOOS: target.goos,
-    GOARCH: target.goarch,
-    CGO_ENABLED: '0',
-  };
-  if (target.level) targetEnv[target.level.name] = target.level.value;
+  const targetEnv = goEnvForTarget(ctx.env, target, false);
   const listed = await run(
     go.binary,
     [

@@ -8,6 +8,7 @@ import { run, runChecked } from '../exec/run.js';
 import { findRunner, type RunnerKind } from '../runners/detect.js';
 import { runUnder } from '../runners/run.js';
 import { defaultJobs } from '../stages/build/jobs.js';
+import { goEnvForTarget } from '../targets/env.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import { findGo, type GoToolchain } from '../toolchain/go.js';
@@ -125,9 +126,7 @@ export async function testTargets(options: TestOptions = {}): Promise<TestReport
 }
 
 function targetEnv(env: NodeJS.ProcessEnv, target: Target): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env, GOOS: target.goos, GOARCH: target.goarch, CGO_ENABLED: '0' };
-  if (target.level) out[target.level.name] = target.level.value;
-  return out;
+  return goEnvForTarget(env, target, false);
 }
 
 async function listPackages(
