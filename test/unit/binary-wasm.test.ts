@@ -9,6 +9,7 @@ import { readDataSegments, readWasm } from '../../src/binary/wasm/read.js';
 import { FileSource } from '../../src/fs/fileSource.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
+import { runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -601,25 +602,8 @@ function mutate(t: Target, rand: () => number): { what: string; input: Uint8Arra
 }
 
 /** One parse: the time and whether it was refused; any exception but a FormatError is rethrown, labelled. */
-function parseOnce(input: Uint8Array, label: string): { ms: number; refused: boolean } {
-  const once = () => {
-    const t0 = performance.now();
-    let refused = false;
-    try {
-      wasmFacts(new BufferSource(input));
-    } catch (error) {
-      if (!(error instanceof FormatError)) {
-        throw new Error(`${label}: ${error instanceof Error ? error.stack : String(error)}`);
-      }
-      refused = true;
-    }
-    return { ms: performance.now() - t0, refused };
-  };
-  const first = once();
-  // A slow parse is timed twice more and the fastest kept: a collection or another process
-  // can stall one run, a slow parser is slow every time.
-  if (first.ms < 20) return first;
-  return { ms: Math.min(first.ms, once().ms, once().ms), refused: first.refused };
+function parseOnce(input: Uint8Array, label: string): TimedParse {
+  return timedParse((bytes) => wasmFacts(new BufferSource(bytes)), input, label);
 }
 
 describe('mutation', () => {
@@ -628,43 +612,20 @@ describe('mutation', () => {
   const TARGETS = ['js/wasm stripped', 'wasip1/wasm', 'js/wasm'];
 
   it(`${TARGETS.length * PER_TARGET} mutated modules end in a result or a FormatError, each in < 50 ms`, () => {
-    let max = 0;
-    let maxWhat = '';
-    let refusedCount = 0;
-    let count = 0;
-    for (const [k, name] of TARGETS.entries()) {
-      const b = get(name);
-      const t: Target = { name, bytes: b.bytes.slice(), spans: sectionSpans(b.bytes) };
-      // Untimed warm-up: the intact file, then inputs from another seed, so every path is compiled
-      // before the timings count (a cold path runs interpreted, several times slower).
-      for (let i = 0; i < 5; i++) parseOnce(t.bytes, `${name} intact`);
-      const warm = mulberry32(~SEED >>> 0);
-      for (let i = 0; i < 300; i++) {
-        const m = mutate(t, warm);
-        try {
-          parseOnce(m.input, `warm-up ${i} (${name}): ${m.what}`);
-        } finally {
-          undo(t, m.patches);
-        }
-      }
-      const seed = (SEED + k) >>> 0;
-      const rand = mulberry32(seed);
-      for (let i = 0; i < PER_TARGET; i++) {
-        const m = mutate(t, rand);
-        const label = `seed 0x${seed.toString(16)} input ${i} (${name}): ${m.what}`;
-        try {
-          const { ms, refused } = parseOnce(m.input, label);
-          if (ms > max) [max, maxWhat] = [ms, label];
-          if (refused) refusedCount++;
-        } finally {
-          undo(t, m.patches);
-        }
-        count++;
-      }
-      expect(Buffer.compare(t.bytes, b.bytes), `${name} restored`).toBe(0);
-    }
+    const { count, refused, max, maxWhat, notRestored } = runMutationCampaign({
+      seed: SEED,
+      perTarget: PER_TARGET,
+      parse: (bytes) => wasmFacts(new BufferSource(bytes)),
+      targets: TARGETS.map((name) => {
+        const b = get(name);
+        const t = { name, bytes: b.bytes.slice(), spans: sectionSpans(b.bytes) } as Target;
+        return { name, target: t, bytes: t.bytes, original: b.bytes, mutate, undo };
+      }),
+    });
+    // Every working copy is intact again after all the undos.
+    expect(notRestored).toEqual([]);
     console.log(
-      `wasm mutation: ${count} inputs, ${refusedCount} FormatErrors, max ${max.toFixed(2)} ms (${maxWhat})`,
+      `wasm mutation: ${count} inputs, ${refused} FormatErrors, max ${max.toFixed(2)} ms (${maxWhat})`,
     );
     expect(count).toBeGreaterThanOrEqual(10_000);
     expect(max, maxWhat).toBeLessThan(50);
