@@ -59,6 +59,60 @@ export class ToolMissingError extends EnvironmentError {
   }
 }
 
+/** Bytes are not the ones a manifest or cache recorded (a file edited or swapped after crossgo made it). Exit 1. */
+export class IntegrityError extends CrossgoError {
+  override name = 'IntegrityError';
+}
+
+const IO_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENAMETOOLONG: 'name too long',
+  EIO: 'input/output error',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  EXDEV: 'on another file system',
+};
+
+/** True for the errno errors an ordinary file system raises (not crossgo's own errors). */
+export function isIoFailure(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && code in IO_CODES && !(error instanceof CrossgoError);
+}
+
+/**
+ * A file operation failed (ENOSPC, EPERM, EROFS, EMFILE, ENAMETOOLONG…): one line naming the
+ * file, the operation, the reason and what state it left behind. Exit 1.
+ */
+export class IoError extends CrossgoError {
+  override name = 'IoError';
+  constructor(
+    readonly operation: string,
+    readonly file: string,
+    readonly code: string,
+    readonly state: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `cannot ${operation} ${file}: ${IO_CODES[code] ?? code} (${code})${state ? `; ${state}` : ''}`,
+      options,
+    );
+  }
+}
+
+/** Turns an errno error into an IoError; anything else is returned as it is. */
+export function asIoError(error: unknown, operation: string, file: string, state = ''): unknown {
+  if (!isIoFailure(error)) return error;
+  return new IoError(operation, file, error.code as string, state, { cause: error });
+}
+
 /** The run was stopped by SIGINT or SIGTERM. */
 export class InterruptedError extends CrossgoError {
   override name = 'InterruptedError';

@@ -47,8 +47,7 @@ export function inspectOne(absolute: string, shown: string, sections: boolean): 
   let source: FileSource | undefined;
   try {
     // Synchronous on purpose: one open and one fstat per file, no trips through the event loop.
-    source = FileSource.open(absolute);
-    if (source.notAFile) throw new Error(`is a ${source.notAFile}, not a file`);
+    source = FileSource.open(absolute, shown);
     const facts = readFacts(source);
     return {
       ok: true,

@@ -278,8 +278,7 @@ function buildInfoChanges(a: GoBuildInfo | null, b: GoBuildInfo | null): string[
 function readBinary(absolute: string, shown: string): BinaryFacts {
   let source: FileSource | undefined;
   try {
-    source = FileSource.open(absolute);
-    if (source.notAFile) throw new UsageError(`${shown}: is a ${source.notAFile}, not a file`);
+    source = FileSource.open(absolute, shown);
     return readFacts(source);
   } catch (error) {
     if (error instanceof FormatError) {

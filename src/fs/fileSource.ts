@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { ByteSource } from '../binary/source.js';
+import { openRegularSync } from './open.js';
 
 // Headers, tables and notes are small and scattered: page-sized blocks keep reads and garbage small.
 const BLOCK = 16 * 1024;
@@ -11,16 +12,14 @@ const BLOCK = 16 * 1024;
 export class FileSource implements ByteSource {
   readonly size: number;
   private readonly blocks = new Map<number, Uint8Array>();
-  /** What the path is when it is not a regular file ('folder', 'special file'), else null. */
-  readonly notAFile: string | null;
   private constructor(private readonly fd: number) {
     const info = fstatSync(fd);
     this.size = info.size;
-    this.notAFile = info.isFile() ? null : info.isDirectory() ? 'folder' : 'special file';
   }
 
-  static open(file: string): FileSource {
-    return new FileSource(openSync(file, 'r'));
+  /** Opens a regular file without blocking (a FIFO, socket or device is refused: see open.ts). */
+  static open(file: string, shown?: string): FileSource {
+    return new FileSource(openRegularSync(file, { shown: shown ?? file }).fd);
   }
 
   read(offset: number, length: number): Uint8Array {
