@@ -10,6 +10,7 @@ import { type BuildOptions, type BuildPlan, planBuild, ToolchainsRequested } fro
 import { writeChecksums } from '../stages/checksum/sha256sums.js';
 import { newManifest, writeManifest } from '../stages/manifest/write.js';
 import { downloadModules } from '../stages/modules/download.js';
+import { settleOutputFolder } from '../stages/settle/stage.js';
 import { verifyArtifacts } from '../stages/verify/stage.js';
 import { findGo } from '../toolchain/go.js';
 import { resolveGoRelease } from '../toolchain/select.js';
@@ -31,6 +32,7 @@ export const BUILD_STAGES: readonly Stage[] = [
   verifyArtifacts,
   writeChecksums,
   writeManifest,
+  settleOutputFolder,
 ];
 
 /**
@@ -115,7 +117,11 @@ async function buildOne(options: BuildOptions): Promise<BuildResult> {
     emit: (event) => options.onEvent?.(event),
     interrupted: null,
   };
-  await runStages(BUILD_STAGES, ctx);
+  try {
+    await runStages(BUILD_STAGES, ctx);
+  } finally {
+    await plan.folder.release();
+  }
   if (ctx.interrupted) throw ctx.interrupted;
   const verified = ctx.manifest.artifacts.every((a) => a.verification?.ok !== false);
   return {

@@ -111,7 +111,7 @@ export const MANIFEST_FILE = 'manifest.json';
 export const CHECKSUMS_FILE = 'SHA256SUMS';
 
 /** Reads a manifest, or null when the file does not exist or is not crossgo's. */
-export async function readManifest(file: string): Promise<Manifest | null> {
+export async function readManifest(file: string, _shown?: string): Promise<Manifest | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

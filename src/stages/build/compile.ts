@@ -1,10 +1,11 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { runPool } from '../../exec/pool.js';
 import { lastLines, run } from '../../exec/run.js';
 import { tempPathFor } from '../../fs/atomic.js';
-import { sha256File } from '../../fs/hash.js';
+import { confine, makeParents } from '../../fs/confine.js';
+import { hashFile } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
@@ -37,7 +38,10 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
   const outputFromRoot = path.relative(plan.moduleRoot, build.output).split(path.sep).join('/');
   const argv = [plan.go.binary, ...build.args, '-o', outputFromRoot, plan.pkg.importPath];
   ctx.emit({ type: 'target-start', target: build.target.id });
-  await mkdir(path.dirname(build.output), { recursive: true });
+  const where = { what: 'output', shownRoot: plan.folder.shown };
+  // Each folder made here is checked as it is made: a link planted in the output folder cannot
+  // carry the build (or the seed copy below) anywhere else.
+  await makeParents(plan.outDir, build.outputRel, where);
   try {
     // Seed the temporary file with a previous build of this target (see linkCache.ts):
     // go leaves it untouched when its build ID is already right, and relinks otherwise.
@@ -66,7 +70,10 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       ctx.emit({ type: 'target-failed', target: build.target.id, failure });
       return failure;
     }
-    const [sha256, info] = await Promise.all([sha256File(temp), stat(temp)]);
+    const { sha256, size } = await hashFile(temp, { follow: false });
+    // Recorded before it is renamed into place: a run killed after the rename still owns the file.
+    await plan.owned.record(build.outputRel, 'binary', sha256);
+    await confine(plan.outDir, build.outputRel, { ...where, leaf: 'file' });
     await rename(temp, build.output);
     if (cached) await storeInLinkCache(build.output, cached);
     const artifact: ArtifactRecord = {
@@ -76,7 +83,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       goarch: build.target.goarch,
       variant: build.target.variant,
       path: build.outputRel,
-      size: info.size,
+      size,
       sha256,
       durationMs: Math.round(result.durationMs),
       goVersion: plan.go.version.raw,

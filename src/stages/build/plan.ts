@@ -1,14 +1,22 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { findHostTools, type HostTools } from '../../cgo/compilers.js';
 import { checkMacosSdk } from '../../cgo/darwin.js';
 import { type CgoMode, type CgoRecord, decideCgo, parseCgoMode } from '../../cgo/plan.js';
 import { loadConfig } from '../../config/load.js';
 import type { BuildFlags, LoadedConfig } from '../../config/types.js';
-import { CrossgoError, UsageError } from '../../errors.js';
-import { resolveInside, toPortable } from '../../fs/paths.js';
-import type { Logger } from '../../log.js';
+import { ConfigError, CrossgoError, UsageError } from '../../errors.js';
+import type { Ownership } from '../../fs/ownership.js';
+import { isInside, resolveInside, toPortable } from '../../fs/paths.js';
+import { type Logger, silentLogger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
 import { CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
+import {
+  type OutputFolder,
+  openOutputFolder,
+  refuseForeign,
+  STATE_FILES,
+} from '../../pipeline/outputFolder.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse.js';
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
@@ -28,7 +36,6 @@ import {
 } from './flags.js';
 import { defaultJobs } from './jobs.js';
 import { defaultLinkCacheDir } from './linkCache.js';
-import { prepareOutputFolder, refuseForeign } from './output.js';
 import { checkTemplate, DEFAULT_OUTPUT_TEMPLATE, renderOutputName } from './template.js';
 
 /** Options of `crossgo build`, as the library takes them. */
@@ -70,6 +77,8 @@ export interface BuildOptions {
   verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
   linkCache?: string | false;
+  /** How long to wait for another crossgo run writing the same output folder (ms); default 0: refuse. */
+  waitMs?: number;
   /** The environment crossgo starts from; default process.env. */
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -104,8 +113,12 @@ export interface BuildPlan {
   strip: boolean;
   /** The inherited environment minus the variables crossgo controls. */
   baseEnv: NodeJS.ProcessEnv;
-  /** Files in the output folder that crossgo made before and may replace. */
-  owned: Set<string>;
+  /** The output folder, locked for this run: what crossgo made there before, the previous manifest. */
+  folder: OutputFolder;
+  /** Files in the output folder that crossgo made and may replace (folder.owned). */
+  owned: Ownership;
+  /** The previous manifest's artifacts: path → sha256 (a seed for go must still hold those bytes). */
+  recorded: ReadonlyMap<string, string>;
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
   verify: boolean;
@@ -183,6 +196,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const outDir = options.outDir
     ? path.resolve(cwd, options.outDir)
     : path.resolve(moduleRoot, cfg.dist ?? 'dist');
+  if (!options.outDir && cfg.dist !== undefined) checkConfigDist(cfg.dist, moduleRoot, outDir, configName);
   if (!options.goToolchain && (options.go ?? cfg.go) !== undefined) {
     const requests = options.go
       ? parseGoRequests(options.go, '--go')
@@ -225,7 +239,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     const output = resolveInside(outDir, name, `output template "${template}" gives`);
     const outputRel = toPortable(outDir, output);
     const clash = seen.get(outputRel);
-    if (clash || outputRel === MANIFEST_FILE || outputRel === CHECKSUMS_FILE) {
+    if (clash || STATE_FILES.includes(outputRel)) {
       throw new UsageError(
         `output template "${template}" gives ${outputRel} for both ${clash ?? "crossgo's own files"} and ${target.id}: add {goos}, {goarch} or {-variant} to it`,
       );
@@ -261,14 +275,26 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   }
   const builds = await settleInOrder(pending);
 
-  // Only now, with every input checked, touch the output folder.
-  const owned = await prepareOutputFolder(outDir, shownOut);
-  for (const b of builds) await refuseForeign(outDir, b.outputRel, owned, shownOut);
-  if (version.commit !== UNKNOWN_COMMIT && (await visibleToGit(moduleRoot, outDir, environment))) {
-    options.log?.warn(
-      `${shownOut}/ is inside the git work tree and not ignored: once it holds files, go stamps vcs.modified=true and the next build differs; add /${path.relative(moduleRoot, outDir)}/ to .gitignore`,
-    );
+  // Only now, with every input checked, take the output folder: its lock, what crossgo owns there.
+  const folder = await openOutputFolder(outDir, shownOut, {
+    command: 'crossgo build',
+    waitMs: options.waitMs,
+    signal,
+    log: options.log ?? silentLogger,
+  });
+  try {
+    for (const own of [MANIFEST_FILE, CHECKSUMS_FILE]) await refuseForeign(folder, own, 'crossgo file');
+    for (const b of builds) await refuseForeign(folder, b.outputRel, 'output');
+    if (version.commit !== UNKNOWN_COMMIT && (await visibleToGit(moduleRoot, outDir, environment))) {
+      options.log?.warn(
+        `${shownOut}/ is inside the git work tree and not ignored: once it holds files, go stamps vcs.modified=true and the next build differs; add /${path.relative(moduleRoot, outDir)}/ to .gitignore`,
+      );
+    }
+  } catch (error) {
+    await folder.release();
+    throw error;
   }
+  const recorded = new Map((folder.previous?.artifacts ?? []).map((a) => [a.path, a.sha256]));
 
   return {
     go,
@@ -282,12 +308,42 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     trimpath,
     strip,
     baseEnv: inheritedEnv(environment),
-    owned,
+    folder,
+    owned: folder.owned,
+    recorded,
     verify: options.verify ?? true,
     goToolchain: options.goToolchain ?? null,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
   };
+}
+
+/**
+ * A config is input like any other: its `dist` may not send writes outside the module (a link
+ * included); only -o on the command line can choose a folder elsewhere.
+ */
+function checkConfigDist(dist: string, moduleRoot: string, outDir: string, configName: string): void {
+  let real = outDir;
+  // The nearest part of the path that exists, resolved: a link in it cannot lead out.
+  for (let probe = outDir; ; probe = path.dirname(probe)) {
+    try {
+      real = path.join(realpathSync(probe), path.relative(probe, outDir));
+      break;
+    } catch {
+      if (path.dirname(probe) === probe) break;
+    }
+  }
+  let root = moduleRoot;
+  try {
+    root = realpathSync(moduleRoot);
+  } catch {}
+  if (!isInside(root, real) || real === root) {
+    throw new ConfigError(
+      configName,
+      'dist',
+      `"${dist}" is outside the module (${real}): a config may only choose a folder inside the module; pass -o to write elsewhere`,
+    );
+  }
 }
 
 /** Every promise's value in order, or the first (in order) rejection once all have settled. */

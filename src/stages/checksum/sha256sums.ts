@@ -16,6 +16,7 @@ export const writeChecksums: Stage = {
   name: 'checksums',
   runsAfterInterrupt: true,
   async run(ctx) {
+    await ctx.plan.owned.record(CHECKSUMS_FILE, 'state', null);
     await writeFileAtomic(
       path.join(ctx.plan.outDir, CHECKSUMS_FILE),
       formatSha256Sums(ctx.manifest.artifacts),

@@ -57,6 +57,7 @@ export const writeManifest: Stage = {
     manifest.failures.sort(byTarget);
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
     manifest.verified = plan.verify && manifest.artifacts.every((a) => a.verification?.ok === true);
+    await plan.owned.record(MANIFEST_FILE, 'state', null);
     await writeFileAtomic(path.join(plan.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   },
 };

@@ -1,0 +1,125 @@
+import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { asIoError, UsageError } from '../errors.js';
+import { TEMP_MARKER } from '../fs/atomic.js';
+import { confine } from '../fs/confine.js';
+import { type FolderLock, LOCK_FILE, lockFolder } from '../fs/lock.js';
+import { OWNERSHIP_FILE, Ownership } from '../fs/ownership.js';
+import type { Logger } from '../log.js';
+import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest, readManifest } from './manifest.js';
+
+/** crossgo's own bookkeeping files in an output folder: never artifacts, never packed. */
+export const STATE_FILES: readonly string[] = [MANIFEST_FILE, CHECKSUMS_FILE, OWNERSHIP_FILE, LOCK_FILE];
+
+/**
+ * An output folder held by one run: locked against other writers, with what crossgo made there
+ * before (its journal, and the files the previous manifest lists) and that manifest.
+ */
+export interface OutputFolder {
+  /** The real folder (a link given as -o is resolved once, here). */
+  readonly dir: string;
+  /** As the user named it, for messages. */
+  readonly shown: string;
+  readonly owned: Ownership;
+  /** The manifest found there (validated), or null. */
+  readonly previous: Manifest | null;
+  release(): Promise<void>;
+}
+
+export interface OpenFolderOptions {
+  command: string;
+  /** How long to wait for another run that holds the folder (ms); default 0: refuse. */
+  waitMs?: number;
+  signal?: AbortSignal;
+  log: Logger;
+}
+
+/** Makes sure `dir` is a folder crossgo can write, takes its lock and reads what crossgo owns there. */
+export async function openOutputFolder(
+  dir: string,
+  shown: string,
+  options: OpenFolderOptions,
+): Promise<OutputFolder> {
+  const real = await prepareFolder(dir, shown);
+  const lock = await lockFolder(real, {
+    command: options.command,
+    shown,
+    waitMs: options.waitMs,
+    signal: options.signal,
+    warn: (m) => options.log.warn(m),
+  }).catch((error) => {
+    throw asIoError(error, 'lock', path.join(shown, LOCK_FILE), 'nothing was written');
+  });
+  try {
+    const previous = await readManifest(path.join(real, MANIFEST_FILE), path.join(shown, MANIFEST_FILE));
+    const owned = await Ownership.load(real, shown);
+    if (previous) adoptManifest(owned, previous);
+    return { dir: real, shown, owned, previous, release: () => releaseLock(lock) };
+  } catch (error) {
+    await releaseLock(lock);
+    throw error;
+  }
+}
+
+async function releaseLock(lock: FolderLock): Promise<void> {
+  await lock.release().catch(() => {});
+}
+
+/** Folders written before the journal existed: what their manifest lists is crossgo's. */
+function adoptManifest(owned: Ownership, manifest: Manifest): void {
+  owned.adopt(MANIFEST_FILE, { kind: 'state', sha256: null });
+  owned.adopt(CHECKSUMS_FILE, { kind: 'state', sha256: null });
+  for (const a of manifest.artifacts) owned.adopt(a.path, { kind: 'binary', sha256: a.sha256 });
+  for (const f of manifest.release?.files ?? []) owned.adopt(f.path, { kind: 'release', sha256: f.sha256 });
+}
+
+async function prepareFolder(dir: string, shown: string): Promise<string> {
+  const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw unwritable(shown, error);
+  });
+  let real = dir;
+  if (info?.isSymbolicLink()) {
+    // A link named on the command line is the user's choice of folder: follow it, once.
+    const target = await stat(dir).catch(() => null);
+    if (!target?.isDirectory()) {
+      throw new UsageError(
+        `output folder ${shown} is a symbolic link to ${target ? 'something that is not a folder' : 'nothing'}: choose a folder with -o`,
+      );
+    }
+    real = await realpath(dir);
+  } else if (info && !info.isDirectory()) {
+    throw new UsageError(
+      `output folder ${shown} is ${info.isFile() ? 'a file' : 'not a folder'}: choose a folder with -o (crossgo writes the binaries into it)`,
+    );
+  }
+  try {
+    await mkdir(real, { recursive: true });
+    const probe = path.join(real, `${TEMP_MARKER}probe-${process.pid}`);
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe);
+  } catch (error) {
+    throw unwritable(shown, error as NodeJS.ErrnoException);
+  }
+  return real;
+}
+
+/** Refuses to replace a file crossgo did not make (or a link, or anything but a regular file). */
+export async function refuseForeign(folder: OutputFolder, rel: string, what: string): Promise<void> {
+  const file = await confine(folder.dir, rel, { what, shownRoot: folder.shown, leaf: 'any' });
+  if (folder.owned.has(rel)) {
+    await confine(folder.dir, rel, { what, shownRoot: folder.shown, leaf: 'file' });
+    return;
+  }
+  if (await lstat(file).catch(() => null)) {
+    throw new UsageError(
+      `${path.join(folder.shown, rel)} exists and was not made by crossgo (it is not in ${path.join(folder.shown, MANIFEST_FILE)}): move it away or choose another -o`,
+    );
+  }
+}
+
+function unwritable(shown: string, error: NodeJS.ErrnoException): UsageError {
+  return new UsageError(
+    `output folder ${shown} is not writable (${error.code ?? error.message}): choose another with -o`,
+  );
+}
