@@ -86,6 +86,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--go <releases>',
       'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
     )
+    .option(
+      '--wait <duration>',
+      'wait this long (e.g. 10m) for another crossgo run writing the output folder',
+    )
     .action(async (pkg: string, flags) => {
       const { buildCommand } = await import('./commands/build.js');
       exitCode = await buildCommand(pkg, flags, context());
@@ -196,6 +200,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--sign-all', 'sign every release file, not only the checksums file')
     .option('--no-sbom', 'no CycloneDX SBOMs')
     .option('--universal', 'merge darwin/amd64 and darwin/arm64 into <name>-darwin-universal')
+    .option(
+      '--wait <duration>',
+      'wait this long (e.g. 10m) for another crossgo run writing the output folder',
+    )
     .option('--json', 'print the manifest as JSON')
     .action(async (flags) => {
       const { packageCommand } = await import('./commands/package.js');

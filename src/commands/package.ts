@@ -1,19 +1,25 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { loadConfig } from '../config/load.js';
 import type { PackageConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { runPool } from '../exec/pool.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { confine } from '../fs/confine.js';
+import { checkRecordedSha256 } from '../fs/hash.js';
+import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { BuildEvent } from '../pipeline/events.js';
 import { MANIFEST_FILE, type Manifest, type ReleaseFile, readManifest } from '../pipeline/manifest.js';
+import { type OutputFolder, openOutputFolder } from '../pipeline/outputFolder.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { archiveStage } from '../stages/archive/stage.js';
 import type { ArchiveFormat } from '../stages/archive/write.js';
 import { releaseChecksumsStage } from '../stages/checksum/release.js';
 import type { PackageContext, PackageSettings } from '../stages/release/context.js';
+import { commitRelease, discardStaged } from '../stages/release/output.js';
 import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
 import { signStage } from '../stages/sign/stage.js';
@@ -38,6 +44,8 @@ export interface PackageOptions {
   sbom?: boolean;
   /** Merge darwin/amd64 and darwin/arm64 into <name>-darwin-universal. */
   universal?: boolean;
+  /** How long to wait for another crossgo run writing the output folder (ms); default 0: refuse. */
+  waitMs?: number;
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -79,48 +87,93 @@ const FORMATS: readonly PackageFormat[] = ['auto', 'tar.gz', 'zip', 'binary'];
 export async function packageRelease(options: PackageOptions = {}): Promise<PackageResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
+  const log = options.log ?? silentLogger;
+  const signal = options.signal ?? new AbortController().signal;
   const manifestArg = options.manifest ?? path.join('dist', MANIFEST_FILE);
   const manifestFile = path.resolve(cwd, manifestArg);
-  const manifest = await readManifest(manifestFile);
-  if (!manifest) {
+  if (!(await lstat(manifestFile).catch(() => null))) {
     throw new UsageError(
-      `${manifestArg}: not a crossgo manifest (or missing): run crossgo build first, or name it with --manifest`,
+      `${manifestArg}: no such file: run crossgo build first, or name the manifest with --manifest`,
     );
   }
-  if (manifest.artifacts.length === 0)
-    throw new UsageError(`${manifestArg} lists no artifacts: nothing to package`);
   const outDir = path.dirname(manifestFile);
-  const moduleRoot = findModuleRoot(cwd) ?? cwd;
-  const config = (await loadConfig(moduleRoot)).config.package ?? {};
-  const settings = await resolveSettings(options, config, manifest, moduleRoot, env);
+  const shown = path.relative(cwd, outDir) || '.';
+  const folder = await openOutputFolder(outDir, shown, {
+    command: 'crossgo package',
+    waitMs: options.waitMs,
+    signal,
+    log,
+  });
+  let ctx: PackageContext | undefined;
+  try {
+    const manifest = await manifestOf(folder, manifestFile, manifestArg);
+    if (manifest.artifacts.length === 0)
+      throw new UsageError(`${manifestArg} lists no artifacts: nothing to package`);
+    // Nothing is packed, hashed or signed that is not byte for byte what the build recorded.
+    await checkArtifacts(folder, manifest, signal);
+    const moduleRoot = findModuleRoot(cwd) ?? cwd;
+    const config = (await loadConfig(moduleRoot)).config.package ?? {};
+    const settings = await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env);
+    ctx = {
+      outDir: folder.dir,
+      shown,
+      manifest,
+      settings,
+      env,
+      signal,
+      log,
+      owned: folder.owned,
+      staged: new Map(),
+      files: [],
+      emit: (event) => options.onEvent?.(event),
+      interrupted: null,
+    };
+    await runStages(PACKAGE_STAGES, ctx);
+    if (ctx.interrupted) throw ctx.interrupted;
+    // Every stage succeeded: only now does the new release replace the old one.
+    await commitRelease(ctx);
+    manifest.release = {
+      mtime: settings.mtime.toISOString(),
+      mtimeSource: settings.mtimeSource,
+      checksum: settings.checksum,
+      signature: settings.sign?.method ?? null,
+      files: ctx.files,
+    };
+    await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+    await folder.owned.compact();
+    return { manifest, outDir: folder.dir, files: ctx.files };
+  } finally {
+    if (ctx) await discardStaged(ctx);
+    await folder.release();
+  }
+}
 
-  const previous = manifest.release?.files ?? [];
-  const ctx: PackageContext = {
-    outDir,
-    manifest,
-    settings,
-    env,
-    signal: options.signal ?? new AbortController().signal,
-    log: options.log ?? silentLogger,
-    owned: new Set(previous.map((f) => f.path)),
-    files: [],
-    emit: (event) => options.onEvent?.(event),
-    interrupted: null,
-  };
-  await runStages(PACKAGE_STAGES, ctx);
-  // Files an earlier run made that this one did not (e.g. signatures no longer asked for) are
-  // crossgo's own and stale: removed, so the folder holds what the manifest lists.
-  const made = new Set(ctx.files.map((f) => f.path));
-  for (const old of previous) if (!made.has(old.path)) await rm(path.join(outDir, old.path), { force: true });
-  manifest.release = {
-    mtime: settings.mtime.toISOString(),
-    mtimeSource: settings.mtimeSource,
-    checksum: settings.checksum,
-    signature: settings.sign?.method ?? null,
-    files: ctx.files,
-  };
-  await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, outDir, files: ctx.files };
+/** The manifest to package: the folder's own, or the one --manifest names beside it. */
+async function manifestOf(folder: OutputFolder, file: string, shown: string): Promise<Manifest> {
+  const manifest = path.basename(file) === MANIFEST_FILE ? folder.previous : await readManifest(file, shown);
+  if (!manifest) {
+    throw new UsageError(
+      `${shown}: not a crossgo manifest: run crossgo build first, or name it with --manifest`,
+    );
+  }
+  return manifest;
+}
+
+/** Each artifact confined to the output folder and holding the bytes the manifest records. */
+async function checkArtifacts(folder: OutputFolder, manifest: Manifest, signal: AbortSignal): Promise<void> {
+  const outcomes = await runPool(
+    manifest.artifacts,
+    4,
+    async (a) => {
+      const file = await confine(folder.dir, a.path, {
+        what: 'artifact path in the manifest',
+        shownRoot: folder.shown,
+      });
+      await checkRecordedSha256(file, a.sha256, path.join(folder.shown, a.path), { follow: false });
+    },
+    signal,
+  );
+  for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
 }
 
 async function resolveSettings(
@@ -128,6 +181,7 @@ async function resolveSettings(
   config: PackageConfig,
   manifest: Manifest,
   moduleRoot: string,
+  outDir: string,
   env: NodeJS.ProcessEnv,
 ): Promise<PackageSettings> {
   const format = options.format ?? config.format ?? 'auto';
@@ -152,7 +206,7 @@ async function resolveSettings(
   const { mtime, source } = archiveTime(manifest, env);
   return {
     formatFor: (goos) => (format === 'auto' ? (goos === 'windows' ? 'zip' : 'tar.gz') : format),
-    extras: await extraFiles(options.files ?? config.files, moduleRoot),
+    extras: await extraFiles(options.files ?? config.files, moduleRoot, outDir),
     checksum,
     sign: method
       ? { method, ...(key ? { key } : {}), all: options.signAll ?? config.signAll ?? false }
@@ -182,7 +236,11 @@ function archiveTime(
 }
 
 /** The extra files, by glob from the module root, sorted; each keeps its relative path inside the archive. */
-async function extraFiles(globs: string[] | undefined, root: string): Promise<PackageSettings['extras']> {
+async function extraFiles(
+  globs: string[] | undefined,
+  root: string,
+  outDir: string,
+): Promise<PackageSettings['extras']> {
   const patterns = globs ?? DEFAULT_EXTRAS;
   const found = await glob(patterns, {
     cwd: root,
@@ -191,13 +249,16 @@ async function extraFiles(globs: string[] | undefined, root: string): Promise<Pa
     followSymbolicLinks: false,
     expandDirectories: false,
   });
-  const names = [...new Set(found)].sort();
+  // Never the output folder itself (`--files '**'` would pack the release into its own archives).
+  const names = [...new Set(found)].filter((name) => !isInside(outDir, path.join(root, name))).sort();
   for (const name of names) {
     if (name.startsWith('../') || path.isAbsolute(name)) {
       throw new UsageError(
         `package files: ${name} is outside the module: only files of the module go into archives`,
       );
     }
+    // A link among them could pack any file of the machine: only real files of the module.
+    await confine(root, name, { what: 'package files:', shownRoot: '.', leaf: 'file' });
   }
   if (globs && names.length === 0) {
     throw new UsageError(`package files ${globs.join(', ')}: no file matches (relative to ${root})`);

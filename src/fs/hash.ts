@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { IntegrityError } from '../errors.js';
 import { type OpenOptions, openRegular } from './open.js';
 
 /** SHA-256 of a regular file, streamed (never blocks on a FIFO); hex. */
@@ -12,15 +12,25 @@ export async function hashFile(
   file: string,
   options: OpenOptions = {},
 ): Promise<{ sha256: string; size: number }> {
+  const { digest, size } = await digestFile(file, 'sha256', options);
+  return { sha256: digest, size };
+}
+
+/** A digest (hex) and the size of a regular file, streamed without ever blocking on a FIFO. */
+export async function digestFile(
+  file: string,
+  algorithm: 'sha256' | 'sha512',
+  options: OpenOptions = {},
+): Promise<{ digest: string; size: number }> {
   const { handle } = await openRegular(file, options);
   try {
-    const hash = createHash('sha256');
+    const hash = createHash(algorithm);
     let size = 0;
     for await (const chunk of handle.createReadStream({ autoClose: false })) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
-    return { sha256: hash.digest('hex'), size };
+    return { digest: hash.digest('hex'), size };
   } finally {
     await handle.close();
   }
@@ -38,7 +48,7 @@ export async function checkRecordedSha256(
 ): Promise<void> {
   const got = await sha256File(file, { ...options, shown });
   if (got !== expected) {
-    throw new UsageError(
+    throw new IntegrityError(
       `${shown} has sha256 ${got.slice(0, 12)}…, not the ${expected.slice(0, 12)}… its manifest records: it changed after crossgo made it; rebuild it`,
     );
   }

@@ -107,11 +107,17 @@ export class Ownership {
   async remove(rel: string, warn: (message: string) => void): Promise<void> {
     const owned = this.files.get(rel);
     if (!owned) return;
-    const file = await confine(this.dir, rel, {
-      what: `${journalName(this.shown)} entry`,
-      shownRoot: this.shown,
-      leaf: 'any',
-    });
+    let file: string;
+    try {
+      file = await confine(this.dir, rel, { what: 'crossgo file', shownRoot: this.shown, leaf: 'file' });
+    } catch (error) {
+      // A link where crossgo's file was, or a folder: not crossgo's to delete any more.
+      if (!(error instanceof UsageError)) throw error;
+      warn(`${error.message.replace(/: replace the link.*$/, '')}: left in place (no longer crossgo's)`);
+      this.files.delete(rel);
+      await this.append({ forget: rel });
+      return;
+    }
     const current = await sha256File(file, { follow: false }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;

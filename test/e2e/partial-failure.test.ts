@@ -34,6 +34,7 @@ describe('one target failing', () => {
     expect(manifest.failures[0]?.excerpt).toContain('cannot use "windows"');
     expect(manifest.failures[0]?.env).toMatchObject({ GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0' });
     expect((await readdir(dist)).sort()).toEqual([
+      '.crossgo-owned',
       'SHA256SUMS',
       'manifest.json',
       'partial-linux-amd64',

@@ -11,6 +11,7 @@ import { formatBytes, formatDuration, formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
 import { Progress } from '../render/progress.js';
 import { describePackage, packageOptionsFrom } from './package.js';
+import { parseDuration } from './test.js';
 
 export interface BuildFlagsCli {
   targets?: string;
@@ -39,6 +40,7 @@ export interface BuildFlagsCli {
   sign?: string;
   key?: string;
   universal?: boolean;
+  wait?: string;
 }
 
 /** `crossgo build`: parse, call the library, print. */
@@ -75,6 +77,7 @@ export async function buildCommand(
       static: flags.static,
       macosSdk: flags.macosSdk,
       go: flags.go,
+      waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
       signal: cli.signal,
       onEvent: progress.onEvent,
       log: stderrLogger,

@@ -8,8 +8,11 @@ import {
 import type { SignMethod } from '../../stages/sign/sign.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatTable } from '../render/format.js';
+import { stderrLogger } from '../render/logger.js';
+import { parseDuration } from './test.js';
 
 export interface PackageFlagsCli {
+  wait?: string;
   manifest?: string;
   format?: string;
   files?: string[];
@@ -34,12 +37,18 @@ export function packageOptionsFrom(flags: PackageFlagsCli): PackageOptions {
     signAll: flags.signAll,
     sbom: flags.sbom === false ? false : undefined,
     universal: flags.universal,
+    waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
   };
 }
 
 /** `crossgo package`: release files from the build's manifest. */
 export async function packageCommand(flags: PackageFlagsCli, cli: CliContext): Promise<number> {
-  const result = await packageRelease({ ...packageOptionsFrom(flags), cwd: cli.cwd, signal: cli.signal });
+  const result = await packageRelease({
+    ...packageOptionsFrom(flags),
+    cwd: cli.cwd,
+    signal: cli.signal,
+    log: stderrLogger,
+  });
   if (flags.json) process.stdout.write(`${JSON.stringify(result.manifest, null, 2)}\n`);
   else process.stdout.write(describePackage(result, cli));
   return 0;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Stage } from '../../pipeline/stage.js';
 import type { PackageContext } from '../release/context.js';
-import { writeRelease } from '../release/output.js';
+import { readVerified, sourcePath, writeRelease } from '../release/output.js';
 import { binaryNameInArchive, releaseBase } from './naming.js';
 import { type ArchiveEntry, archiveBytes } from './write.js';
 
@@ -54,7 +54,7 @@ export const archiveStage: Stage<PackageContext> = {
       const entries: ArchiveEntry[] = [
         {
           name: `${base}/${binaryNameInArchive(name, binary.goos, binary.goarch)}`,
-          data: await readFile(path.join(ctx.outDir, binary.path)),
+          data: await readVerified(sourcePath(ctx, binary.path), binary.sha256, binary.path),
           mode: 0o755,
         },
         ...extras.map((e) => ({ name: `${base}/${e.name}`, data: e.data, mode: 0o644 })),

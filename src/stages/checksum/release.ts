@@ -1,16 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import path from 'node:path';
+import { digestFile } from '../../fs/hash.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { checksumsName } from '../archive/naming.js';
 import type { PackageContext } from '../release/context.js';
-import { writeRelease } from '../release/output.js';
-
-async function hashFile(file: string, algorithm: 'sha256' | 'sha512'): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+import { sourcePath, writeRelease } from '../release/output.js';
 
 /**
  * <name>_<version>_checksums.txt over every binary, archive and SBOM, in the format
@@ -25,7 +17,9 @@ export const releaseChecksumsStage: Stage<PackageContext> = {
     ].sort();
     const lines: string[] = [];
     for (const rel of paths) {
-      lines.push(`${await hashFile(path.join(ctx.outDir, rel), ctx.settings.checksum)}  ${rel}\n`);
+      lines.push(
+        `${(await digestFile(sourcePath(ctx, rel), ctx.settings.checksum, { follow: false, shown: rel })).digest}  ${rel}\n`,
+      );
     }
     await writeRelease(
       ctx,

@@ -1,4 +1,5 @@
 import type { InterruptedError } from '../../errors.js';
+import type { Ownership } from '../../fs/ownership.js';
 import type { Logger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
 import type { Manifest, ReleaseFile } from '../../pipeline/manifest.js';
@@ -22,14 +23,18 @@ export interface PackageSettings {
 
 /** What the release stages share; `files` fills up as they run. */
 export interface PackageContext {
+  /** The output folder (real path) and as the user named it. */
   readonly outDir: string;
+  readonly shown: string;
   readonly manifest: Manifest;
   readonly settings: PackageSettings;
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly log: Logger;
-  /** Paths (relative to outDir) crossgo made before and may replace. */
-  readonly owned: ReadonlySet<string>;
+  /** What crossgo made in the output folder and may replace. */
+  readonly owned: Ownership;
+  /** Release files made by this run, not yet in place: path → temporary file (see release/output.ts). */
+  readonly staged: Map<string, string>;
   files: ReleaseFile[];
   emit(event: BuildEvent): void;
   interrupted: InterruptedError | null;

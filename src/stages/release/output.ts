@@ -1,51 +1,119 @@
-import { lstat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../fs/atomic.js';
-import { sha256File } from '../../fs/hash.js';
-import { resolveInside, toPortable } from '../../fs/paths.js';
+import { IntegrityError, UsageError } from '../../errors.js';
+import { tempPathFor } from '../../fs/atomic.js';
+import { checkRelativePath, confine } from '../../fs/confine.js';
+import { hashFile } from '../../fs/hash.js';
+import { readRegular } from '../../fs/open.js';
 import type { ReleaseFile, ReleaseFileKind } from '../../pipeline/manifest.js';
 import type { PackageContext } from './context.js';
 
-/** The absolute path of a release file, refused when it leaves the output folder or is someone else's. */
-export async function releasePath(ctx: PackageContext, name: string): Promise<string> {
-  const file = resolveInside(ctx.outDir, name, 'release file name');
-  const rel = toPortable(ctx.outDir, file);
-  if (!ctx.owned.has(rel) && (await lstat(file).catch(() => null))) {
+/**
+ * Release files are staged: each stage writes under a temporary name beside the final one, and
+ * nothing replaces a file of the previous release until every stage (signing included) has
+ * succeeded — commitRelease then renames them all into place. A failure anywhere leaves the
+ * previous release as it was, and discardStaged removes the temporary files.
+ */
+
+/** Claims a release file name and returns the temporary path to write it at. */
+export async function stagePath(ctx: PackageContext, name: string): Promise<string> {
+  const rel = checkRelativePath(name, 'release file name');
+  if (ctx.staged.has(rel)) throw new UsageError(`release file ${rel} would be made twice`);
+  const final = await confine(ctx.outDir, rel, { what: 'release file', shownRoot: ctx.shown, leaf: 'any' });
+  if (!ctx.owned.has(rel) && (await exists(final))) {
     throw new UsageError(
-      `${path.join(path.basename(ctx.outDir), rel)} exists and was not made by crossgo: move it away before packaging`,
+      `${path.join(ctx.shown, rel)} exists and was not made by crossgo: move it away before packaging`,
     );
   }
-  return file;
+  const temp = tempPathFor(final);
+  ctx.staged.set(rel, temp);
+  return temp;
 }
 
-/** Writes a release file atomically and records it. */
+async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Where the bytes of a release input are now: a file staged by this run, else the output folder's. */
+export function sourcePath(ctx: PackageContext, rel: string): string {
+  return ctx.staged.get(rel) ?? path.join(ctx.outDir, rel);
+}
+
+/** The whole of a file, checked against the sha256 the manifest records before it is used. */
+export async function readVerified(file: string, sha256: string, shown: string): Promise<Buffer> {
+  const bytes = await readRegular(file, { follow: false, shown });
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== sha256) {
+    throw new IntegrityError(
+      `${shown} has sha256 ${got.slice(0, 12)}…, not the ${sha256.slice(0, 12)}… its manifest records: it changed after crossgo built it; rebuild it`,
+    );
+  }
+  return bytes;
+}
+
+/** Writes a release file (staged) and records it. */
 export async function writeRelease(
   ctx: PackageContext,
   name: string,
   data: string | Uint8Array,
   record: { kind: ReleaseFileKind; target?: string; of: string[] },
 ): Promise<ReleaseFile> {
-  const file = await releasePath(ctx, name);
-  await writeFileAtomic(file, data);
-  return recordFile(ctx, file, record);
+  const temp = await stagePath(ctx, name);
+  await writeFile(temp, data, { mode: 0o644, flag: 'wx' });
+  return recordFile(ctx, name, record);
 }
 
-/** Records a file already in place (written by another tool). */
+/** Records a staged file another tool wrote (a signature, the universal binary). */
 export async function recordFile(
   ctx: PackageContext,
-  file: string,
+  rel: string,
   record: { kind: ReleaseFileKind; target?: string; of: string[] },
 ): Promise<ReleaseFile> {
-  const [sha256, info] = await Promise.all([sha256File(file), lstat(file)]);
+  const temp = ctx.staged.get(rel);
+  if (!temp) throw new Error(`bug: ${rel} was not staged`);
+  const { sha256, size } = await hashFile(temp, { follow: false, shown: rel });
   const entry: ReleaseFile = {
     kind: record.kind,
-    path: toPortable(ctx.outDir, file),
-    size: info.size,
+    path: rel,
+    size,
     sha256,
     ...(record.target ? { target: record.target } : {}),
     of: record.of,
   };
   ctx.files.push(entry);
   return entry;
+}
+
+/**
+ * Every stage succeeded: each staged file is recorded as crossgo's, then renamed into place
+ * (checked once more at this moment: no link may have appeared in its path); then the previous
+ * release's files that this one did not make again are deleted (crossgo's own, unchanged ones).
+ */
+export async function commitRelease(ctx: PackageContext): Promise<void> {
+  for (const file of ctx.files) {
+    const temp = ctx.staged.get(file.path);
+    if (!temp) continue;
+    await ctx.owned.record(file.path, 'release', file.sha256);
+    const final = await confine(ctx.outDir, file.path, {
+      what: 'release file',
+      shownRoot: ctx.shown,
+      leaf: 'file',
+    });
+    await rename(temp, final);
+    ctx.staged.delete(file.path);
+  }
+  const made = new Set(ctx.files.map((f) => f.path));
+  for (const rel of ctx.owned.paths('release')) {
+    if (!made.has(rel)) await ctx.owned.remove(rel, (m) => ctx.log.warn(m));
+  }
+}
+
+/** Removes what a failed or interrupted run staged. */
+export async function discardStaged(ctx: PackageContext): Promise<void> {
+  for (const temp of ctx.staged.values()) await rm(temp, { force: true }).catch(() => {});
+  ctx.staged.clear();
 }

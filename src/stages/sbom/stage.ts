@@ -7,7 +7,7 @@ import { CROSSGO_VERSION } from '../../version.js';
 import { releaseBase } from '../archive/naming.js';
 import { releasedBinaries } from '../archive/stage.js';
 import type { PackageContext } from '../release/context.js';
-import { writeRelease } from '../release/output.js';
+import { sourcePath, writeRelease } from '../release/output.js';
 
 /** A CycloneDX 1.6 SBOM per binary, from its own embedded build info: <base>.sbom.cdx.json. */
 export const sbomStage: Stage<PackageContext> = {
@@ -16,8 +16,7 @@ export const sbomStage: Stage<PackageContext> = {
   async run(ctx) {
     // Every released binary: the manifest's, and the universal one (its slices' modules, merged).
     for (const artifact of releasedBinaries(ctx)) {
-      const file = path.join(ctx.outDir, artifact.path);
-      const source = FileSource.open(file);
+      const source = FileSource.open(sourcePath(ctx, artifact.path), artifact.path);
       let facts: ReturnType<typeof readFacts>;
       try {
         facts = readFacts(source);

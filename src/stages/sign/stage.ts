@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { Stage } from '../../pipeline/stage.js';
 import type { PackageContext } from '../release/context.js';
-import { recordFile, releasePath } from '../release/output.js';
+import { recordFile, sourcePath, stagePath } from '../release/output.js';
 import { signatureName, signFile } from './sign.js';
 
 /** Detached signatures: of the checksums file (which covers the rest), or of every file with --sign-all. */
@@ -16,14 +15,15 @@ export const signStage: Stage<PackageContext> = {
       ? [...ctx.manifest.artifacts.map((a) => a.path), ...ctx.files.map((f) => f.path)]
       : checksums;
     for (const rel of targets) {
-      const output = await releasePath(ctx, signatureName(rel, sign.method));
-      await signFile(path.join(ctx.outDir, rel), output, {
+      const name = signatureName(rel, sign.method);
+      const output = await stagePath(ctx, name);
+      await signFile(sourcePath(ctx, rel), output, {
         method: sign.method,
         key: sign.key,
         env: ctx.env,
         signal: ctx.signal,
       });
-      await recordFile(ctx, output, { kind: 'signature', of: [rel] });
+      await recordFile(ctx, name, { kind: 'signature', of: [rel] });
     }
   },
 };

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { makeUniversal } from '../../release/universal.js';
 import type { PackageContext } from '../release/context.js';
-import { recordFile, releasePath } from '../release/output.js';
+import { recordFile, stagePath } from '../release/output.js';
 
 export const UNIVERSAL_TARGET = 'darwin/universal';
 
@@ -23,12 +23,13 @@ export const universalStage: Stage<PackageContext> = {
       return found[0] as (typeof found)[number];
     };
     const slices = [pick('amd64'), pick('arm64')];
-    const output = await releasePath(ctx, `${ctx.manifest.project.name}-darwin-universal`);
+    const name = `${ctx.manifest.project.name}-darwin-universal`;
+    const output = await stagePath(ctx, name);
     await makeUniversal(
       slices.map((a) => path.join(ctx.outDir, a.path)),
       output,
     );
-    await recordFile(ctx, output, {
+    await recordFile(ctx, name, {
       kind: 'universal',
       target: UNIVERSAL_TARGET,
       of: slices.map((a) => a.path),
