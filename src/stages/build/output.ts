@@ -6,9 +6,13 @@ import { CHECKSUMS_FILE, MANIFEST_FILE, readManifest } from '../../pipeline/mani
 
 /**
  * Makes sure the output folder is a folder crossgo can write, and returns the files in it
- * that crossgo made before (listed in its manifest): the only ones it may replace.
+ * that crossgo made before (listed in its manifest): the only ones it may replace; and the
+ * sha256 that manifest records for each artifact path.
  */
-export async function prepareOutputFolder(outDir: string, shown: string): Promise<Set<string>> {
+export async function prepareOutputFolder(
+  outDir: string,
+  shown: string,
+): Promise<{ owned: Set<string>; recorded: Map<string, string> }> {
   const stat = await lstat(outDir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw unwritable(shown, error);
@@ -28,10 +32,14 @@ export async function prepareOutputFolder(outDir: string, shown: string): Promis
   }
   const previous = await readManifest(path.join(outDir, MANIFEST_FILE));
   const owned = new Set<string>();
+  const recorded = new Map<string, string>();
   if (previous) {
     owned.add(MANIFEST_FILE);
     owned.add(CHECKSUMS_FILE);
-    for (const artifact of previous.artifacts) owned.add(artifact.path);
+    for (const artifact of previous.artifacts) {
+      owned.add(artifact.path);
+      if (typeof artifact.sha256 === 'string') recorded.set(artifact.path, artifact.sha256);
+    }
     // The previous release files (archives, SBOMs, signatures…) describe binaries this build
     // replaces: crossgo made them, and removes them rather than leave them stale and unlisted.
     for (const file of previous.release?.files ?? []) {
@@ -42,7 +50,7 @@ export async function prepareOutputFolder(outDir: string, shown: string): Promis
   for (const own of [MANIFEST_FILE, CHECKSUMS_FILE]) {
     await refuseForeign(outDir, own, owned, shown);
   }
-  return owned;
+  return { owned, recorded };
 }
 
 /** Refuses to replace a file crossgo did not make. */

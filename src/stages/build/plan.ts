@@ -106,6 +106,8 @@ export interface BuildPlan {
   baseEnv: NodeJS.ProcessEnv;
   /** Files in the output folder that crossgo made before and may replace. */
   owned: Set<string>;
+  /** Artifact path (relative to the output folder) → the sha256 the previous manifest records. */
+  recorded: ReadonlyMap<string, string>;
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
   verify: boolean;
@@ -262,7 +264,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const builds = await settleInOrder(pending);
 
   // Only now, with every input checked, touch the output folder.
-  const owned = await prepareOutputFolder(outDir, shownOut);
+  const { owned, recorded } = await prepareOutputFolder(outDir, shownOut);
   for (const b of builds) await refuseForeign(outDir, b.outputRel, owned, shownOut);
   if (version.commit !== UNKNOWN_COMMIT && (await visibleToGit(moduleRoot, outDir, environment))) {
     options.log?.warn(
@@ -283,6 +285,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     strip,
     baseEnv: inheritedEnv(environment),
     owned,
+    recorded,
     verify: options.verify ?? true,
     goToolchain: options.goToolchain ?? null,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
