@@ -15,14 +15,24 @@ async function build(dir: string, out: string, env: NodeJS.ProcessEnv, extra: st
   return JSON.parse(result.stdout) as Manifest;
 }
 
+/** The cached binaries (not their records, not temporary files). */
+async function cacheEntries(cache: string): Promise<string[]> {
+  return (await readdir(cache)).filter((e) => !e.includes('crossgo-tmp') && !e.endsWith('.json'));
+}
+
 describe('the link cache', () => {
   it('stores one binary per package and target, and never serves a stale or corrupt one', async () => {
     const { dir } = await fixtureRepo('greet');
     const cache = await tempDir('crossgo-link-cache-');
     const env = testEnv({ CROSSGO_CACHE: cache });
     const first = await build(dir, 'out/1', env);
-    const entries = await readdir(cache);
-    expect(entries.filter((e) => !e.includes('crossgo-tmp'))).toHaveLength(2);
+    // Two entries, each with the record of the sha256 crossgo computed for it.
+    const entries = await cacheEntries(cache);
+    expect(entries).toHaveLength(2);
+    const recorded = await Promise.all(
+      entries.map(async (e) => JSON.parse(await readFile(path.join(cache, `${e}.json`), 'utf8')).sha256),
+    );
+    expect(recorded.sort()).toEqual(first.artifacts.map((a) => a.sha256).sort());
 
     // Same inputs, new folder: the same bytes.
     const second = await build(dir, 'out/2', env);
@@ -48,7 +58,7 @@ describe('the link cache', () => {
 
     // A corrupt cache entry is rebuilt over, not copied out: one that is not an executable at
     // all, and one with an ELF header and garbage behind it.
-    const [one, two] = (await readdir(cache)).filter((e) => !e.includes('crossgo-tmp'));
+    const [one, two] = await cacheEntries(cache);
     await writeFile(path.join(cache, one ?? ''), 'garbage');
     await writeFile(
       path.join(cache, two ?? ''),

@@ -9,7 +9,7 @@ import { hashFile } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
-import { linkCachePath, seedFrom, storeInLinkCache } from './linkCache.js';
+import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
 
 /** Builds every target through one bounded pool; one target failing does not stop the others. */
@@ -43,14 +43,10 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
   // carry the build (or the seed copy below) anywhere else.
   await makeParents(plan.outDir, build.outputRel, where);
   try {
-    // Seed the temporary file with a previous build of this target (see linkCache.ts):
-    // go leaves it untouched when its build ID is already right, and relinks otherwise.
     const cached = plan.linkCache
       ? linkCachePath(plan.linkCache, plan.pkg.importPath, build.target.id)
       : null;
-    if (!(plan.owned.has(build.outputRel) && (await seedFrom(build.output, temp))) && cached) {
-      await seedFrom(cached, temp);
-    }
+    const seed = await seedOutput(ctx, build, temp, cached);
     const result = await run(plan.go.binary, [...build.args, '-o', temp, plan.pkg.importPath], {
       cwd: plan.moduleRoot,
       env: { ...plan.baseEnv, ...build.env },
@@ -74,8 +70,22 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
     // Recorded before it is renamed into place: a run killed after the rename still owns the file.
     await plan.owned.record(build.outputRel, 'binary', sha256);
     await confine(plan.outDir, build.outputRel, { ...where, leaf: 'file' });
+    // go keeps a seed whose build ID starts with the action ID it computed, without reading the
+    // rest of the file (cmd/go/internal/work/buildid.go, useCache: only the build ID is compared).
+    // So an output byte-identical to the seed (go kept it, or relinked the very same bytes) is
+    // trusted only because seedOutput checked those bytes against crossgo's own record first.
+    const kept = seed !== null && seed.sha256 === sha256;
+    if (kept) ctx.log.debug(`${build.target.id}: go kept the verified ${seed.from}, no link`);
     await rename(temp, build.output);
-    if (cached) await storeInLinkCache(build.output, cached);
+    // A cache entry that was just verified and kept already holds these bytes.
+    if (cached && !(kept && seed.from === 'link cache entry')) {
+      await storeInLinkCache(build.output, cached, {
+        sha256,
+        size,
+        importPath: plan.pkg.importPath,
+        target: build.target.id,
+      });
+    }
     const artifact: ArtifactRecord = {
       kind: 'binary',
       target: build.target.id,
@@ -97,4 +107,43 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** What go's temporary output was seeded with: bytes whose sha256 crossgo checked against its own record. */
+interface Seed {
+  from: 'previous binary' | 'link cache entry';
+  sha256: string;
+}
+
+/**
+ * Seeds go's temporary output with a previous build of this target (see linkCache.ts): go leaves
+ * it untouched when its build ID is already right and relinks otherwise. Only bytes crossgo can
+ * show it made are seeded: the previous binary in the output folder while it has the sha256 the
+ * previous manifest records, else the link cache entry while it matches its record.
+ */
+async function seedOutput(
+  ctx: BuildContext,
+  build: TargetBuild,
+  temp: string,
+  cached: string | null,
+): Promise<Seed | null> {
+  const { plan } = ctx;
+  const recorded = plan.recorded.get(build.outputRel);
+  if (recorded) {
+    const outcome = await seedVerified(build.output, temp, { sha256: recorded });
+    if (outcome === 'seeded') return { from: 'previous binary', sha256: recorded };
+    if (outcome === 'refused') {
+      ctx.log.debug(`${build.outputRel} is not what the previous manifest records: building without it`);
+    }
+  }
+  if (!cached) return null;
+  const entry = await seedFromLinkCache(cached, temp, {
+    importPath: plan.pkg.importPath,
+    target: build.target.id,
+  });
+  if (entry.outcome === 'seeded') return { from: 'link cache entry', sha256: entry.sha256 };
+  if (entry.outcome === 'removed') {
+    ctx.log.debug(`link cache: the entry for ${build.target.id} did not match its record: removed it`);
+  }
+  return null;
 }
