@@ -1,6 +1,14 @@
 import { FormatError } from '../../src/binary/errors.js';
 import { mulberry32 } from './prng.js';
 
+/**
+ * How long one parse of a mutated input may take before it counts as a hang. A bound for hangs
+ * and runaway loops, not a speed goal (the machine is shared and noisy; speed is measured by
+ * bench/): a parse that loops over a forged count takes seconds or forever, a healthy one
+ * milliseconds, and the campaign prints its slowest input either way.
+ */
+export const HANG_MS = 1000;
+
 /** One parse of a mutated input: its time and whether the reader refused it. */
 export interface TimedParse {
   ms: number;

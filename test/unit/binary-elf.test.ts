@@ -10,7 +10,7 @@ import type { BinaryFacts } from '../../src/binary/types.js';
 import { FileSource } from '../../src/fs/fileSource.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
-import { runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
+import { HANG_MS, runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -971,7 +971,7 @@ describe('mutation', () => {
     'linux/amd64 pie',
   ];
 
-  it(`${TARGETS.length * PER_TARGET} mutated binaries end in a result or a FormatError, each in < 50 ms`, () => {
+  it(`${TARGETS.length * PER_TARGET} mutated binaries end in a result or a FormatError, none hanging`, () => {
     const { count, refused, max, maxWhat, notRestored } = runMutationCampaign({
       seed: SEED,
       perTarget: PER_TARGET,
@@ -988,7 +988,7 @@ describe('mutation', () => {
       `elf mutation: ${count} inputs, ${refused} FormatErrors, max ${max.toFixed(2)} ms (${maxWhat})`,
     );
     expect(count).toBeGreaterThanOrEqual(10_000);
-    expect(max, maxWhat).toBeLessThan(50);
+    expect(max, maxWhat).toBeLessThan(HANG_MS);
   });
 
   it('empty, tiny and random files end in a FormatError', () => {
@@ -1006,7 +1006,7 @@ describe('mutation', () => {
     }
     for (const [label, bytes] of inputs) {
       const { ms, refused } = parseOnce(bytes, `seed 0x${(SEED ^ 0xabcdef).toString(16)} ${label}`);
-      expect(ms, label).toBeLessThan(50);
+      expect(ms, label).toBeLessThan(HANG_MS);
       expect(refused, label).toBe(true);
     }
     expect(() => elfFacts(new BufferSource(new Uint8Array(0)))).toThrow(FormatError);

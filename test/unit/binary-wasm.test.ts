@@ -9,7 +9,7 @@ import { readDataSegments, readWasm } from '../../src/binary/wasm/read.js';
 import { FileSource } from '../../src/fs/fileSource.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
-import { runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
+import { HANG_MS, runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -611,7 +611,7 @@ describe('mutation', () => {
   const PER_TARGET = 3_400;
   const TARGETS = ['js/wasm stripped', 'wasip1/wasm', 'js/wasm'];
 
-  it(`${TARGETS.length * PER_TARGET} mutated modules end in a result or a FormatError, each in < 50 ms`, () => {
+  it(`${TARGETS.length * PER_TARGET} mutated modules end in a result or a FormatError, none hanging`, () => {
     const { count, refused, max, maxWhat, notRestored } = runMutationCampaign({
       seed: SEED,
       perTarget: PER_TARGET,
@@ -628,7 +628,7 @@ describe('mutation', () => {
       `wasm mutation: ${count} inputs, ${refused} FormatErrors, max ${max.toFixed(2)} ms (${maxWhat})`,
     );
     expect(count).toBeGreaterThanOrEqual(10_000);
-    expect(max, maxWhat).toBeLessThan(50);
+    expect(max, maxWhat).toBeLessThan(HANG_MS);
   });
 
   it('empty, tiny and random files end in a FormatError', () => {
@@ -646,7 +646,7 @@ describe('mutation', () => {
     let refused = 0;
     for (const [label, bytes] of inputs) {
       const r = parseOnce(bytes, `seed 0x${seed.toString(16)} ${label}`);
-      expect(r.ms, label).toBeLessThan(50);
+      expect(r.ms, label).toBeLessThan(HANG_MS);
       if (r.refused) refused++;
     }
     // A header and nothing else is a valid (empty) module; random sections almost never are.
