@@ -9,7 +9,8 @@ import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from 
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import type { Logger } from '../log.js';
+import { type Logger, silentLogger } from '../log.js';
+import { openOutputFolder, refuseForeign } from '../pipeline/outputFolder.js';
 import { findRunner, type Runner } from '../runners/detect.js';
 import { runUnder } from '../runners/run.js';
 import type { BuildOptions } from '../stages/build/plan.js';
@@ -178,15 +179,33 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
       benchmarks: compareBenchmarks(baseline, rows, samples),
     };
     let htmlFile: string | null = null;
-    if (options.html !== false) {
-      htmlFile = path.join(built.outDir, 'bench.html');
-      await writeFileAtomic(htmlFile, renderBenchHtml(report));
-    }
+    if (options.html !== false) htmlFile = await writeReport(built.outDir, renderBenchHtml(report), options);
     return { report, htmlFile, samples };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
+
+/** <out>/bench.html, written as crossgo writes into an output folder: locked, owned, atomically. */
+async function writeReport(outDir: string, html: string, options: BenchOptions): Promise<string> {
+  const shown = path.relative(options.cwd ?? process.cwd(), outDir) || '.';
+  const folder = await openOutputFolder(outDir, shown, {
+    command: 'crossgo bench',
+    signal: options.signal,
+    log: options.log ?? silentLogger,
+  });
+  try {
+    await refuseForeign(folder, REPORT_FILE, 'report');
+    await folder.owned.record(REPORT_FILE, 'state', null);
+    await writeFileAtomic(path.join(folder.dir, REPORT_FILE), html);
+    await folder.owned.compact();
+  } finally {
+    await folder.release();
+  }
+  return path.join(outDir, REPORT_FILE);
+}
+
+const REPORT_FILE = 'bench.html';
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
