@@ -337,9 +337,7 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
         checkout,
       });
       // The rebuild's error text and the difference's strings may quote a secret: hidden too.
-      const hidden = JSON.parse(redactText(JSON.stringify(result), command.secrets)) as TargetRepro & {
-        recorded: string;
-      };
+      const hidden = hideSecrets(result, command.secrets);
       targets.push({ ...hidden, command: shown[i] as ReturnType<typeof shownCommand> });
     }
     return {
@@ -353,6 +351,17 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Every string inside `value` with the secrets' values replaced by their markers. */
+function hideSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
+  if (secrets.size === 0) return value;
+  if (typeof value === 'string') return redactText(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v) => hideSecrets(v, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v, secrets)])) as T;
+  }
+  return value;
 }
 
 /** Each artifact's rebuild: checked (or as recorded, when trusted), with its C compiler found on this machine. */
