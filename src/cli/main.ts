@@ -151,6 +151,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       '--against <manifest>',
       'rebuild what this manifest describes (its commit, Go release, argv, env) and compare with its hashes',
     )
+    .option(
+      '--trust-manifest',
+      "with --against: run the manifest's argv and env as recorded, even flags and variables crossgo does not write",
+    )
     .option('--config <file>', 'config file')
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
     .option('--tags <tags>', 'build tags (repeatable)', collect)

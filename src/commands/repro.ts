@@ -1,14 +1,30 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { findHostTools, joinCommand, resolveCompiler } from '../cgo/compilers.js';
+import { darwinLinkFlags } from '../cgo/darwin.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { run, runChecked } from '../exec/run.js';
+import { confine } from '../fs/confine.js';
+import { readRegular } from '../fs/open.js';
 import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type ArtifactRecord, type Manifest, readManifest } from '../pipeline/manifest.js';
+import {
+  checkedCommand,
+  commandLine,
+  type ReproCommand,
+  shownCommand,
+  trustedCommand,
+} from '../repro/allowlist.js';
 import { type Difference, explainDifference, type PathCandidate } from '../repro/explain.js';
+import { inheritedEnv } from '../stages/build/flags.js';
 import type { BuildOptions } from '../stages/build/plan.js';
-import { findGo } from '../toolchain/go.js';
+import { redactText } from '../stages/build/redact.js';
+import { expandTargets, type Target } from '../targets/parse.js';
+import { listPorts } from '../targets/ports.js';
+import { findGo, type GoToolchain } from '../toolchain/go.js';
 import { moduleRootOf } from '../toolchain/module.js';
 import { type BuildResult, build } from './build.js';
 
@@ -212,11 +228,30 @@ async function goEnvFile(goBinary: string, cwd: string, env: NodeJS.ProcessEnv):
   return (await runChecked(goBinary, ['env', 'GOENV'], { cwd, env })).stdout.trim();
 }
 
+export interface AgainstOptions {
+  manifest: string;
+  cwd?: string;
+  environment?: NodeJS.ProcessEnv;
+  /**
+   * Run the manifest's argv and env as recorded, even what crossgo build does not write
+   * (-toolexec, GOFLAGS, a recorded CC…): only for a manifest you trust. Default false.
+   */
+  trustManifest?: boolean;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
 export interface AgainstReport {
   ok: boolean;
   manifest: string;
   commit: string;
-  targets: (TargetRepro & { recorded: string })[];
+  /** False when the manifest's commands were checked against what crossgo writes (the default). */
+  trusted: boolean;
+  targets: (TargetRepro & {
+    recorded: string;
+    /** What ran: this machine's go and its arguments, and the variables crossgo set (secrets as their sha256). */
+    command: { argv: string[]; env: Record<string, string> };
+  })[];
   /** Why a rebuild may not match, known before building (a dirty tree, no commit). */
   warnings: string[];
 }
@@ -224,23 +259,20 @@ export interface AgainstReport {
 /**
  * Rebuilds what a manifest describes — its commit (checked out fresh from this repository),
  * its Go release, argv and environment — and compares with the recorded hashes: what a second
- * machine or a CI runner checks for a release built elsewhere.
+ * machine or a CI runner checks for a release built elsewhere. The manifest is untrusted: only
+ * what crossgo build itself writes runs (src/repro/allowlist.ts), unless `trustManifest`.
  */
-export async function reproAgainst(options: {
-  manifest: string;
-  cwd?: string;
-  environment?: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-}): Promise<AgainstReport> {
+export async function reproAgainst(options: AgainstOptions): Promise<AgainstReport> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
+  const log = options.log ?? silentLogger;
   const manifestFile = path.resolve(cwd, options.manifest);
   const manifest = await readManifest(manifestFile);
   if (!manifest) throw new UsageError(`--against ${options.manifest}: not a crossgo manifest (or missing)`);
-  const { commit } = manifest.source;
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) {
+  const { commit } = manifest.source ?? {};
+  if (typeof commit !== 'string' || !/^[0-9a-f]{40,64}$/.test(commit)) {
     throw new UsageError(
-      `--against ${options.manifest}: the build was not made from a git commit (commit "${commit}"): nothing to check out`,
+      `--against ${options.manifest}: the build was not made from a git commit (commit ${JSON.stringify(commit)}): nothing to check out`,
     );
   }
   const go = await findGo({ cwd, env, signal: options.signal });
@@ -258,6 +290,23 @@ export async function reproAgainst(options: {
   }
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'crossgo-against-'));
   try {
+    const outDir = path.join(scratch, 'out');
+    // Every command is decided (and refused) before anything runs, then shown.
+    const commands = await planCommands(manifest, {
+      outDir,
+      env,
+      go,
+      cwd,
+      trust: options.trustManifest === true,
+      signal: options.signal,
+    });
+    if (options.trustManifest) {
+      log.warn("--trust-manifest: running the manifest's argv and env as recorded, unchecked");
+    }
+    const shown = commands.map((c) => shownCommand(go.binary, c));
+    for (const [i, c] of commands.entries()) {
+      log.info(`${c.target}: ${commandLine(shown[i] as ReturnType<typeof shownCommand>)}`);
+    }
     const checkout = path.join(scratch, 'src');
     await runChecked('git', ['clone', '--quiet', '--no-checkout', top, checkout], {
       env,
@@ -274,25 +323,28 @@ export async function reproAgainst(options: {
       );
     }
     const moduleDir = path.join(checkout, path.relative(top, moduleRoot));
-    const outDir = path.join(scratch, 'out');
     await mkdir(outDir);
+    const base = inheritedEnv(env);
     const targets: AgainstReport['targets'] = [];
-    for (const artifact of manifest.artifacts) {
-      targets.push(
-        await rebuildArtifact(manifest, artifact, {
-          moduleDir,
-          outDir,
-          env,
-          signal: options.signal,
-          original: path.join(path.dirname(manifestFile), artifact.path),
-          checkout,
-        }),
-      );
+    for (const [i, command] of commands.entries()) {
+      const artifact = manifest.artifacts[i] as ArtifactRecord;
+      const result = await rebuildArtifact(artifact, command, {
+        go: go.binary,
+        moduleDir,
+        env: base,
+        signal: options.signal,
+        manifestDir: path.dirname(manifestFile),
+        checkout,
+      });
+      // The rebuild's error text and the difference's strings may quote a secret: hidden too.
+      const hidden = hideSecrets(result, command.secrets);
+      targets.push({ ...hidden, command: shown[i] as ReturnType<typeof shownCommand> });
     }
     return {
       ok: targets.every((t) => t.reproducible),
       manifest: options.manifest,
       commit,
+      trusted: options.trustManifest === true,
       targets,
       warnings,
     };
@@ -301,36 +353,85 @@ export async function reproAgainst(options: {
   }
 }
 
-async function rebuildArtifact(
+/** Every string inside `value` with the secrets' values replaced by their markers. */
+function hideSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
+  if (secrets.size === 0) return value;
+  if (typeof value === 'string') return redactText(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v) => hideSecrets(v, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecrets(v, secrets)])) as T;
+  }
+  return value;
+}
+
+/** Each artifact's rebuild: checked (or as recorded, when trusted), with its C compiler found on this machine. */
+async function planCommands(
   manifest: Manifest,
-  artifact: ArtifactRecord,
   ctx: {
-    moduleDir: string;
     outDir: string;
     env: NodeJS.ProcessEnv;
+    go: GoToolchain;
+    cwd: string;
+    trust: boolean;
     signal?: AbortSignal;
-    original: string;
+  },
+): Promise<ReproCommand[]> {
+  const commands = manifest.artifacts.map((_, index) => {
+    const input = {
+      manifest,
+      index,
+      output: path.join(ctx.outDir, `${index}`),
+      userEnv: ctx.env,
+    };
+    return ctx.trust ? trustedCommand(input) : checkedCommand(input);
+  });
+  if (!commands.some((c) => c.compiler)) return commands;
+  const { go } = ctx;
+  const host = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH };
+  const [tools, ports] = await Promise.all([
+    findHostTools(ctx.env, host, ctx.signal),
+    listPorts(go, { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal }),
+  ]);
+  for (const command of commands) {
+    if (!command.compiler) continue;
+    const [target] = expandTargets(command.target, ports);
+    // The same finder, in the same order, as crossgo build's for this kind (src/cgo/plan.ts).
+    const found = await resolveCompiler(
+      tools,
+      {
+        target: target as Target,
+        choice: command.compiler.kind,
+        static: command.compiler.static,
+        why: `the manifest records a cgo build with ${command.compiler.kind}`,
+      },
+      ctx.signal,
+    );
+    const flags =
+      found.kind === 'zig' && target?.goos === 'darwin' ? await darwinLinkFlags(ctx.env, null) : [];
+    command.env.CC = joinCommand([...found.cc, ...flags]);
+    if (found.cxx) command.env.CXX = joinCommand([...found.cxx, ...flags]);
+  }
+  return commands;
+}
+
+async function rebuildArtifact(
+  artifact: ArtifactRecord,
+  command: ReproCommand,
+  ctx: {
+    go: string;
+    moduleDir: string;
+    env: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    manifestDir: string;
     checkout: string;
   },
-): Promise<AgainstReport['targets'][number]> {
-  const out = path.join(ctx.outDir, artifact.target.replaceAll('/', '_'));
-  // The recorded argv with the output moved: [go, build, …flags, -o, <file>, <package>].
-  const args = artifact.argv.slice(1);
-  const o = args.indexOf('-o');
-  if (o === -1 || o + 1 >= args.length)
-    throw new UsageError(
-      `the manifest's argv for ${artifact.target} has no -o: it was not written by crossgo build`,
-    );
-  args[o + 1] = out;
-  const env: NodeJS.ProcessEnv = {
-    ...ctx.env,
-    ...artifact.env,
-    // The recorded release, fetched through go's toolchain switching when it is not the local one.
-    GOTOOLCHAIN: artifact.env.GOTOOLCHAIN ?? manifest.toolchain.goVersion,
-    GOFLAGS: manifest.toolchain.goflags,
-    GOEXPERIMENT: manifest.toolchain.goexperiment,
-  };
-  const result = await run(ctx.env.CROSSGO_GO || 'go', args, { cwd: ctx.moduleDir, env, signal: ctx.signal });
+): Promise<TargetRepro & { recorded: string }> {
+  const out = command.args[command.args.indexOf('-o') + 1] as string;
+  const result = await run(ctx.go, command.args, {
+    cwd: ctx.moduleDir,
+    env: { ...ctx.env, ...command.env },
+    signal: ctx.signal,
+  });
   if (result.exitCode !== 0) {
     return {
       target: artifact.target,
@@ -342,7 +443,6 @@ async function rebuildArtifact(
     };
   }
   const rebuilt = await readFile(out);
-  const { createHash } = await import('node:crypto');
   const sha = createHash('sha256').update(rebuilt).digest('hex');
   if (sha === artifact.sha256)
     return {
@@ -352,8 +452,10 @@ async function rebuildArtifact(
       sha256: [artifact.sha256, sha],
       difference: null,
     };
-  // The recorded artifact, when it is still here, says where and why.
-  const original = await readFile(ctx.original).catch(() => null);
+  // The recorded artifact, when it is still beside the manifest (a real file inside its folder), says where and why.
+  const original = await confine(ctx.manifestDir, artifact.path, { what: 'artifact path' })
+    .then((file) => readRegular(file, { follow: false }))
+    .catch(() => null);
   const difference =
     original && createHash('sha256').update(original).digest('hex') === artifact.sha256
       ? explainDifference(original, rebuilt, [

@@ -6,6 +6,7 @@ import {
   reproAgainst,
   type TargetRepro,
 } from '../../commands/repro.js';
+import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
@@ -13,6 +14,7 @@ import { stderrLogger } from '../render/logger.js';
 export interface ReproFlagsCli {
   targets?: string;
   against?: string;
+  trustManifest?: boolean;
   json?: boolean;
   config?: string;
   ldflags?: string[];
@@ -29,8 +31,17 @@ export async function reproCommand(
   flags: ReproFlagsCli,
   cli: CliContext,
 ): Promise<number> {
+  if (flags.trustManifest && !flags.against) {
+    throw new UsageError('--trust-manifest: only with --against MANIFEST');
+  }
   if (flags.against) {
-    const report = await reproAgainst({ manifest: flags.against, cwd: cli.cwd, signal: cli.signal });
+    const report = await reproAgainst({
+      manifest: flags.against,
+      cwd: cli.cwd,
+      trustManifest: flags.trustManifest === true,
+      signal: cli.signal,
+      log: stderrLogger,
+    });
     process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : describeAgainst(report));
     return report.ok ? 0 : 1;
   }

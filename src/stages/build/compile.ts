@@ -11,6 +11,7 @@ import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
+import { redactArgv, redactEnv, redactText, secretsOf } from './redact.js';
 
 /** Builds every target through one bounded pool; one target failing does not stop the others. */
 export const compileTargets: Stage = {
@@ -36,7 +37,12 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
   const { plan } = ctx;
   const temp = tempPathFor(build.output);
   const outputFromRoot = path.relative(plan.moduleRoot, build.output).split(path.sep).join('/');
-  const argv = [plan.go.binary, ...build.args, '-o', outputFromRoot, plan.pkg.importPath];
+  // What the records show: secret-named values (env, {env:…} in ldflags) as their sha256 only.
+  const secrets = secretsOf(build.env, plan.baseEnv);
+  const argv = redactArgv(
+    [plan.go.binary, ...build.args, '-o', outputFromRoot, plan.pkg.importPath],
+    secrets,
+  );
   ctx.emit({ type: 'target-start', target: build.target.id });
   const where = { what: 'output', shownRoot: plan.folder.shown };
   // Each folder made here is checked as it is made: a link planted in the output folder cannot
@@ -56,11 +62,13 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       await rm(temp, { force: true });
       const failure: FailureRecord = {
         target: build.target.id,
-        excerpt:
+        excerpt: redactText(
           lastLines(result.stderr || result.stdout, 12) || `go build exited with code ${result.exitCode}`,
+          secrets,
+        ),
         exitCode: result.exitCode,
         argv,
-        env: build.env,
+        env: redactEnv(build.env),
         cgo: build.cgo,
       };
       ctx.emit({ type: 'target-failed', target: build.target.id, failure });
@@ -98,7 +106,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       durationMs: Math.round(result.durationMs),
       goVersion: plan.go.version.raw,
       argv,
-      env: build.env,
+      env: redactEnv(build.env),
       cgo: build.cgo,
     };
     ctx.emit({ type: 'target-done', target: build.target.id, artifact });

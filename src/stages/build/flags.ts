@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { selectorMatches, type Target } from '../../targets/parse.js';
 import { LEVEL_VARIABLES } from '../../targets/variants.js';
 import type { VersionInfo } from '../../toolchain/vcs.js';
+import { noteSecretReference } from './redact.js';
 
 /** The user's flags for one target after merging global config, CLI and per-target overrides. */
 export interface MergedFlags {
@@ -103,6 +104,7 @@ export function expandEnvReferences(words: readonly string[], env: NodeJS.Proces
   return words.map((word) =>
     word.replace(/\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const value = env[name];
+      noteSecretReference(name); // the manifest records a secret-named value's sha256 only (redact.ts)
       if (value === undefined) {
         throw new UsageError(`ldflags "${word}": ${name} is not set in the environment ({env:${name}})`);
       }
