@@ -1,4 +1,4 @@
-import { lstat, mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { asIoError, UsageError } from '../errors.js';
 import { TEMP_MARKER } from '../fs/atomic.js';
@@ -54,6 +54,7 @@ export async function openOutputFolder(
     const previous = await readManifest(path.join(real, MANIFEST_FILE), path.join(shown, MANIFEST_FILE));
     const owned = await Ownership.load(real, shown);
     if (previous) adoptManifest(owned, previous);
+    await removeLeftovers(real, owned);
     return { dir: real, shown, owned, previous, release: () => releaseLock(lock) };
   } catch (error) {
     await releaseLock(lock);
@@ -72,6 +73,36 @@ function adoptManifest(owned: Ownership, manifest: Manifest): void {
   for (const a of manifest.artifacts) owned.adopt(a.path, { kind: 'binary', sha256: a.sha256 });
   for (const f of manifest.release?.files ?? []) owned.adopt(f.path, { kind: 'release', sha256: f.sha256 });
 }
+
+/**
+ * Temporary files of an earlier run that was killed (SIGKILL leaves them: nothing runs after it).
+ * With the lock held no other crossgo writes here, so every file with crossgo's temporary marker
+ * — a name only crossgo makes (fs/atomic.ts) — is a leftover: removed, in the folder and in the
+ * subfolders where crossgo's files are.
+ */
+async function removeLeftovers(dir: string, owned: Ownership): Promise<void> {
+  const folders = new Set([
+    '',
+    ...owned
+      .paths()
+      .map((p) => path.posix.dirname(p))
+      .filter((d) => d !== '.'),
+  ]);
+  for (const sub of folders) {
+    const folder =
+      sub === '' ? dir : await confine(dir, sub, { what: 'folder', leaf: 'folder' }).catch(() => null);
+    if (!folder) continue;
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      // Not a lock candidate: another run may be about to link(2) its own (fs/lock.ts).
+      if (!LEFTOVER.test(name) || name.startsWith(`.${LOCK_FILE}`)) continue;
+      const file = path.join(folder, name);
+      if ((await lstat(file).catch(() => null))?.isFile()) await rm(file, { force: true });
+    }
+  }
+}
+
+const LEFTOVER = new RegExp(`^\\..+${TEMP_MARKER.replaceAll('.', '\\.')}\\d+-[0-9a-f]{8}$`);
 
 async function prepareFolder(dir: string, shown: string): Promise<string> {
   const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {

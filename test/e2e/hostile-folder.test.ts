@@ -227,6 +227,8 @@ describe('the output folder after ordinary events', () => {
     );
     expect((await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist })).code).toBe(0);
     expect(await stat(path.join(dist, '.crossgo.lock')).catch(() => null)).toBeNull();
+    // The killed run's temporary files are crossgo's (its marker in the name): gone.
+    expect((await readdir(dist)).filter((n) => n.includes('crossgo-tmp'))).toEqual([]);
   });
 
   it('one writer at a time: a second build refuses naming the holder, or waits with --wait', async () => {
