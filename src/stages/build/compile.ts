@@ -2,12 +2,13 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { runPool } from '../../exec/pool.js';
-import { lastLines, run } from '../../exec/run.js';
+import { run } from '../../exec/run.js';
 import { tempPathFor } from '../../fs/atomic.js';
 import { sha256File } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { failureExcerpt } from './excerpt.js';
 import { linkCachePath, seedFrom, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
 
@@ -57,7 +58,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       const failure: FailureRecord = {
         target: build.target.id,
         excerpt:
-          lastLines(result.stderr || result.stdout, 12) || `go build exited with code ${result.exitCode}`,
+          failureExcerpt(result.stderr || result.stdout) || `go build exited with code ${result.exitCode}`,
         exitCode: result.exitCode,
         argv,
         env: build.env,
