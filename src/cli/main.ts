@@ -5,6 +5,7 @@ import { CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../erro
 import { abortOnSignals } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
 import { CROSSGO_VERSION } from '../version.js';
+import { splitShortAssignments } from './argv.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -270,7 +271,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(splitShortAssignments(argv, program), { from: 'user' });
     return exitCode;
   } catch (error) {
     return report(error);

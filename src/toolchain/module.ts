@@ -24,7 +24,7 @@ interface ListedPackage {
 
 /** The root of the module `go env GOMOD` names for cwd; refuses a directory outside any module. */
 export function moduleRootOf(go: GoToolchain, cwd: string): string {
-  if (go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL') {
+  if (!inModule(go)) {
     throw new UsageError(
       `not in a Go module: ${cwd} has no go.mod in it or any parent (run crossgo inside a module, use -C <module dir>, or "go mod init")`,
     );
@@ -32,13 +32,41 @@ export function moduleRootOf(go: GoToolchain, cwd: string): string {
   return path.dirname(go.env.GOMOD);
 }
 
-/** Checks that the working directory is in a module and resolves the package to a main package. */
+/**
+ * The go.work file go uses for cwd, or null outside workspace mode: `go env GOWORK` names it
+ * (found upwards from cwd, or set by the user), and prints "" or "off" when there is none.
+ */
+export function workspaceFile(go: GoToolchain): string | null {
+  const file = go.env.GOWORK ?? '';
+  return file === '' || file === 'off' ? null : file;
+}
+
+/**
+ * Where to look for the build's module before its package is resolved: cwd's module, or in
+ * workspace mode, when cwd is in no module (the workspace root), the workspace's folder. The
+ * package's own module comes from `go list` (resolveMainPackage), as go build would pick it.
+ */
+export function startingRootOf(go: GoToolchain, cwd: string): string {
+  const work = workspaceFile(go);
+  if (!inModule(go) && work) return path.dirname(work);
+  return moduleRootOf(go, cwd);
+}
+
+function inModule(go: GoToolchain): boolean {
+  return !(go.env.GOMOD === '' || go.env.GOMOD === '/dev/null' || go.env.GOMOD === 'NUL');
+}
+
+/**
+ * Checks that the working directory is in a module or a workspace and resolves the package to a
+ * main package; its module is the one `go list` names (Module.Dir), which in a workspace may be
+ * another than cwd's.
+ */
 export async function resolveMainPackage(
   go: GoToolchain,
   pattern: string,
   opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<MainPackage> {
-  moduleRootOf(go, opts.cwd);
+  startingRootOf(go, opts.cwd);
   // With cgo files counted: go turns cgo off when it finds no C compiler, and a package whose
   // files all import "C" would then seem to have no Go files at all.
   const result = await run(
@@ -67,16 +95,20 @@ export async function resolveMainPackage(
     );
   }
   const importPath = pkg.ImportPath ?? pattern;
+  // A package of no module (the standard library's commands) builds in cwd's module, as before.
+  const dir = pkg.Module?.Dir ?? (inModule(go) ? path.dirname(go.env.GOMOD) : null);
+  const goMod = pkg.Module?.GoMod ?? (inModule(go) ? go.env.GOMOD : null);
+  if (dir === null || goMod === null) {
+    throw new UsageError(
+      `package ${importPath} (${pattern}) is in no module of the workspace: add its module to go.work ("go work use <dir>") or build from inside the module`,
+    );
+  }
   return {
     pattern,
     importPath,
     dir: pkg.Dir ?? opts.cwd,
     name: executableName(importPath),
-    module: {
-      path: pkg.Module?.Path ?? '',
-      dir: pkg.Module?.Dir ?? path.dirname(go.env.GOMOD),
-      goMod: pkg.Module?.GoMod ?? go.env.GOMOD,
-    },
+    module: { path: pkg.Module?.Path ?? '', dir, goMod },
   };
 }
 

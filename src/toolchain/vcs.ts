@@ -13,6 +13,8 @@ export interface VersionInfo {
   dirty: boolean;
   /** Unix seconds of `date`, when known. */
   epoch: number | null;
+  /** Set when the git tag had to be made name-safe (see describeVersion): for the user, once. */
+  warning?: string;
 }
 
 export const UNKNOWN_VERSION = 'dev';
@@ -26,17 +28,41 @@ export async function readVersionInfo(opts: {
   signal?: AbortSignal;
   version?: string;
 }): Promise<VersionInfo> {
+  if (opts.version !== undefined) checkVersion(opts.version, '--app-version');
   const git = await gitFacts(opts.dir, opts.env, opts.signal);
   const sourceDate = parseSourceDateEpoch(opts.env.SOURCE_DATE_EPOCH);
   const epoch = sourceDate ?? git?.epoch ?? null;
   return {
-    version: opts.version ?? git?.describe ?? UNKNOWN_VERSION,
+    version: opts.version ?? git?.describe.version ?? UNKNOWN_VERSION,
     commit: git?.commit ?? UNKNOWN_COMMIT,
     date: epoch === null ? UNKNOWN_DATE : new Date(epoch * 1000).toISOString().replace('.000Z', 'Z'),
     dateSource: sourceDate !== null ? 'SOURCE_DATE_EPOCH' : git ? 'commit' : 'none',
     dirty: git?.dirty ?? false,
     epoch,
+    ...(opts.version === undefined && git?.describe.warning ? { warning: git.describe.warning } : {}),
   };
+}
+
+/**
+ * Why a version cannot go into file names (`{version}` in the output template, and every release
+ * file: <name>_<version>_<goos>_<goarch>.tar.gz, the checksums file), or null when it can.
+ */
+export function versionProblem(version: string): string | null {
+  if (version === '') return 'is empty';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(version)) return 'holds a control character';
+  if (version.includes('/')) return 'holds a "/"';
+  if (version.includes('\\')) return 'holds a backslash';
+  return null;
+}
+
+function checkVersion(version: string, what: string): void {
+  const problem = versionProblem(version);
+  if (problem) {
+    throw new UsageError(
+      `${what} ${JSON.stringify(version)} ${problem}: the version goes into file names (<name>_<version>_<goos>_<goarch>.tar.gz), choose one without, e.g. "v1.2.3" or "release-2"`,
+    );
+  }
 }
 
 export function parseSourceDateEpoch(value: string | undefined): number | null {
@@ -60,7 +86,7 @@ async function gitFacts(
   dir: string,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
-): Promise<{ commit: string; epoch: number; describe: string; dirty: boolean } | null> {
+): Promise<{ commit: string; epoch: number; describe: DescribedVersion; dirty: boolean } | null> {
   const opts = { cwd: dir, env, signal };
   let head: Awaited<ReturnType<typeof run>>;
   try {
@@ -72,15 +98,66 @@ async function gitFacts(
   if (head.exitCode !== 0) return null; // not a repository, or no commit yet
   const [commit = '', ct = '0'] = head.stdout.trim().split(' ');
   const [describe, status] = await Promise.all([
-    run('git', ['describe', '--tags', '--always', '--dirty'], opts),
+    describeVersion(commit, opts),
     // Untracked files count, as they do for go's own vcs.modified stamp (cmd/go/internal/vcs gitStatus).
     run('git', ['status', '--porcelain'], opts),
   ]);
   return {
     commit,
     epoch: Number(ct),
-    describe: describe.exitCode === 0 ? describe.stdout.trim() : commit.slice(0, 12),
+    describe,
     dirty: status.exitCode === 0 && status.stdout.trim() !== '',
+  };
+}
+
+interface DescribedVersion {
+  version: string;
+  warning?: string;
+}
+
+/**
+ * The version `git describe` gives for the module in the folder, read the way Go reads tags: a
+ * module in folder `sub/` of the repository is tagged `sub/vX.Y.Z` (cmd/go/internal/modfetch
+ * coderepo.go: tagPrefix = codeDir + "/"), so for it `sub/v1.2.3` is version v1.2.3, and tags
+ * of modules nested deeper (`sub/inner/v1.0.0`) are not its own. When no tag carries the
+ * folder's prefix (a root module, or a sub-folder module tagged plainly), the nearest tag of
+ * any kind is taken as before; a "/" left in it (`release/v2`, another folder's tag) would make
+ * folders out of release file names, so it becomes "-" (release-v2) and the user is told.
+ */
+async function describeVersion(
+  commit: string,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
+): Promise<DescribedVersion> {
+  const shown = await run('git', ['rev-parse', '--show-prefix'], opts);
+  const prefix = shown.exitCode === 0 ? shown.stdout.trim() : '';
+  if (prefix !== '') {
+    const glob = prefix.replace(/[*?[\\]/g, '\\$&');
+    const own = await run(
+      'git',
+      ['describe', '--tags', '--dirty', '--match', `${glob}*`, '--exclude', `${glob}*/*`],
+      opts,
+    );
+    const described = own.stdout.trim();
+    if (own.exitCode === 0 && described.startsWith(prefix) && described.length > prefix.length) {
+      return nameSafe(described.slice(prefix.length), described, prefix);
+    }
+  }
+  const any = await run('git', ['describe', '--tags', '--always', '--dirty'], opts);
+  const described = any.exitCode === 0 ? any.stdout.trim() : commit.slice(0, 12);
+  return nameSafe(described, described, prefix);
+}
+
+function nameSafe(version: string, described: string, prefix: string): DescribedVersion {
+  if (!version.includes('/')) {
+    checkVersion(version, 'git describe gives');
+    return { version };
+  }
+  const safe = version.replaceAll('/', '-');
+  checkVersion(safe, 'git describe gives');
+  const own = prefix === '' ? 'vX.Y.Z' : `${prefix}vX.Y.Z`;
+  return {
+    version: safe,
+    warning: `git describe gives "${described}", which is not a tag of this module (${own}) and holds "/": using version "${safe}" in file names and main.version; tag the module as ${own} or pass --app-version`,
   };
 }
 

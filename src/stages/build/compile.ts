@@ -2,13 +2,14 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { runPool } from '../../exec/pool.js';
-import { lastLines, run } from '../../exec/run.js';
+import { run } from '../../exec/run.js';
 import { tempPathFor } from '../../fs/atomic.js';
 import { confine, makeParents } from '../../fs/confine.js';
 import { hashFile } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { failureExcerpt } from './excerpt.js';
 import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
 import { redactArgv, redactEnv, redactText, secretsOf } from './redact.js';
@@ -63,7 +64,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       const failure: FailureRecord = {
         target: build.target.id,
         excerpt: redactText(
-          lastLines(result.stderr || result.stdout, 12) || `go build exited with code ${result.exitCode}`,
+          failureExcerpt(result.stderr || result.stdout) || `go build exited with code ${result.exitCode}`,
           secrets,
         ),
         exitCode: result.exitCode,

@@ -1,7 +1,9 @@
 import type { BuildFlags } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { selectorMatches, type Target } from '../../targets/parse.js';
-import { LEVEL_VARIABLES } from '../../targets/variants.js';
+import type { Port } from '../../targets/ports.js';
+import { nearest } from '../../targets/suggest.js';
+import { LEVEL_VARIABLES, levelFor } from '../../targets/variants.js';
 import type { VersionInfo } from '../../toolchain/vcs.js';
 import { noteSecretReference } from './redact.js';
 
@@ -60,6 +62,47 @@ export function flagSetsFor(
     if (selectorMatches(selector, target)) sets.push(flags);
   }
   return sets;
+}
+
+/**
+ * Refuses an override whose selector matches no target this toolchain can build (a port, or a
+ * port with one of its variants): "linux/amd65" would otherwise be ignored without a word. A
+ * selector of a real port that this build simply does not target is fine.
+ */
+export function checkOverrideSelectors(
+  overrides: Record<string, BuildFlags> | undefined,
+  ports: readonly Port[],
+  file: string,
+  goVersion: string,
+): void {
+  const selectors = Object.keys(overrides ?? {});
+  if (selectors.length === 0) return;
+  const candidates: Target[] = [];
+  for (const port of ports) {
+    const base = `${port.goos}/${port.goarch}`;
+    candidates.push({ goos: port.goos, goarch: port.goarch, variant: null, id: base, level: null, port });
+    const level = levelFor(port.goarch);
+    for (const value of level?.values ?? []) {
+      candidates.push({
+        goos: port.goos,
+        goarch: port.goarch,
+        variant: value,
+        id: `${base}/${value}`,
+        level: { name: level?.name ?? '', value },
+        port,
+      });
+    }
+  }
+  for (const selector of selectors) {
+    if (candidates.some((target) => selectorMatches(selector, target))) continue;
+    const ids = candidates.map((t) => t.id);
+    const guess = nearest(selector, ids) ?? nearest(selector.split('/').slice(0, 2).join('/'), ids);
+    throw new ConfigError(
+      file,
+      `overrides[${JSON.stringify(selector)}]`,
+      `matches no target of ${goVersion}${guess ? `, did you mean ${guess}?` : ''} (crossgo targets lists them)`,
+    );
+  }
 }
 
 /** Refuses env keys that crossgo derives from the target. `where` names the source for the message. */

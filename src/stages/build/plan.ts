@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findHostTools, type HostTools } from '../../cgo/compilers.js';
 import { checkMacosSdk } from '../../cgo/darwin.js';
@@ -20,11 +20,17 @@ import {
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse.js';
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
-import { type MainPackage, moduleRootOf, resolveMainPackage } from '../../toolchain/module.js';
+import {
+  type MainPackage,
+  resolveMainPackage,
+  startingRootOf,
+  workspaceFile,
+} from '../../toolchain/module.js';
 import { parseGoRequests } from '../../toolchain/select.js';
 import { readVersionInfo, UNKNOWN_COMMIT, type VersionInfo, visibleToGit } from '../../toolchain/vcs.js';
 import {
   buildArgs,
+  checkOverrideSelectors,
   checkUserEnv,
   expandEnvReferences,
   explicitCompiler,
@@ -144,6 +150,9 @@ export class ToolchainsRequested extends CrossgoError {
 /** Decides everything a build will do, checking every input before any target starts. */
 export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
+  if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`cwd ${options.cwd ?? cwd}: no such folder`);
+  }
   const environment: NodeJS.ProcessEnv = options.goToolchain
     ? { ...(options.environment ?? process.env), GOTOOLCHAIN: options.goToolchain }
     : (options.environment ?? process.env);
@@ -151,7 +160,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const go = await findGo({ cwd, env: environment, signal });
   // After go env, the remaining look-ups are independent: run them at once (warm builds are
   // dominated by start-up), then report failures in a fixed order.
-  const root = moduleRootOf(go, cwd);
+  const root = startingRootOf(go, cwd);
   const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
   const [pkgResult, configResult, portsResult, versionResult] = await Promise.allSettled([
     resolveMainPackage(go, options.package ?? '.', { cwd, env: environment, signal }),
@@ -184,7 +193,14 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   checkUserEnv(cliFlags.env, '--env');
 
   const template = options.outputTemplate ?? cfg.output ?? DEFAULT_OUTPUT_TEMPLATE;
-  checkTemplate(template);
+  const templateFrom =
+    options.outputTemplate !== undefined
+      ? '--template'
+      : cfg.output !== undefined
+        ? `${configName}: output`
+        : 'output template';
+  checkTemplate(template, templateFrom);
+  if (version.warning) options.log?.warn(version.warning);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw new UsageError(`-j ${options.jobs}: expected a whole number of jobs, 1 or more`);
   }
@@ -192,6 +208,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const targets = expandTargets(options.targets ?? cfg.targets ?? DEFAULT_TARGETS, ports, {
     allowBroken: options.allowBroken ?? cfg.allowBroken ?? false,
   });
+  checkOverrideSelectors(cfg.overrides, ports, configName, go.version.raw);
 
   const outDir = options.outDir
     ? path.resolve(cwd, options.outDir)
@@ -235,7 +252,11 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const seen = new Map<string, string>();
   const pending: Promise<TargetBuild>[] = [];
   for (const target of targets) {
-    const name = renderOutputName(template, { name: pkg.name, version: version.version, target });
+    const name = renderOutputName(
+      template,
+      { name: pkg.name, version: version.version, target },
+      templateFrom,
+    );
     const output = resolveInside(outDir, name, `output template "${template}" gives`);
     const outputRel = toPortable(outDir, output);
     const clash = seen.get(outputRel);
@@ -307,7 +328,11 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     jobs: options.jobs ?? cfg.jobs ?? defaultJobs(builds.length),
     trimpath,
     strip,
-    baseEnv: inheritedEnv(environment),
+    // In workspace mode, pinned: go build runs in the package's module, which need not lie below go.work.
+    baseEnv: {
+      ...inheritedEnv(environment),
+      ...(workspaceFile(go) ? { GOWORK: workspaceFile(go) as string } : {}),
+    },
     folder,
     owned: folder.owned,
     recorded,

@@ -105,14 +105,25 @@ async function signSsh(file: string, output: string, options: SignOptions): Prom
   }
 }
 
-/** The signer's last meaningful lines, with the passphrase masked should a tool ever echo it. */
-function signerMessage(stderr: string, passphrase: string | undefined): string {
-  let text = stderr
-    .trim()
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .slice(-3)
-    .join('; ');
+/**
+ * The signer's last meaningful lines, each said once, with the passphrase masked should a tool
+ * ever echo it. gpg states one cause twice, as the key it skipped and as the failure
+ * (`gpg: skipped "KEY": No secret key` then `gpg: signing failed: No secret key`): a line whose
+ * reason (after its last ": ") an earlier line already gave is left out, and so is the tool's
+ * own "gpg: " prefix, which the message already names.
+ */
+export function signerMessage(stderr: string, passphrase: string | undefined): string {
+  const reasons = new Set<string>();
+  const lines: string[] = [];
+  for (const raw of stderr.split('\n')) {
+    const line = raw.trim().replace(/^gpg: /, '');
+    if (line === '') continue;
+    const reason = line.slice(line.lastIndexOf(': ') + 1).trim();
+    if (reasons.has(reason)) continue;
+    reasons.add(reason);
+    lines.push(line);
+  }
+  let text = lines.slice(-3).join('; ');
   if (passphrase) text = text.split(passphrase).join('***');
   return text || 'no message';
 }
