@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readRegular } from '../../fs/open.js';
 import type { Stage } from '../../pipeline/stage.js';
 import type { PackageContext } from '../release/context.js';
 import { readVerified, sourcePath, writeRelease } from '../release/output.js';
@@ -45,7 +44,10 @@ export const archiveStage: Stage<PackageContext> = {
   async run(ctx) {
     const { name } = ctx.manifest.project;
     const extras = await Promise.all(
-      ctx.settings.extras.map(async (e) => ({ name: e.name, data: await readFile(e.file) })),
+      ctx.settings.extras.map(async (e) => ({
+        name: e.name,
+        data: await readRegular(e.file, { follow: false, shown: e.name }),
+      })),
     );
     for (const binary of releasedBinaries(ctx)) {
       const format = ctx.settings.formatFor(binary.goos);
