@@ -412,3 +412,77 @@ describe('verify of 5,000 artifacts is bounded', () => {
     expect(records.every((x) => x.goos === 'linux')).toBe(true);
   }, 180_000);
 });
+
+describe('a signal always ends the run', () => {
+  /** A go that never answers and ignores SIGTERM and SIGINT (disposition kept across exec). */
+  async function stubbornGo(): Promise<{ go: string; pidFile: string }> {
+    const d = await tempDir();
+    const pidFile = path.join(d, 'pid');
+    const go = path.join(d, 'go');
+    await writeFile(go, `#!/bin/sh\ntrap '' TERM INT\necho $$ > '${pidFile}'\nexec sleep 600\n`, {
+      mode: 0o755,
+    });
+    return { go, pidFile };
+  }
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  };
+
+  async function stuckVerify(signals: NodeJS.Signals[]) {
+    const { go, pidFile } = await stubbornGo();
+    const child = spawn(process.execPath, [CLI, 'verify', binary], {
+      cwd: dir,
+      env: testEnv({ CROSSGO_GO: go }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stdout.resume();
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error('the stub go never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const goPid = Number(readFileSync(pidFile, 'utf8'));
+    // Apart: a signal sent while the same one is still pending is merged with it (signal(7)).
+    let sent = 0;
+    for (const [i, s] of signals.entries()) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 300));
+      sent = performance.now();
+      child.kill(s);
+    }
+    const code = await closed;
+    const ms = performance.now() - sent;
+    return { code, ms, stderr, goAlive: alive(goPid) };
+  }
+
+  it('a child that ignores SIGTERM: crossgo still exits about 2 s after the signal, and kills it', async () => {
+    const r = await stuckVerify(['SIGTERM']);
+    console.log(`with a child ignoring SIGTERM, crossgo exited ${Math.round(r.ms)} ms after the signal`);
+    expect(r.code).toBe(143);
+    expect(r.stderr.trim()).toBe(
+      'crossgo: interrupted by SIGTERM; still stopping after 2 s, so stopped at once',
+    );
+    expect(r.ms).toBeGreaterThan(1_500);
+    expect(r.ms).toBeLessThan(6_000);
+    expect(r.goAlive, 'the stubborn child was killed').toBe(false);
+  }, 120_000);
+
+  it('a second SIGINT stops at once (measured from the second)', async () => {
+    const r = await stuckVerify(['SIGINT', 'SIGINT']);
+    expect(r.code).toBe(130);
+    expect(r.stderr.trim()).toBe('crossgo: SIGINT again: stopped at once');
+    expect(r.ms).toBeLessThan(1_500);
+    expect(r.goAlive).toBe(false);
+  }, 120_000);
+});

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { checkArgumentSizes, MAX_ARG_STRLEN, run } from '../../src/exec/run.js';
+import { buildArgs, type MergedFlags, targetEnv } from '../../src/stages/build/flags.js';
+import type { Target } from '../../src/targets/parse.js';
 
 /**
  * The oracle is the kernel itself: spawnSync hands the same strings to execve, which answers
@@ -101,5 +103,37 @@ describe.skipIf(!linux)('argument limits before spawning', () => {
     const euro = '€'.repeat(Math.ceil(MAX_ARG_STRLEN / 3));
     expect(kernelRefuses([euro])).toBe(true);
     expect(() => checkArgumentSizes('true', [euro], {})).toThrow(UsageError);
+  });
+});
+
+describe.skipIf(!linux)('flag sizes are checked at planning, naming the flag', () => {
+  const noFlags: MergedFlags = { ldflags: [], tags: [], gcflags: [], env: {} };
+  const linuxAmd64 = {
+    goos: 'linux',
+    goarch: 'amd64',
+    variant: null,
+    id: 'linux/amd64',
+    level: null,
+  } as Target;
+
+  it('ldflags, tags and gcflags that make one go argument over 128 KiB', () => {
+    const big = 'x'.repeat(MAX_ARG_STRLEN);
+    expect(() => buildArgs({ trimpath: true, ldflags: big, flags: noFlags })).toThrow(
+      `ldflags (the config's ldflags and --ldflags together) make go's -ldflags argument ${'-ldflags='.length + big.length} bytes: go's arguments may be at most 128 KiB each; shorten them`,
+    );
+    expect(() => buildArgs({ trimpath: true, ldflags: '', flags: { ...noFlags, gcflags: [big] } })).toThrow(
+      /^gcflags \(the config's gcflags and --gcflags together\) make go's -gcflags argument/,
+    );
+    // Just under the limit passes, and the kernel agrees it can be passed.
+    const fits = 'x'.repeat(MAX_ARG_STRLEN - 1 - '-ldflags='.length);
+    const args = buildArgs({ trimpath: false, ldflags: fits, flags: noFlags });
+    expect(kernelRefuses(args)).toBe(false);
+  });
+
+  it('an env value over 128 KiB', () => {
+    const flags = { ...noFlags, env: { HUGE: 'x'.repeat(MAX_ARG_STRLEN) } };
+    expect(() => targetEnv(linuxAmd64, flags, {})).toThrow(
+      `env HUGE is ${'HUGE='.length + MAX_ARG_STRLEN} bytes: a variable for go may be at most 128 KiB; shorten it`,
+    );
   });
 });
