@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
-import { confine } from '../fs/confine.js';
+import { confine, relativePathProblem } from '../fs/confine.js';
 import { openRegular } from '../fs/open.js';
 import { readManifest } from '../pipeline/manifest.js';
 import type { Expectation } from '../stages/verify/checks.js';
@@ -95,7 +95,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
     }
   }
   const binaries = await inPool(artifacts, async (a) => {
-    const shown = typeof a.path === 'string' ? path.join(shownRoot, a.path) : String(a.path);
+    const shown = shownPath(shownRoot, a.path);
     const base = expectationFromManifest(manifest, a);
     const expect = {
       ...base,
@@ -111,7 +111,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   });
   const releaseFiles = wanted.size === 0 ? (manifest.release?.files ?? []) : [];
   const release = await inPool(releaseFiles, async (f) => {
-    const shown = typeof f.path === 'string' ? path.join(shownRoot, f.path) : String(f.path);
+    const shown = shownPath(shownRoot, f.path);
     const file = await confined(root, f.path, { what: `release file in ${manifestPath}`, shownRoot }, shown);
     if (typeof file !== 'string') return { ...file, target: f.target ?? null };
     return verifyReleaseFile(file, shown, f, { follow: false, signal });
@@ -148,6 +148,15 @@ async function confined(
       checks: [{ name: 'path', status: 'fail', detail: error.message }],
     };
   }
+}
+
+/**
+ * A manifest path as the user sees it from cwd; a hostile one quoted as it is written (not
+ * normalised, and no control character reaches the terminal).
+ */
+function shownPath(shownRoot: string, rel: unknown): string {
+  if (relativePathProblem(rel)) return `${shownRoot}/${JSON.stringify(rel) ?? String(rel)}`;
+  return path.join(shownRoot, rel as string);
 }
 
 /** Refuses a FIFO, socket, device or folder without blocking; a missing file is the caller's to report. */

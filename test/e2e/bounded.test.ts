@@ -463,6 +463,9 @@ describe('a signal always ends the run', () => {
     }
     const code = await closed;
     const ms = performance.now() - sent;
+    // SIGKILL takes effect when the kernel next schedules the child: allow it a moment.
+    const until = Date.now() + 2_000;
+    while (alive(goPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     return { code, ms, stderr, goAlive: alive(goPid) };
   }
 
