@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
-import { abortOnSignals } from '../exec/interrupt.js';
+import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
+import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
 import { CROSSGO_VERSION } from '../version.js';
 import { splitShortAssignments } from './argv.js';
@@ -13,9 +13,14 @@ import type { CliContext } from './context.js';
  * in one place (0 ok, 1 failed, 2 usage, 128+n on a signal). No logic lives here.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const interrupt = abortOnSignals(() => {
+  const interrupt = abortOnSignals((signal, why) => {
     killAllChildren();
-    process.exit(130);
+    process.stderr.write(
+      why === 'again'
+        ? `crossgo: ${signal} again: stopped at once\n`
+        : `crossgo: interrupted by ${signal}; still stopping after ${FORCE_EXIT_MS / 1000} s, so stopped at once\n`,
+    );
+    process.exit(exitCodeFor(new InterruptedError(signal)));
   });
   let exitCode = 0;
   const program = new Command('crossgo')
@@ -293,7 +298,7 @@ function report(error: unknown): number {
   }
   if (error instanceof InterruptedError) {
     process.stderr.write(
-      `crossgo: ${error.message}; finished artifacts are recorded in the manifest, no partial file is left\n`,
+      `crossgo: ${error.message}; no partial file is left (a build records its finished artifacts in the manifest)\n`,
     );
     return exitCodeFor(error);
   }
@@ -301,7 +306,60 @@ function report(error: unknown): number {
     process.stderr.write(`crossgo: ${error.message}\n`);
     return exitCodeFor(error);
   }
+  const io = ioFailureLine(error);
+  if (io) {
+    process.stderr.write(`crossgo: ${io}\n`);
+    return 1;
+  }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`crossgo: internal error (this is a bug, please report it):\n${stack}\n`);
   return 1;
+}
+
+/** What a system call was doing, in words, for the errno errors that reach the top. */
+const OPERATIONS: Record<string, string> = {
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  close: 'close',
+  mkdir: 'create the folder',
+  mkdtemp: 'create a temporary folder in',
+  rmdir: 'remove the folder',
+  rm: 'remove',
+  unlink: 'remove',
+  rename: 'rename',
+  copyfile: 'copy',
+  link: 'link',
+  symlink: 'link',
+  scandir: 'list the folder',
+  opendir: 'list the folder',
+  stat: 'look at',
+  lstat: 'look at',
+  fstat: 'look at',
+  access: 'look at',
+  chmod: 'change the mode of',
+  utime: 'set the time of',
+  fsync: 'flush',
+  ftruncate: 'truncate',
+  spawn: 'run',
+  watch: 'watch',
+};
+
+/**
+ * One line for an errno error no layer below named more precisely (ENOSPC, EROFS, EMFILE, EIO…):
+ * the operation, the file and the reason, never a stack trace. Null for anything else.
+ */
+function ioFailureLine(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException | null;
+  if (typeof e?.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string')
+    return null;
+  const syscall = e.syscall.replace(/^spawn .*/, 'spawn');
+  const operation = OPERATIONS[syscall] ?? syscall;
+  const file = e.path ?? (e as { dest?: string }).dest ?? '';
+  const hint = e.code === 'EMFILE' || e.code === 'ENFILE' ? 'raise the limit on open files (ulimit -n)' : '';
+  const known = asIoError(error, operation, file, hint);
+  if (known instanceof CrossgoError) return known.message.replace(/^cannot (.+?) : /, 'cannot $1: ');
+  // A code outside errors.ts's table: the system's own words ("EFBIG: file too large, write").
+  const reason = /^E[A-Z0-9]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code;
+  return `cannot ${operation}${file ? ` ${file}` : ''}: ${reason} (${e.code})${hint ? `; ${hint}` : ''}`;
 }

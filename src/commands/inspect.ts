@@ -2,6 +2,7 @@ import path from 'node:path';
 import { FormatError } from '../binary/errors.js';
 import { readFacts } from '../binary/read.js';
 import type { BinaryFacts } from '../binary/types.js';
+import { asIoError, UsageError } from '../errors.js';
 import { FileSource } from '../fs/fileSource.js';
 import { type InspectJob, inspectInParallel, threadCount } from './inspectParallel.js';
 
@@ -43,11 +44,28 @@ export function inspectJob(job: InspectJob): InspectOutcome[] {
   return job.files.map((file, i) => inspectOne(file, job.shown[i] as string, job.sections));
 }
 
+/**
+ * One file's facts. Synchronous on purpose: one open and one fstat per file, no trips through
+ * the event loop, and so one open file per thread however many files are named. The open
+ * never blocks: a FIFO, socket or device is refused (see fs/open.ts).
+ */
 export function inspectOne(absolute: string, shown: string, sections: boolean): InspectOutcome {
-  let source: FileSource | undefined;
+  let source: FileSource;
   try {
-    // Synchronous on purpose: one open and one fstat per file, no trips through the event loop.
     source = FileSource.open(absolute, shown);
+  } catch (error) {
+    return unreadable(shown, error);
+  }
+  try {
+    return inspectSource(source, shown, sections);
+  } finally {
+    source.close();
+  }
+}
+
+/** The facts of an open file (the caller closes it). */
+export function inspectSource(source: FileSource, shown: string, sections: boolean): InspectOutcome {
+  try {
     const facts = readFacts(source);
     return {
       ok: true,
@@ -62,12 +80,23 @@ export function inspectOne(absolute: string, shown: string, sections: boolean): 
         error: { format: error.format, offset: error.offset, message: error.message },
       };
     }
-    const e = error as NodeJS.ErrnoException;
-    const message = e.code === 'ENOENT' ? 'no such file' : e.message;
-    return { ok: false, file: shown, error: { format: 'file', offset: null, message } };
-  } finally {
-    source?.close();
+    return unreadable(shown, error);
   }
+}
+
+/**
+ * Why a file could not be opened or read, without repeating its name (the report names it).
+ * Too many open files is no fault of one file: it stops the run with one line instead.
+ */
+export function unreadable(shown: string, error: unknown): InspectOutcome {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'EMFILE' || e.code === 'ENFILE') throw asIoError(error, 'open', shown);
+  let message: string;
+  if (error instanceof UsageError) message = error.message.replace(`${shown} `, '');
+  else if (e.code === 'ENOENT') message = 'no such file';
+  else if (typeof e.code === 'string') message = `cannot read it: ${e.message.replace(/, \w+ '.*'$/, '')}`;
+  else message = e.message;
+  return { ok: false, file: shown, error: { format: 'file', offset: null, message } };
 }
 
 function withSections(facts: BinaryFacts, keep: boolean): Reported {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { CrossgoError } from '../errors.js';
 import type { InspectOutcome } from './inspect.js';
 
 /** Below this many files a worker's start-up (~40 ms of module loading) costs more than it saves. */
@@ -61,10 +62,15 @@ export async function inspectInParallel(
   );
 }
 
+/** What a worker sends back: its share's outcomes, or the one line of what stopped it. */
+export type WorkerReply = { outcomes: InspectOutcome[] } | { failure: string };
+
 function runWorker(module: string, job: InspectJob): Promise<InspectOutcome[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(module, { workerData: job });
-    worker.once('message', (outcomes: InspectOutcome[]) => resolve(outcomes));
+    worker.once('message', (reply: WorkerReply) =>
+      'outcomes' in reply ? resolve(reply.outcomes) : reject(new CrossgoError(reply.failure)),
+    );
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`inspect worker exited with code ${code}`));

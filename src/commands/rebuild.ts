@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FormatError } from '../binary/errors.js';
@@ -7,7 +7,8 @@ import type { BinaryFacts, GoBuildInfo } from '../binary/types.js';
 import { UsageError } from '../errors.js';
 import { lastLines, run } from '../exec/run.js';
 import { FileSource } from '../fs/fileSource.js';
-import { sha256File } from '../fs/hash.js';
+import { hashFile, sha256File } from '../fs/hash.js';
+import { openRegular } from '../fs/open.js';
 import { findGo, type GoToolchain, MIN_GO } from '../toolchain/go.js';
 import { compareGoVersions, parseGoVersion } from '../toolchain/version.js';
 
@@ -72,7 +73,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
   const absolute = path.resolve(cwd, options.file);
   const facts = readBinary(absolute, options.file);
   const info = facts.go;
-  const expectedSha256 = await sha256File(absolute);
+  const expected = await hashFile(absolute, { shown: options.file });
   const report: RebuildReport = {
     file: options.file,
     rebuildable: false,
@@ -82,10 +83,10 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
     goVersion: info?.version ?? null,
     command: [],
     env: {},
-    expectedSha256,
+    expectedSha256: expected.sha256,
     gotSha256: null,
     reproducible: null,
-    sizes: { expected: (await stat(absolute)).size, got: null },
+    sizes: { expected: expected.size, got: null },
   };
   const plan = planRebuild(facts);
   if (!plan.ok) return { ...report, reason: plan.reason };
@@ -119,7 +120,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
 
     const got = await compareFiles(absolute, built);
     Object.assign(report, {
-      gotSha256: await sha256File(built),
+      gotSha256: await sha256File(built, { follow: false }),
       sizes: { expected: report.sizes.expected, got: got.size },
       reproducible: got.difference === null,
     });
@@ -317,9 +318,15 @@ async function compareFiles(
   expected: string,
   got: string,
 ): Promise<{ size: number; difference: RebuildReport['firstDifference'] | null }> {
-  const [a, b] = await Promise.all([open(expected), open(got)]);
+  // Neither open may block: the first is the user's file, the second what go install left.
+  const { handle: a, info: infoA } = await openRegular(expected);
+  const second = await openRegular(got, { follow: false }).catch(async (error: unknown) => {
+    await a.close();
+    throw error;
+  });
+  const { handle: b, info: infoB } = second;
   try {
-    const [sizeA, sizeB] = [(await a.stat()).size, (await b.stat()).size];
+    const [sizeA, sizeB] = [infoA.size, infoB.size];
     const bufA = Buffer.alloc(CHUNK);
     const bufB = Buffer.alloc(CHUNK);
     for (let at = 0; at < Math.max(sizeA, sizeB); at += CHUNK) {

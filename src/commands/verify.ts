@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { runPool } from '../exec/pool.js';
+import { confine, relativePathProblem } from '../fs/confine.js';
+import { openRegular } from '../fs/open.js';
 import { readManifest } from '../pipeline/manifest.js';
 import type { Expectation } from '../stages/verify/checks.js';
 import {
@@ -34,10 +38,19 @@ export type { VerifyReport };
 
 const DEFAULT_MANIFEST = path.join('dist', 'manifest.json');
 
+/**
+ * How many files verify reads at once: enough to keep the disk and the cores busy, few enough
+ * that 20,000 artifacts hold 16 descriptors and 16 one-MiB buffers, not 20,000 of each.
+ */
+export function verifyWidth(cores = os.availableParallelism()): number {
+  return Math.max(2, Math.min(16, 2 * cores));
+}
+
 /** Checks artifacts against what they claim to be; a report per file, `ok` false when any check failed. */
 export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const files = options.files ?? [];
+  const signal = options.signal;
   const manifestPath =
     options.manifest ??
     (files.length === 0 && existsSync(path.join(cwd, DEFAULT_MANIFEST)) ? DEFAULT_MANIFEST : undefined);
@@ -53,53 +66,107 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
     maxSize: typeof options.maxSize === 'string' ? parseSize(options.maxSize) : options.maxSize,
   };
   const target = options.expect ? parseExpectedTarget(options.expect) : undefined;
-  const needles = await buildPathNeedles(cwd, options.environment ?? process.env, options.signal);
+  const needles = await buildPathNeedles(cwd, options.environment ?? process.env, signal);
 
   if (!manifestPath) {
-    return Promise.all(files.map((f) => verifyFile(path.resolve(cwd, f), f, { ...extra, target }, needles)));
+    return inPool(files, (f) =>
+      verifyFile(path.resolve(cwd, f), f, { ...extra, target }, needles, { signal }),
+    );
   }
   const manifestFile = path.resolve(cwd, manifestPath);
+  // readManifest reads with readFile, which would wait forever on a FIFO: refuse anything but
+  // a regular file first, without blocking.
+  await refuseIrregular(manifestFile, `--manifest ${manifestPath}`);
   const manifest = await readManifest(manifestFile);
   if (!manifest)
     throw new UsageError(
       `--manifest ${manifestPath}: not a crossgo manifest (or missing): run crossgo build first`,
     );
   const root = path.dirname(manifestFile);
+  const shownRoot = path.relative(cwd, root) || '.';
+  const what = `artifact path in ${manifestPath}`;
   const wanted = new Set(files.map((f) => path.resolve(cwd, f)));
-  const artifacts = manifest.artifacts.filter(
-    (a) => wanted.size === 0 || wanted.has(path.join(root, a.path)),
-  );
+  // Only to match names: each path is confined to the manifest's folder when it is read.
+  const located = (rel: unknown) => path.join(root, typeof rel === 'string' ? rel : '');
+  const artifacts = manifest.artifacts.filter((a) => wanted.size === 0 || wanted.has(located(a.path)));
   for (const f of wanted) {
-    if (!artifacts.some((a) => path.join(root, a.path) === f)) {
+    if (!artifacts.some((a) => located(a.path) === f)) {
       throw new UsageError(`${path.relative(cwd, f)} is not an artifact of ${manifestPath}`);
     }
   }
+  const binaries = await inPool(artifacts, async (a) => {
+    const shown = shownPath(shownRoot, a.path);
+    const base = expectationFromManifest(manifest, a);
+    const expect = {
+      ...base,
+      ...definedOnly(extra),
+      stripped: extra.stripped ?? base.stripped,
+      static: extra.static ?? base.static,
+      target: target ?? base.target,
+      sha256: a.sha256 ?? null,
+    };
+    const file = await confined(root, a.path, { what, shownRoot }, shown, expect.target);
+    if (typeof file !== 'string') return file;
+    return verifyFile(file, shown, expect, needles, { follow: false, signal });
+  });
   const releaseFiles = wanted.size === 0 ? (manifest.release?.files ?? []) : [];
-  const binaries = await Promise.all(
-    artifacts.map((a) => {
-      const base = expectationFromManifest(manifest, a);
-      const expect = {
-        ...base,
-        ...definedOnly(extra),
-        stripped: extra.stripped ?? base.stripped,
-        static: extra.static ?? base.static,
-        target: target ?? base.target,
-        sha256: a.sha256,
-      };
-      return verifyFile(
-        path.join(root, a.path),
-        path.relative(cwd, path.join(root, a.path)),
-        expect,
-        needles,
-      );
-    }),
-  );
-  const release = await Promise.all(
-    releaseFiles.map((f) =>
-      verifyReleaseFile(path.join(root, f.path), path.relative(cwd, path.join(root, f.path)), f),
-    ),
-  );
+  const release = await inPool(releaseFiles, async (f) => {
+    const shown = shownPath(shownRoot, f.path);
+    const file = await confined(root, f.path, { what: `release file in ${manifestPath}`, shownRoot }, shown);
+    if (typeof file !== 'string') return { ...file, target: f.target ?? null };
+    return verifyReleaseFile(file, shown, f, { follow: false, signal });
+  });
   return [...binaries, ...release];
+
+  /** Runs `task` over items, verifyWidth() at a time, in order; the signal ends the run. */
+  async function inPool<I>(items: readonly I[], task: (item: I) => Promise<VerifyReport>) {
+    const outcomes = await runPool(items, verifyWidth(), task, signal);
+    if (signal?.aborted) throw signal.reason;
+    return outcomes.map((o) => {
+      if (!o.ok) throw o.error;
+      return o.value;
+    });
+  }
+}
+
+/** `rel` inside `root`, checked now (relative, no "..", no symbolic link on the way), or a failed report. */
+async function confined(
+  root: string,
+  rel: unknown,
+  options: { what: string; shownRoot: string },
+  shown: string,
+  target?: { goos: string; goarch: string; variant: string | null },
+): Promise<string | VerifyReport> {
+  try {
+    return await confine(root, rel, { ...options, leaf: 'any' });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return {
+      file: shown,
+      target: target ? [target.goos, target.goarch, target.variant].filter(Boolean).join('/') : null,
+      ok: false,
+      checks: [{ name: 'path', status: 'fail', detail: error.message }],
+    };
+  }
+}
+
+/**
+ * A manifest path as the user sees it from cwd; a hostile one quoted as it is written (not
+ * normalised, and no control character reaches the terminal).
+ */
+function shownPath(shownRoot: string, rel: unknown): string {
+  if (relativePathProblem(rel)) return `${shownRoot}/${JSON.stringify(rel) ?? String(rel)}`;
+  return path.join(shownRoot, rel as string);
+}
+
+/** Refuses a FIFO, socket, device or folder without blocking; a missing file is the caller's to report. */
+async function refuseIrregular(file: string, shown: string): Promise<void> {
+  try {
+    const { handle } = await openRegular(file, { shown });
+    await handle.close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 function definedOnly(e: Expectation): Expectation {

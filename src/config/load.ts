@@ -1,9 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { openRegular } from '../fs/open.js';
 import type { LoadedConfig } from './types.js';
 
 export const CONFIG_NAMES = ['crossgo.yaml', 'crossgo.yml', 'crossgo.json'] as const;
+
+/**
+ * The largest config file crossgo reads. A full config with overrides for every port is a few
+ * KiB; past this a file is a mistake or an attack (a million env keys kept the YAML parser and
+ * the schema validator busy for minutes), refused before it is parsed.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * Finds and loads the config in `dir` (the module root), or returns an empty config.
@@ -13,15 +20,53 @@ export const CONFIG_NAMES = ['crossgo.yaml', 'crossgo.yml', 'crossgo.json'] as c
 export async function loadConfig(dir: string, explicit?: string): Promise<LoadedConfig> {
   const candidates = explicit ? [path.resolve(dir, explicit)] : CONFIG_NAMES.map((n) => path.join(dir, n));
   for (const file of candidates) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) continue;
-      throw new ConfigError(path.basename(file), '', `cannot read: ${(error as Error).message}`);
-    }
+    const text = await readConfigText(file, explicit !== undefined);
+    if (text === null) continue;
     const { parseConfig } = await import('./parse.js');
     return { file, config: parseConfig(text, file) };
   }
   return { file: null, config: {} };
+}
+
+/**
+ * A config file's text, read without ever blocking (a FIFO, socket or device is refused) and
+ * only up to MAX_CONFIG_BYTES; null when an implicit candidate does not exist.
+ */
+async function readConfigText(file: string, explicit: boolean): Promise<string | null> {
+  const shown = path.basename(file);
+  let opened: Awaited<ReturnType<typeof openRegular>>;
+  try {
+    opened = await openRegular(file, { shown });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return null;
+    if (error instanceof UsageError) {
+      throw new ConfigError(shown, '', error.message.replace(`${shown} `, ''));
+    }
+    throw new ConfigError(shown, '', `cannot read: ${(error as Error).message}`);
+  }
+  const { handle, info } = opened;
+  try {
+    const tooLarge = (size: string) =>
+      new ConfigError(
+        shown,
+        '',
+        `is ${size} bytes, over the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB limit for a config file (a whole config is a few KiB): shorten it`,
+      );
+    if (info.size > MAX_CONFIG_BYTES) throw tooLarge(String(info.size));
+    // Read at most one byte past the limit: a file that grew since fstat is refused too.
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(`more than ${MAX_CONFIG_BYTES}`);
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(shown, '', `cannot read: ${(error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
 }

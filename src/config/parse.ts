@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { nearest } from '../targets/suggest.js';
 import type { CrossgoConfig } from './types.js';
@@ -43,18 +43,7 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
       throw new ConfigError(shown, '', `not valid JSON: ${(error as Error).message}`);
     }
   } else {
-    const doc = parseDocument(text);
-    const first = doc.errors[0];
-    if (first) {
-      const where = first.linePos?.[0];
-      const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      throw new ConfigError(
-        where ? `${shown}:${where.line}:${where.col}` : shown,
-        '',
-        `not valid YAML: ${what}`,
-      );
-    }
-    data = doc.toJS() ?? {};
+    data = parseYaml(text, shown);
   }
   const { ok, errors } = validate(data);
   if (!ok) {
@@ -64,17 +53,96 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
   return data as CrossgoConfig;
 }
 
+/**
+ * At most this many times the aliases of a document may copy what they point to (the yaml
+ * package's maxAliasCount, its default): a few nested aliases of lists of aliases (a "billion
+ * laughs") would otherwise expand a small file into gigabytes.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+function parseYaml(text: string, shown: string): unknown {
+  const lineCounter = new LineCounter();
+  // The yaml package checks unique keys by comparing each key with every earlier one of its
+  // map (quadratic: 20,000 keys took ten seconds); uniqueKeys() does it with a set.
+  const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
+  const first = doc.errors[0];
+  if (first) {
+    const where = first.linePos?.[0];
+    const what = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(
+      where ? `${shown}:${where.line}:${where.col}` : shown,
+      '',
+      `not valid YAML: ${what}`,
+    );
+  }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate !== null) {
+    const where = lineCounter.linePos(duplicate);
+    throw new ConfigError(
+      `${shown}:${where.line}:${where.col}`,
+      '',
+      'not valid YAML: Map keys must be unique',
+    );
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/alias count/i.test(message)) {
+      throw new ConfigError(
+        shown,
+        '',
+        `not valid YAML: its aliases (*name) copy their anchors more than ${MAX_ALIAS_COUNT} times (an alias bomb?): write the values out or use fewer aliases`,
+      );
+    }
+    throw new ConfigError(shown, '', `not valid YAML: ${message.split('\n')[0]}`);
+  }
+}
+
+/** The offset of the first key that repeats an earlier scalar key of its map, or null. */
+function firstDuplicateKey(doc: Document): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        // As the yaml package's own check: scalars equal by value (1 and "1" differ).
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        const id = `${typeof value}:${String(value)}`;
+        if (seen.has(id)) {
+          found = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 /** The most useful of ajv's errors: unknown keys first, then the deepest problem. */
 function pickError(errors: ErrorObject[]): ErrorObject {
   // A type error inside a string-or-list is reported once, as the anyOf, at the deepest path.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const useful = errors.filter((e) => !(e.keyword === 'type' && anyOfPaths.has(e.instancePath)));
+  // A limit broken inside a string-or-list says more than the anyOf around it.
   const rank = (e: ErrorObject) =>
-    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'propertyNames' ? 1 : 2;
+    e.keyword === 'additionalProperties'
+      ? 0
+      : e.keyword === 'propertyNames'
+        ? 1
+        : LIMITS.has(e.keyword)
+          ? 2
+          : 3;
   return [...useful].sort(
     (a, b) => rank(a) - rank(b) || b.instancePath.length - a.instancePath.length,
   )[0] as ErrorObject;
 }
+
+const LIMITS = new Set(['maxLength', 'maxItems', 'maxProperties']);
 
 function keyPath(error: ErrorObject): string {
   const segments = error.instancePath
@@ -112,6 +180,12 @@ function describe(error: ErrorObject): string {
       return error.instancePath.endsWith('/overrides') || error.instancePath === '/overrides'
         ? 'expected a target selector such as linux/arm64, windows/* or linux/amd64/v3'
         : 'expected an environment variable name (letters, digits, _)';
+    case 'maxProperties':
+      return `more than ${String(error.params.limit)} keys: crossgo accepts at most ${String(error.params.limit)} here`;
+    case 'maxItems':
+      return `more than ${String(error.params.limit)} entries: crossgo accepts at most ${String(error.params.limit)} here`;
+    case 'maxLength':
+      return `longer than ${String(error.params.limit)} characters: crossgo accepts at most ${String(error.params.limit)} here`;
     case 'type':
       return `expected ${String(error.params.type)}`;
     default:

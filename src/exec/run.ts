@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ProcessError, ToolMissingError } from '../errors.js';
+import { ProcessError, ToolMissingError, UsageError } from '../errors.js';
 
 /**
  * The one place crossgo starts processes. Always an argument array, never a shell string.
@@ -38,15 +38,106 @@ export interface RunResult {
 const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
 const live = new Set<number>();
 
+/**
+ * What execve(2) accepts. Linux refuses (E2BIG) any one argument or environment string of
+ * MAX_ARG_STRLEN bytes or more, its NUL included (32 pages: include/uapi/linux/binfmts.h), and
+ * all strings plus their pointers beyond a quarter of the stack limit (fs/exec.c
+ * bprm_stack_limits): 2 MiB under the usual 8 MiB stack, which crossgo takes as its budget.
+ * macOS has no per-string limit but ARG_MAX is 1 MiB in all.
+ */
+export const MAX_ARG_STRLEN = 131072;
+const LINUX_BUDGET = 2 * 1024 * 1024;
+const OTHER_BUDGET = 1024 * 1024;
+const POINTER = 8;
+
+export interface ArgumentLimits {
+  /** Largest size of one string, NUL included; Infinity when the system has no such limit. */
+  perString: number;
+  /** Largest size of all argument and environment strings together, NULs and pointers included. */
+  total: number;
+}
+
+export function argumentLimits(platform: NodeJS.Platform = process.platform): ArgumentLimits {
+  return platform === 'linux'
+    ? { perString: MAX_ARG_STRLEN, total: LINUX_BUDGET }
+    : { perString: Number.POSITIVE_INFINITY, total: OTHER_BUDGET };
+}
+
+/** How many bytes execve counts for one string: its UTF-8 bytes and the NUL. */
+export function argumentBytes(value: string): number {
+  return Buffer.byteLength(value) + 1;
+}
+
+/** "128 KiB", "2 MiB": limits as people say them. */
+export function formatLimit(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
+}
+
+/** The name of argument i for a message: its flag (-ldflags=…, or the flag before it), else its position. */
+function argumentName(args: readonly string[], i: number): string {
+  const arg = args[i] as string;
+  const flag = /^(--?[A-Za-z][\w.-]*)=/.exec(arg)?.[1];
+  if (flag) return flag;
+  const previous = args[i - 1];
+  if (previous !== undefined && /^--?[A-Za-z][\w.-]*$/.test(previous)) return `the value of ${previous}`;
+  return `argument ${i + 1}`;
+}
+
+/**
+ * Refuses, before spawning, what execve would refuse with a bare E2BIG: names the command and
+ * the argument or variable that is too long, or the total when only all together are.
+ */
+export function checkArgumentSizes(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  limits: ArgumentLimits = argumentLimits(),
+): void {
+  const name = command.split('/').at(-1) ?? command;
+  const strings = Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([key, value]) => ({ key, text: `${key}=${value}` }));
+  let total = argumentBytes(command) + POINTER;
+  for (const [i, arg] of args.entries()) {
+    const bytes = argumentBytes(arg);
+    if (bytes > limits.perString) {
+      throw new UsageError(
+        `cannot run ${name}: ${argumentName(args, i)} is ${bytes - 1} bytes: ${name}'s arguments may be at most ${formatLimit(limits.perString)} each`,
+      );
+    }
+    total += bytes + POINTER;
+  }
+  for (const { key, text } of strings) {
+    const bytes = argumentBytes(text);
+    if (bytes > limits.perString) {
+      throw new UsageError(
+        `cannot run ${name}: the environment variable ${key} is ${bytes - 1} bytes: each variable may be at most ${formatLimit(limits.perString)}`,
+      );
+    }
+    total += bytes + POINTER;
+  }
+  if (total > limits.total) {
+    throw new UsageError(
+      `cannot run ${name}: its ${args.length} arguments and ${strings.length} environment variables are ${total} bytes together, over the ${formatLimit(limits.total)} a program may be given: shorten the flags or the environment`,
+    );
+  }
+}
+
 /** Runs a command to completion. Rejects only when it cannot start or is aborted; a non-zero exit resolves. */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { signal, timeoutMs, killGraceMs = 3000, maxOutputBytes = DEFAULT_MAX_OUTPUT } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  const env = options.env ?? process.env;
+  try {
+    checkArgumentSizes(command, args, env);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const started = performance.now();
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const,
       detached: true,
     });

@@ -17,6 +17,11 @@ export class FileSource implements ByteSource {
     this.size = info.size;
   }
 
+  /** A source over a descriptor from openRegularSync, so a caller can also hash the very same file. */
+  static fromDescriptor(fd: number): FileSource {
+    return new FileSource(fd);
+  }
+
   /** Opens a regular file without blocking (a FIFO, socket or device is refused: see open.ts). */
   static open(file: string, shown?: string): FileSource {
     return new FileSource(openRegularSync(file, { shown: shown ?? file }).fd);

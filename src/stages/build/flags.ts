@@ -1,5 +1,6 @@
 import type { BuildFlags } from '../../config/types.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { argumentBytes, argumentLimits, formatLimit } from '../../exec/run.js';
 import { selectorMatches, type Target } from '../../targets/parse.js';
 import type { Port } from '../../targets/ports.js';
 import { nearest } from '../../targets/suggest.js';
@@ -180,10 +181,26 @@ export function linkerFlags(
 export function buildArgs(opts: { trimpath: boolean; ldflags: string; flags: MergedFlags }): string[] {
   const args = ['build'];
   if (opts.trimpath) args.push('-trimpath');
-  args.push(`-ldflags=${opts.ldflags}`);
-  if (opts.flags.tags.length > 0) args.push(`-tags=${opts.flags.tags.join(',')}`);
-  if (opts.flags.gcflags.length > 0) args.push(`-gcflags=${opts.flags.gcflags.join(' ')}`);
+  args.push(checkedFlag('ldflags', `-ldflags=${opts.ldflags}`));
+  if (opts.flags.tags.length > 0) args.push(checkedFlag('tags', `-tags=${opts.flags.tags.join(',')}`));
+  if (opts.flags.gcflags.length > 0)
+    args.push(checkedFlag('gcflags', `-gcflags=${opts.flags.gcflags.join(' ')}`));
   return args;
+}
+
+/**
+ * Refuses at planning time a go argument the system would refuse at spawn (E2BIG), naming the
+ * user's flag: the config's key and the --flag of the same name both feed it.
+ */
+function checkedFlag(name: string, arg: string): string {
+  const limit = argumentLimits().perString;
+  const bytes = argumentBytes(arg);
+  if (bytes > limit) {
+    throw new UsageError(
+      `${name} (the config's ${name} and --${name} together) make go's -${name} argument ${bytes - 1} bytes: go's arguments may be at most ${formatLimit(limit)} each; shorten them`,
+    );
+  }
+  return arg;
 }
 
 /**
@@ -196,6 +213,15 @@ export function targetEnv(
   cgo: Record<string, string>,
 ): Record<string, string> {
   const env: Record<string, string> = { ...flags.env };
+  const limit = argumentLimits().perString;
+  for (const [key, value] of Object.entries(env)) {
+    const bytes = argumentBytes(`${key}=${value}`);
+    if (bytes > limit) {
+      throw new UsageError(
+        `env ${key} is ${bytes - 1} bytes: a variable for go may be at most ${formatLimit(limit)}; shorten it`,
+      );
+    }
+  }
   // A CC or CXX in the user's env is an explicit compiler (see explicitCompiler), set through cgo.
   delete env.CC;
   delete env.CXX;

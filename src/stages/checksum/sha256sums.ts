@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../../fs/atomic.js';
-import { type ArtifactRecord, CHECKSUMS_FILE } from '../../pipeline/manifest.js';
+import { asIoError } from '../../errors.js';
+import { batchFor, previousKept } from '../../fs/atomic.js';
+import { type ArtifactRecord, CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 
 /** The text of a checksum file in the format `sha256sum -c` reads: "<hex>  <path>", sorted by path. */
@@ -11,15 +12,27 @@ export function formatSha256Sums(artifacts: readonly Pick<ArtifactRecord, 'path'
     .join('');
 }
 
-/** Writes <out>/SHA256SUMS over every artifact of the run. */
+/**
+ * Writes <out>/SHA256SUMS over every artifact of the run, under a temporary name: the manifest
+ * stage renames it into place together with manifest.json, so the two never disagree.
+ */
 export const writeChecksums: Stage = {
   name: 'checksums',
   runsAfterInterrupt: true,
   async run(ctx) {
     await ctx.plan.owned.record(CHECKSUMS_FILE, 'state', null);
-    await writeFileAtomic(
-      path.join(ctx.plan.outDir, CHECKSUMS_FILE),
-      formatSha256Sums(ctx.manifest.artifacts),
-    );
+    const file = path.join(ctx.plan.outDir, CHECKSUMS_FILE);
+    try {
+      await batchFor(ctx.manifest).add(file, formatSha256Sums(ctx.manifest.artifacts));
+    } catch (error) {
+      await batchFor(ctx.manifest).discard();
+      const kept = await previousKept([path.join(ctx.plan.outDir, MANIFEST_FILE), file]);
+      const n = ctx.manifest.artifacts.length;
+      const built =
+        n === 0
+          ? ''
+          : `; the ${n === 1 ? 'binary' : `${n} binaries`} built now ${n === 1 ? 'is' : 'are'} not recorded: build again once the folder can be written`;
+      throw asIoError(error, 'write', file, `${kept}${built}`);
+    }
   },
 };

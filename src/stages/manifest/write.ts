@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../../fs/atomic.js';
-import { MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
+import { asIoError } from '../../errors.js';
+import { batchFor, previousKept } from '../../fs/atomic.js';
+import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 import type { BuildPlan } from '../build/plan.js';
 
@@ -44,7 +45,10 @@ function relativePackage(plan: BuildPlan, cwd: string): string {
   return rel === '' ? '.' : `./${rel}`;
 }
 
-/** Writes <out>/manifest.json, artifacts in target order. */
+/**
+ * Writes <out>/manifest.json, artifacts in target order, and renames it into place together
+ * with the SHA256SUMS the checksums stage wrote: both change, or neither does.
+ */
 export const writeManifest: Stage = {
   name: 'manifest',
   runsAfterInterrupt: true,
@@ -58,6 +62,32 @@ export const writeManifest: Stage = {
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
     manifest.verified = plan.verify && manifest.artifacts.every((a) => a.verification?.ok === true);
     await plan.owned.record(MANIFEST_FILE, 'state', null);
-    await writeFileAtomic(path.join(plan.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const file = path.join(plan.outDir, MANIFEST_FILE);
+    const pair = [file, path.join(plan.outDir, CHECKSUMS_FILE)];
+    const batch = batchFor(manifest);
+    try {
+      await batch.add(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    } catch (error) {
+      await batch.discard();
+      throw asIoError(error, 'write', file, `${await previousKept(pair)}${unrecorded(manifest)}`);
+    }
+    try {
+      await batch.commit();
+    } catch (error) {
+      await batch.discard();
+      throw asIoError(
+        error,
+        'rename into place',
+        file,
+        'manifest.json and SHA256SUMS may disagree: run the build again',
+      );
+    }
   },
 };
+
+/** The state a failed write leaves the binaries of this run in, for its message. */
+function unrecorded(manifest: Manifest): string {
+  const n = manifest.artifacts.length;
+  if (n === 0) return '';
+  return `; the ${n === 1 ? 'binary' : `${n} binaries`} built now ${n === 1 ? 'is' : 'are'} not recorded: build again once the folder can be written`;
+}

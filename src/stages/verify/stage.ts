@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { InterruptedError } from '../../errors.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { expectationFromManifest, leakNeedles } from './expect.js';
-import { verifyFile } from './verifyFile.js';
+import { type VerifyReport, verifyFile } from './verifyFile.js';
 
 /**
  * Verifies every artifact of the run with crossgo's own readers and records the checks in the
@@ -21,13 +22,23 @@ export const verifyArtifacts: Stage = {
       goroot: plan.go.env.GOROOT,
       gomodcache: plan.go.env.GOMODCACHE,
     });
+    // One artifact at a time: the build's own pool has just finished, and each check is fast.
     for (const artifact of manifest.artifacts) {
-      const report = await verifyFile(
-        path.join(plan.outDir, artifact.path),
-        artifact.path,
-        expectationFromManifest(manifest, artifact),
-        needles,
-      );
+      let report: VerifyReport;
+      try {
+        report = await verifyFile(
+          path.join(plan.outDir, artifact.path),
+          artifact.path,
+          expectationFromManifest(manifest, artifact),
+          needles,
+          { follow: false, signal: ctx.signal },
+        );
+      } catch (error) {
+        // Stopped by a signal: the artifacts stay recorded (unverified) by the stages after this one.
+        if (!(error instanceof InterruptedError)) throw error;
+        ctx.interrupted = error;
+        return;
+      }
       artifact.verification = { ok: report.ok, checks: report.checks };
       ctx.emit({ type: 'target-verified', target: artifact.target, ok: report.ok, checks: report.checks });
     }
