@@ -121,7 +121,7 @@ async function prepareFolder(dir: string, shown: string): Promise<string> {
     real = await realpath(dir);
   } else if (info && !info.isDirectory()) {
     throw new UsageError(
-      `output folder ${shown} is ${info.isFile() ? 'a file' : 'not a folder'}: choose a folder with -o (crossgo writes the binaries into it)`,
+      `output folder ${shown} is ${info.isFile() ? 'a file, not a folder' : 'not a folder'}: choose a folder with -o (crossgo writes the binaries into it)`,
     );
   }
   try {

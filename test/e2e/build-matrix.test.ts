@@ -149,7 +149,7 @@ describe('crossgo build for a matrix of targets', () => {
     const files = await readdir(dist());
     expect(files.filter((f) => f.includes('crossgo-tmp'))).toEqual([]);
     expect(files.sort()).toEqual(
-      [...manifest.artifacts.map((a) => a.path), 'SHA256SUMS', 'manifest.json'].sort(),
+      [...manifest.artifacts.map((a) => a.path), '.crossgo-owned', 'SHA256SUMS', 'manifest.json'].sort(),
     );
   });
 });

@@ -399,7 +399,7 @@ describe('crossgo package: bad input', () => {
     const noManifest = await crossgo(['-C', fresh, 'package'], { env: testEnv() });
     expect(noManifest.code).toBe(2);
     expect(noManifest.stderr.trim()).toBe(
-      'crossgo: dist/manifest.json: not a crossgo manifest (or missing): run crossgo build first, or name it with --manifest',
+      'crossgo: dist/manifest.json: no such file: run crossgo build first, or name the manifest with --manifest',
     );
     expect((await crossgo(['-C', fresh, 'build', '-t', 'linux/amd64'], { env: testEnv() })).code).toBe(0);
     const xz = await crossgo(['-C', fresh, 'package', '--format', 'tar.xz'], { env: testEnv() });

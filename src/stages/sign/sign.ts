@@ -19,6 +19,8 @@ export interface SignOptions {
   key?: string;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** The file's name in messages (it may be signed from a temporary name); default its base name. */
+  shown?: string;
 }
 
 /** Where the passphrase may come from: the agent, or these variables (never a flag, never the manifest). */
@@ -56,7 +58,7 @@ async function signGpg(file: string, output: string, options: SignOptions): Prom
     });
     if (result.exitCode !== 0) {
       throw new SignError(
-        `gpg could not sign ${path.basename(file)}: ${signerMessage(result.stderr, passphrase)}`,
+        `gpg could not sign ${options.shown ?? path.basename(file)}: ${signerMessage(result.stderr, passphrase)}`,
       );
     }
     await rename(temp, output);
@@ -96,7 +98,7 @@ async function signSsh(file: string, output: string, options: SignOptions): Prom
     });
     if (result.exitCode !== 0 || !result.stdout.includes('BEGIN SSH SIGNATURE')) {
       throw new SignError(
-        `ssh-keygen could not sign ${path.basename(file)}: ${signerMessage(result.stderr, passphrase)}`,
+        `ssh-keygen could not sign ${options.shown ?? path.basename(file)}: ${signerMessage(result.stderr, passphrase)}`,
       );
     }
     await writeFileAtomic(output, result.stdout);

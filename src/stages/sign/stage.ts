@@ -18,6 +18,7 @@ export const signStage: Stage<PackageContext> = {
       const name = signatureName(rel, sign.method);
       const output = await stagePath(ctx, name);
       await signFile(sourcePath(ctx, rel), output, {
+        shown: rel,
         method: sign.method,
         key: sign.key,
         env: ctx.env,
