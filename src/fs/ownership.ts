@@ -123,7 +123,9 @@ export class Ownership {
       throw error;
     });
     if (current !== null) {
-      if (owned.sha256 !== null && current !== owned.sha256) {
+      // Deleted only with proof: the bytes crossgo recorded. A record without a sha256 (a
+      // journal line nobody can vouch for) never deletes anything.
+      if (owned.sha256 === null || current !== owned.sha256) {
         warn(
           `${path.join(this.shown, rel)} changed since crossgo made it: left in place (no longer crossgo's)`,
         );
