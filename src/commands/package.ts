@@ -4,8 +4,10 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { loadConfig } from '../config/load.js';
 import type { PackageConfig } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { asIoError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { confine } from '../fs/confine.js';
+import { checkRecordedSha256 } from '../fs/hash.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { BuildEvent } from '../pipeline/events.js';
 import { MANIFEST_FILE, type Manifest, type ReleaseFile, readManifest } from '../pipeline/manifest.js';
@@ -81,15 +83,16 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   const env = options.environment ?? process.env;
   const manifestArg = options.manifest ?? path.join('dist', MANIFEST_FILE);
   const manifestFile = path.resolve(cwd, manifestArg);
-  const manifest = await readManifest(manifestFile);
+  const manifest = await readManifest(manifestFile, manifestArg);
   if (!manifest) {
     throw new UsageError(
-      `${manifestArg}: not a crossgo manifest (or missing): run crossgo build first, or name it with --manifest`,
+      `${manifestArg}: no such file: run crossgo build first, or name the manifest with --manifest`,
     );
   }
   if (manifest.artifacts.length === 0)
     throw new UsageError(`${manifestArg} lists no artifacts: nothing to package`);
   const outDir = path.dirname(manifestFile);
+  await checkInputs(manifest, outDir, manifestArg);
   const moduleRoot = findModuleRoot(cwd) ?? cwd;
   const config = (await loadConfig(moduleRoot)).config.package ?? {};
   const settings = await resolveSettings(options, config, manifest, moduleRoot, env);
@@ -111,7 +114,10 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   // Files an earlier run made that this one did not (e.g. signatures no longer asked for) are
   // crossgo's own and stale: removed, so the folder holds what the manifest lists.
   const made = new Set(ctx.files.map((f) => f.path));
-  for (const old of previous) if (!made.has(old.path)) await rm(path.join(outDir, old.path), { force: true });
+  for (const old of previous) {
+    if (made.has(old.path)) continue;
+    await rm(await confine(outDir, old.path, { what: `release file in ${manifestArg}` }), { force: true });
+  }
   manifest.release = {
     mtime: settings.mtime.toISOString(),
     mtimeSource: settings.mtimeSource,
@@ -121,6 +127,29 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   };
   await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, outDir, files: ctx.files };
+}
+
+/**
+ * Before anything is made from a manifest: each binary a plain file inside the output folder (no
+ * symbolic link on the way) with the sha256 it records, and each earlier release file (which may
+ * be replaced or removed) a plain file or gone.
+ */
+async function checkInputs(manifest: Manifest, outDir: string, manifestArg: string): Promise<void> {
+  const shownRoot = path.dirname(manifestArg);
+  for (const a of manifest.artifacts) {
+    const shown = path.join(shownRoot, a.path);
+    try {
+      const file = await confine(outDir, a.path, { what: `artifact in ${manifestArg}`, shownRoot });
+      await checkRecordedSha256(file, a.sha256, shown);
+    } catch (error) {
+      throw asIoError(error, 'read', shown);
+    }
+  }
+  for (const f of manifest.release?.files ?? []) {
+    await confine(outDir, f.path, { what: `release file in ${manifestArg}`, shownRoot }).catch((error) => {
+      throw asIoError(error, 'inspect', path.join(shownRoot, f.path));
+    });
+  }
 }
 
 async function resolveSettings(

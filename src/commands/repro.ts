@@ -235,8 +235,8 @@ export async function reproAgainst(options: {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
   const manifestFile = path.resolve(cwd, options.manifest);
-  const manifest = await readManifest(manifestFile);
-  if (!manifest) throw new UsageError(`--against ${options.manifest}: not a crossgo manifest (or missing)`);
+  const manifest = await readManifest(manifestFile, options.manifest);
+  if (!manifest) throw new UsageError(`--against ${options.manifest}: no such file`);
   const { commit } = manifest.source;
   if (!/^[0-9a-f]{40,64}$/.test(commit)) {
     throw new UsageError(

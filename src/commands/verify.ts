@@ -53,17 +53,20 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
     maxSize: typeof options.maxSize === 'string' ? parseSize(options.maxSize) : options.maxSize,
   };
   const target = options.expect ? parseExpectedTarget(options.expect) : undefined;
+  // The manifest first: a bad one is reported before go is asked anything.
+  const manifestFile = manifestPath ? path.resolve(cwd, manifestPath) : '';
+  const manifest = manifestPath ? await readManifest(manifestFile, manifestPath) : null;
+  if (manifestPath && !manifest)
+    throw new UsageError(`--manifest ${manifestPath}: no such file: run crossgo build first`);
+  if (manifest?.artifacts.length === 0)
+    throw new UsageError(
+      `${manifestPath} lists no artifacts: nothing to verify (its build made none; see its failures)`,
+    );
   const needles = await buildPathNeedles(cwd, options.environment ?? process.env, options.signal);
 
-  if (!manifestPath) {
+  if (!manifest) {
     return Promise.all(files.map((f) => verifyFile(path.resolve(cwd, f), f, { ...extra, target }, needles)));
   }
-  const manifestFile = path.resolve(cwd, manifestPath);
-  const manifest = await readManifest(manifestFile);
-  if (!manifest)
-    throw new UsageError(
-      `--manifest ${manifestPath}: not a crossgo manifest (or missing): run crossgo build first`,
-    );
   const root = path.dirname(manifestFile);
   const wanted = new Set(files.map((f) => path.resolve(cwd, f)));
   const artifacts = manifest.artifacts.filter(

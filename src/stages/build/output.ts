@@ -26,7 +26,7 @@ export async function prepareOutputFolder(outDir: string, shown: string): Promis
   } catch (error) {
     throw unwritable(shown, error as NodeJS.ErrnoException);
   }
-  const previous = await readManifest(path.join(outDir, MANIFEST_FILE));
+  const previous = await readManifest(path.join(outDir, MANIFEST_FILE), path.join(shown, MANIFEST_FILE));
   const owned = new Set<string>();
   if (previous) {
     owned.add(MANIFEST_FILE);

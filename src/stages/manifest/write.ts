@@ -56,7 +56,11 @@ export const writeManifest: Stage = {
     manifest.artifacts.sort(byTarget);
     manifest.failures.sort(byTarget);
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
-    manifest.verified = plan.verify && manifest.artifacts.every((a) => a.verification?.ok === true);
+    // Nothing built is nothing verified (every() of an empty list is true).
+    manifest.verified =
+      plan.verify &&
+      manifest.artifacts.length > 0 &&
+      manifest.artifacts.every((a) => a.verification?.ok === true);
     await writeFileAtomic(path.join(plan.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   },
 };
