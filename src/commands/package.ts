@@ -86,7 +86,7 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   const manifest = await readManifest(manifestFile, manifestArg);
   if (!manifest) {
     throw new UsageError(
-      `${manifestArg}: no such file: run crossgo build first, or name the manifest with --manifest`,
+      `${manifestArg}: not a crossgo manifest (or missing): run crossgo build first, or name it with --manifest`,
     );
   }
   if (manifest.artifacts.length === 0)
