@@ -32,6 +32,22 @@ export class ConfigError extends UsageError {
   }
 }
 
+/**
+ * A crossgo manifest that does not parse or does not match schema/manifest.schema.json: names the
+ * file, where in it (a JSON pointer such as /artifacts/0/path, or a line and column) and what was
+ * expected. Exit 2.
+ */
+export class ManifestError extends UsageError {
+  override name = 'ManifestError';
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${where}: ${problem} (not as crossgo wrote it: build again into an empty output folder)`);
+  }
+}
+
 /** A child process failed. Keeps the command, exit code, signal and a trimmed stderr. */
 export class ProcessError extends CrossgoError {
   override name = 'ProcessError';

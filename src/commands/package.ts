@@ -4,7 +4,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { loadConfig } from '../config/load.js';
 import type { PackageConfig } from '../config/types.js';
-import { UsageError } from '../errors.js';
+import { asIoError, UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { confine } from '../fs/confine.js';
@@ -169,7 +169,10 @@ async function checkArtifacts(folder: OutputFolder, manifest: Manifest, signal: 
         what: 'artifact path in the manifest',
         shownRoot: folder.shown,
       });
-      await checkRecordedSha256(file, a.sha256, path.join(folder.shown, a.path), { follow: false });
+      const shown = path.join(folder.shown, a.path);
+      await checkRecordedSha256(file, a.sha256, shown, { follow: false }).catch((error: unknown) => {
+        throw asIoError(error, 'read', shown, 'nothing was packaged: build again');
+      });
     },
     signal,
   );

@@ -267,10 +267,10 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
   const env = options.environment ?? process.env;
   const log = options.log ?? silentLogger;
   const manifestFile = path.resolve(cwd, options.manifest);
-  const manifest = await readManifest(manifestFile);
-  if (!manifest) throw new UsageError(`--against ${options.manifest}: not a crossgo manifest (or missing)`);
-  const { commit } = manifest.source ?? {};
-  if (typeof commit !== 'string' || !/^[0-9a-f]{40,64}$/.test(commit)) {
+  const manifest = await readManifest(manifestFile, options.manifest);
+  if (!manifest) throw new UsageError(`--against ${options.manifest}: no such file`);
+  const { commit } = manifest.source;
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) {
     throw new UsageError(
       `--against ${options.manifest}: the build was not made from a git commit (commit ${JSON.stringify(commit)}): nothing to check out`,
     );

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
 import { confine, relativePathProblem } from '../fs/confine.js';
-import { openRegular } from '../fs/open.js';
 import { readManifest } from '../pipeline/manifest.js';
 import type { Expectation } from '../stages/verify/checks.js';
 import {
@@ -66,22 +65,23 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
     maxSize: typeof options.maxSize === 'string' ? parseSize(options.maxSize) : options.maxSize,
   };
   const target = options.expect ? parseExpectedTarget(options.expect) : undefined;
+  // The manifest first: a bad one is reported before go is asked anything. readManifest opens
+  // it without blocking (a FIFO is refused).
+  const manifestFile = manifestPath ? path.resolve(cwd, manifestPath) : '';
+  const manifest = manifestPath ? await readManifest(manifestFile, manifestPath) : null;
+  if (manifestPath && !manifest)
+    throw new UsageError(`--manifest ${manifestPath}: no such file: run crossgo build first`);
+  if (manifest?.artifacts.length === 0)
+    throw new UsageError(
+      `${manifestPath} lists no artifacts: nothing to verify (its build made none; see its failures)`,
+    );
   const needles = await buildPathNeedles(cwd, options.environment ?? process.env, signal);
 
-  if (!manifestPath) {
+  if (!manifest) {
     return inPool(files, (f) =>
       verifyFile(path.resolve(cwd, f), f, { ...extra, target }, needles, { signal }),
     );
   }
-  const manifestFile = path.resolve(cwd, manifestPath);
-  // readManifest reads with readFile, which would wait forever on a FIFO: refuse anything but
-  // a regular file first, without blocking.
-  await refuseIrregular(manifestFile, `--manifest ${manifestPath}`);
-  const manifest = await readManifest(manifestFile);
-  if (!manifest)
-    throw new UsageError(
-      `--manifest ${manifestPath}: not a crossgo manifest (or missing): run crossgo build first`,
-    );
   const root = path.dirname(manifestFile);
   const shownRoot = path.relative(cwd, root) || '.';
   const what = `artifact path in ${manifestPath}`;
@@ -157,16 +157,6 @@ async function confined(
 function shownPath(shownRoot: string, rel: unknown): string {
   if (relativePathProblem(rel)) return `${shownRoot}/${JSON.stringify(rel) ?? String(rel)}`;
   return path.join(shownRoot, rel as string);
-}
-
-/** Refuses a FIFO, socket, device or folder without blocking; a missing file is the caller's to report. */
-async function refuseIrregular(file: string, shown: string): Promise<void> {
-  try {
-    const { handle } = await openRegular(file, { shown });
-    await handle.close();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
 }
 
 function definedOnly(e: Expectation): Expectation {

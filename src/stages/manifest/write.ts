@@ -60,7 +60,11 @@ export const writeManifest: Stage = {
     manifest.artifacts.sort(byTarget);
     manifest.failures.sort(byTarget);
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
-    manifest.verified = plan.verify && manifest.artifacts.every((a) => a.verification?.ok === true);
+    // Nothing built is nothing verified (every() of an empty list is true).
+    manifest.verified =
+      plan.verify &&
+      manifest.artifacts.length > 0 &&
+      manifest.artifacts.every((a) => a.verification?.ok === true);
     await plan.owned.record(MANIFEST_FILE, 'state', null);
     const file = path.join(plan.outDir, MANIFEST_FILE);
     const pair = [file, path.join(plan.outDir, CHECKSUMS_FILE)];
