@@ -53,6 +53,9 @@ export function versionProblem(version: string): string | null {
   if (/[\u0000-\u001f\u007f]/.test(version)) return 'holds a control character';
   if (version.includes('/')) return 'holds a "/"';
   if (version.includes('\\')) return 'holds a backslash';
+  // As schema/manifest.schema.json's fileNamePart: what a build records, the next read accepts.
+  if (/[^!-~]/.test(version)) return 'holds a space or a character outside printable ASCII';
+  if (version.length > 64) return 'is longer than 64 characters';
   return null;
 }
 
