@@ -21,6 +21,8 @@ export function relativePathProblem(rel: unknown): string | null {
   const segments = rel.split('/');
   if (segments.includes('..')) return 'climbs out with ".."';
   if (segments.includes('.') || segments.includes('')) return 'has an empty or "." segment';
+  // NAME_MAX: a longer name is ENAMETOOLONG at the first lstat.
+  if (segments.some((s) => Buffer.byteLength(s) > 255)) return 'has a name longer than 255 bytes';
   return null;
 }
 

@@ -32,8 +32,8 @@ function compiled(): ValidateFunction {
 
 /**
  * Checks parsed JSON against schema/manifest.schema.json, then what a schema cannot say (no path
- * listed twice among the artifacts and release files, no target twice among the artifacts, each
- * artifact's target spelled from its goos, goarch and variant). Throws a ManifestError naming the first problem.
+ * listed twice among the artifacts and release files, each artifact's target spelled from its
+ * goos, goarch and variant). A target may appear twice: a manifest may list copies of one build. Throws a ManifestError naming the first problem.
  */
 export function checkManifest(data: unknown, shown: string): Manifest {
   const validate = compiled();
@@ -59,7 +59,6 @@ export function checkManifest(data: unknown, shown: string): Manifest {
       );
     }
     once(`path ${a.path}`, `/artifacts/${i}/path`, `path ${quote(a.path)}`);
-    once(`target ${a.target}`, `/artifacts/${i}/target`, `target ${a.target}`);
   }
   for (const [i, f] of (manifest.release?.files ?? []).entries()) {
     once(`path ${f.path}`, `/release/files/${i}/path`, `path ${quote(f.path)}`);

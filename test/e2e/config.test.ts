@@ -73,7 +73,7 @@ describe('crossgo.yaml', () => {
         '--template',
         '{name}{ext}',
         '--app-version',
-        'v9 beta',
+        'v9-beta',
         '--ldflags=-X main.edition=cli',
       ],
       { cwd: dir, env: testEnv() },
@@ -81,7 +81,7 @@ describe('crossgo.yaml', () => {
     expect(result.code, result.stderr).toBe(0);
     const run = await runTool(path.join(dir, 'cli-out', 'greet'), []);
     // The per-target override comes after the CLI flags, so it still wins for linux.
-    expect(run.stdout).toContain('version=v9 beta');
+    expect(run.stdout).toContain('version=v9-beta');
     expect(run.stdout).toContain('edition=linux-only');
   });
 
