@@ -143,21 +143,19 @@ function roundUp(n: number, to: number): number {
 
 const Z = 0x7a;
 const BIG_Z = 0x5a;
-const F = 0x66;
 
 /**
- * Counts the entries as debug/plan9obj newTable does (walksymtab): a value of the pointer size,
- * a type byte (Go's linker sets 0x80, "variable length", and readers mask it off), a
- * NUL-terminated name; 'z' and 'Z' (file paths) hold a NUL, then big-endian u16 file-name
- * codes up to a double NUL, each code defined by an earlier 'f' entry. Fewer than 4 bytes left
- * end the table, as in Go; a truncated entry or an undefined code is a FormatError where Go's
- * Symbols() fails. Each entry takes at least 5 bytes, so a table of n bytes has at most n/5
- * entries, and the only memory kept is the set of file-name codes (at most 65,536).
+ * Counts the entries as debug/plan9obj Symbols() does (file.go walksymtab): a value of the
+ * pointer size, a type byte (Go's linker sets 0x80, "variable length", and readers mask it
+ * off), a NUL-terminated name, or for 'z' and 'Z' (file paths) a NUL, then big-endian u16
+ * file-name codes up to a double NUL. Fewer than 4 bytes left end the table and a name may run
+ * to the table's end, as in Go; a value, type or name cut short is a FormatError where Go's
+ * Symbols() fails. (newTable also checks each code against the earlier 'f' entries, but
+ * walksymtab drops its callback's error, so Go accepts any code: the count is all we need.)
+ * Each entry takes at least 5 bytes and every scan moves forward: linear in the table's size.
  */
 export function countSymbols(table: Uint8Array, ptrSize: 4 | 8, base: number): number {
-  const codes = new Set<number>();
   const length = table.length;
-  const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
   let p = 0;
   let count = 0;
   const eof = (what: string): never => {
@@ -169,7 +167,6 @@ export function countSymbols(table: Uint8Array, ptrSize: 4 | 8, base: number): n
   };
   while (length - p >= 4) {
     if (length - p < ptrSize) eof('value');
-    const value = ptrSize === 8 ? dv.getUint32(p + 4) : dv.getUint32(p);
     p += ptrSize;
     if (length - p < 1) eof('type');
     const type = (table[p] as number) & 0x7f;
@@ -178,8 +175,8 @@ export function countSymbols(table: Uint8Array, ptrSize: 4 | 8, base: number): n
     let nameLength = nul === -1 ? length - p : nul - p;
     let terminator = nul === -1 ? 0 : 1;
     if (type === Z || type === BIG_Z) {
-      // walksymtab: skip the first NUL-terminated part, then pairs up to a double NUL; when
-      // there is none, the name is every whole pair left and the terminator stays as it was.
+      // Past the first NUL-terminated part, pairs up to a double NUL; when there is none, the
+      // name is every whole pair left and the terminator stays as it was (walksymtab).
       p += nameLength + terminator;
       nameLength = 0;
       while (nameLength + 2 <= length - p) {
@@ -189,20 +186,6 @@ export function countSymbols(table: Uint8Array, ptrSize: 4 | 8, base: number): n
         }
         nameLength += 2;
       }
-      if (length - p < nameLength + terminator) eof('name');
-      // newTable: every code must name a file an 'f' entry defined before.
-      for (let i = 0; i < nameLength; i += 2) {
-        const code = dv.getUint16(p + i);
-        if (!codes.has(code))
-          throw new FormatError(
-            'plan9',
-            base + p + i,
-            `symbol table: symbol ${count} uses file-name code ${code}, which no earlier 'f' symbol defines`,
-          );
-      }
-    } else if (type === F) {
-      // newTable: fname[uint16(s.value)] = name.
-      codes.add(value & 0xffff);
     }
     if (length - p < nameLength + terminator) eof('name');
     p += nameLength + terminator;
