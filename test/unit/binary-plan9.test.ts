@@ -7,7 +7,9 @@ import { type Plan9File, readPlan9 } from '../../src/binary/plan9/read.js';
 import { detectFormat, readFacts } from '../../src/binary/read.js';
 import { BufferSource } from '../../src/binary/source.js';
 import type { BinaryFacts, GoBuildInfo } from '../../src/binary/types.js';
+import { inspectOne } from '../../src/commands/inspect.js';
 import { FileSource } from '../../src/fs/fileSource.js';
+import { checkFacts } from '../../src/stages/verify/checks.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { HANG_MS, runMutationCampaign, timedParse } from '../helpers/mutation.js';
@@ -485,6 +487,24 @@ describe.each(CASES)('$name', ({ name, spec, want }) => {
       dwarf: false,
       endian: 'little',
     });
+  });
+
+  it('crossgo inspect reports it as plan9, and verify passes it for its target', () => {
+    const { file, facts, bytes } = get(name);
+    const outcome = inspectOne(file, path.basename(file), true);
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.inspection).toEqual({ file: path.basename(file), size: bytes.length, ...facts });
+    const checks = checkFacts(facts, bytes.length, {
+      target: { goos: 'plan9', goarch: spec.goarch, variant: null },
+      cgo: false,
+      stripped: spec.strip === true,
+    });
+    const ran = checks.filter((c) => c.status !== 'skip');
+    expect(ran.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['format', 'machine', 'static', ...(spec.strip ? ['stripped'] : [])]),
+    );
+    for (const c of ran) expect(c, c.name).toMatchObject({ status: 'pass' });
+    expect(checks.find((c) => c.name === 'format')?.detail).toBe('plan9');
   });
 
   it('without build info: goos plan9 and goarch from the magic all the same', () => {

@@ -222,7 +222,7 @@ export function segments(file: Plan9File): { name: string; address: number; size
  * debug/buildinfo plan9objExe uses file offsets as addresses instead (DataStart returns the
  * data section's Offset), so its 16-byte alignment test falls on the file offset: on 386 and
  * arm the data starts 8 bytes off a 16-byte boundary in the file and `go version -m` finds no
- * build info (golang/go#80193); at the kernel's addresses go:buildinfo is aligned as the
+ * build info (reported as golang/go#80193); at the kernel's addresses go:buildinfo is aligned as the
  * linker placed it (ld/data.go buildinfo, SetAlign(16)).
  */
 export function plan9AddressSpace(src: ByteSource, file: Plan9File): AddressSpace {
