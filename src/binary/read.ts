@@ -2,6 +2,8 @@ import { elfFacts } from './elf/facts.js';
 import { FormatError } from './errors.js';
 import { fatFacts, machoFacts } from './macho/facts.js';
 import { peFacts } from './pe/facts.js';
+import { plan9Facts } from './plan9/facts.js';
+import { MAGICS as PLAN9_MAGICS } from './plan9/read.js';
 import type { ByteSource } from './source.js';
 import type { BinaryFacts, BinaryFormat } from './types.js';
 import { wasmFacts } from './wasm/facts.js';
@@ -16,6 +18,8 @@ export function detectFormat(head: Uint8Array): BinaryFormat | null {
   if (b(0) === 0xca && b(1) === 0xfe && b(2) === 0xba && (b(3) === 0xbe || b(3) === 0xbf)) return 'macho-fat';
   const magic = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
   if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(magic)) return 'macho';
+  // Plan 9 a.out: a big-endian magic, only the three Go writes (debug/buildinfo hasPlan9Magic).
+  if (PLAN9_MAGICS.has(magic)) return 'plan9';
   return null;
 }
 
@@ -33,6 +37,8 @@ export function readFacts(src: ByteSource): BinaryFacts {
       return fatFacts(src);
     case 'wasm':
       return wasmFacts(src);
+    case 'plan9':
+      return plan9Facts(src);
     default:
       throw new FormatError(
         'unknown',

@@ -1,6 +1,6 @@
 /** What every reader reports, in one shape; field names are crossgo inspect's JSON. */
 
-export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm';
+export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'plan9';
 
 export interface SectionInfo {
   name: string;
@@ -29,7 +29,7 @@ export interface GoBuildInfo {
 
 export interface BinaryFacts {
   format: BinaryFormat;
-  /** From the Go build info, else what the format tells (ELF OS ABI, PE → windows, Mach-O → darwin). */
+  /** From the Go build info, else what the format tells (ELF OS ABI, PE → windows, Mach-O → darwin, plan9). */
   goos: string | null;
   /** Go's spelling of the machine. */
   goarch: string | null;

@@ -35,6 +35,7 @@ export function formatFor(goos: string): string {
   if (goos === 'windows') return 'pe';
   if (goos === 'darwin' || goos === 'ios') return 'macho';
   if (goos === 'js' || goos === 'wasip1') return 'wasm';
+  if (goos === 'plan9') return 'plan9';
   return 'elf';
 }
 
