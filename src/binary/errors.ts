@@ -1,6 +1,6 @@
 import { CrossgoError } from '../errors.js';
 
-export type FormatName = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'buildinfo' | 'unknown';
+export type FormatName = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'xcoff' | 'buildinfo' | 'unknown';
 
 /**
  * A binary that does not parse: names the format, the file offset and the bad value.

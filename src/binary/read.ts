@@ -5,6 +5,7 @@ import { peFacts } from './pe/facts.js';
 import type { ByteSource } from './source.js';
 import type { BinaryFacts, BinaryFormat } from './types.js';
 import { wasmFacts } from './wasm/facts.js';
+import { xcoffFacts } from './xcoff/facts.js';
 
 /** The format a file's first bytes announce, or null. */
 export function detectFormat(head: Uint8Array): BinaryFormat | null {
@@ -14,6 +15,8 @@ export function detectFormat(head: Uint8Array): BinaryFormat | null {
   if (b(0) === 0x00 && b(1) === 0x61 && b(2) === 0x73 && b(3) === 0x6d) return 'wasm';
   // 0xCAFEBABE also starts Java class files: the fat reader rejects implausible slice counts.
   if (b(0) === 0xca && b(1) === 0xfe && b(2) === 0xba && (b(3) === 0xbe || b(3) === 0xbf)) return 'macho-fat';
+  // XCOFF: f_magic U802TOCMAGIC 0x01DF (32-bit) or U64_TOCMAGIC 0x01F7 (64-bit), big-endian.
+  if (b(0) === 0x01 && (b(1) === 0xdf || b(1) === 0xf7)) return 'xcoff';
   const magic = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
   if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(magic)) return 'macho';
   return null;
@@ -33,6 +36,8 @@ export function readFacts(src: ByteSource): BinaryFacts {
       return fatFacts(src);
     case 'wasm':
       return wasmFacts(src);
+    case 'xcoff':
+      return xcoffFacts(src);
     default:
       throw new FormatError(
         'unknown',

@@ -1,6 +1,6 @@
 /** What every reader reports, in one shape; field names are crossgo inspect's JSON. */
 
-export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm';
+export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'xcoff';
 
 export interface SectionInfo {
   name: string;
