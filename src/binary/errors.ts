@@ -1,6 +1,15 @@
 import { CrossgoError } from '../errors.js';
 
-export type FormatName = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'plan9' | 'buildinfo' | 'unknown';
+export type FormatName =
+  | 'elf'
+  | 'pe'
+  | 'macho'
+  | 'macho-fat'
+  | 'wasm'
+  | 'xcoff'
+  | 'plan9'
+  | 'buildinfo'
+  | 'unknown';
 
 /**
  * A binary that does not parse: names the format, the file offset and the bad value.

@@ -7,6 +7,7 @@ import { MAGICS as PLAN9_MAGICS } from './plan9/read.js';
 import type { ByteSource } from './source.js';
 import type { BinaryFacts, BinaryFormat } from './types.js';
 import { wasmFacts } from './wasm/facts.js';
+import { xcoffFacts } from './xcoff/facts.js';
 
 /** The format a file's first bytes announce, or null. */
 export function detectFormat(head: Uint8Array): BinaryFormat | null {
@@ -16,6 +17,8 @@ export function detectFormat(head: Uint8Array): BinaryFormat | null {
   if (b(0) === 0x00 && b(1) === 0x61 && b(2) === 0x73 && b(3) === 0x6d) return 'wasm';
   // 0xCAFEBABE also starts Java class files: the fat reader rejects implausible slice counts.
   if (b(0) === 0xca && b(1) === 0xfe && b(2) === 0xba && (b(3) === 0xbe || b(3) === 0xbf)) return 'macho-fat';
+  // XCOFF: f_magic U802TOCMAGIC 0x01DF (32-bit) or U64_TOCMAGIC 0x01F7 (64-bit), big-endian.
+  if (b(0) === 0x01 && (b(1) === 0xdf || b(1) === 0xf7)) return 'xcoff';
   const magic = ((b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3)) >>> 0;
   if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe].includes(magic)) return 'macho';
   // Plan 9 a.out: a big-endian magic, only the three Go writes (debug/buildinfo hasPlan9Magic).
@@ -39,13 +42,15 @@ export function readFacts(src: ByteSource): BinaryFacts {
       return wasmFacts(src);
     case 'plan9':
       return plan9Facts(src);
+    case 'xcoff':
+      return xcoffFacts(src);
     default:
       throw new FormatError(
         'unknown',
         0,
         src.size === 0
           ? 'empty file'
-          : 'not an executable crossgo reads (ELF, PE, Mach-O, universal Mach-O or wasm)',
+          : 'not an executable crossgo reads (ELF, PE, Mach-O, universal Mach-O, wasm, XCOFF or Plan 9 a.out)',
       );
   }
 }

@@ -1,6 +1,6 @@
 /** What every reader reports, in one shape; field names are crossgo inspect's JSON. */
 
-export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'plan9';
+export type BinaryFormat = 'elf' | 'pe' | 'macho' | 'macho-fat' | 'wasm' | 'xcoff' | 'plan9';
 
 export interface SectionInfo {
   name: string;

@@ -36,6 +36,7 @@ export function formatFor(goos: string): string {
   if (goos === 'darwin' || goos === 'ios') return 'macho';
   if (goos === 'js' || goos === 'wasip1') return 'wasm';
   if (goos === 'plan9') return 'plan9';
+  if (goos === 'aix') return 'xcoff';
   return 'elf';
 }
 
