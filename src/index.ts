@@ -17,7 +17,14 @@ export {
   packageRelease,
 } from './commands/package.js';
 export { planRebuild, type RebuildOptions, type RebuildReport, rebuild } from './commands/rebuild.js';
-export { type ReproOptions, type ReproReport, repro, reproAgainst } from './commands/repro.js';
+export {
+  type AgainstOptions,
+  type AgainstReport,
+  type ReproOptions,
+  type ReproReport,
+  repro,
+  reproAgainst,
+} from './commands/repro.js';
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
 export { type TestOptions, type TestReport, testTargets } from './commands/test.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
@@ -29,7 +36,10 @@ export {
   CrossgoError,
   EnvironmentError,
   exitCodeFor,
+  IntegrityError,
   InterruptedError,
+  IoError,
+  ManifestError,
   ProcessError,
   ToolMissingError,
   UsageError,
