@@ -363,7 +363,9 @@ function parseReadelf(text: string): Readelf {
         )
       : null,
     noteOwners: [
-      ...new Set([...notesPart(text).matchAll(/^ {2}(\S+)[ \t]+0x[0-9a-f]{8}\t/gm)].map((m) => m[1] as string)),
+      ...new Set(
+        [...notesPart(text).matchAll(/^ {2}(\S+)[ \t]+0x[0-9a-f]{8}\t/gm)].map((m) => m[1] as string),
+      ),
     ],
     symtabEntries: symtab ? Number(symtab[1]) : null,
   };
