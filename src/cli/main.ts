@@ -239,7 +239,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--manifest <file>', 'a crossgo manifest: check each artifact against it')
     .option('--expect <target>', 'goos/goarch[/variant] every file must be')
     .option('--stripped', 'require no symbol table and no DWARF')
-    .option('--static', 'require a statically linked binary, even one built with cgo')
+    .option(
+      '--static',
+      "require linking nothing beyond the platform's own libraries (fully static on Linux), even with cgo",
+    )
     .option('--min-go <version>', 'require at least this Go version, e.g. 1.22')
     .option('--max-size <size>', 'require at most this size, e.g. 20MB')
     .option('--json', 'print JSON')

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { externalLinkingReason } from './linkage.js';
 import type { Port } from './ports.js';
 import { nearest } from './suggest.js';
 import { levelFor } from './variants.js';
@@ -21,6 +22,18 @@ const LIST_HINT = '(crossgo targets lists them)';
 export interface ExpandOptions {
   /** Build ports the toolchain marks broken when named explicitly. */
   allowBroken?: boolean;
+  /**
+   * Leave the ports go cannot link without cgo (src/targets/linkage.ts) out of `all`, `*`
+   * patterns and sets, and refuse them by name, unless cgo is on for them: cgoOn(target).
+   * Unset: no such check (the commands that only read artifacts or run tests).
+   */
+  externalLinking?: { cgoOn: (target: Target) => boolean };
+}
+
+/** A port a set or pattern matched but the build leaves out, and why (one line). */
+export interface LeftOutTarget {
+  id: string;
+  reason: string;
 }
 
 /**
@@ -32,21 +45,32 @@ export function expandTargets(
   ports: readonly Port[],
   opts: ExpandOptions = {},
 ): Target[] {
+  return selectTargets(spec, ports, opts).targets;
+}
+
+/** expandTargets, with the ports a set matched but the options left out (see ExpandOptions). */
+export function selectTargets(
+  spec: string | readonly string[],
+  ports: readonly Port[],
+  opts: ExpandOptions = {},
+): { targets: Target[]; leftOut: LeftOutTarget[] } {
   const tokens = (typeof spec === 'string' ? [spec] : spec)
     .flatMap((s) => s.split(','))
     .map((t) => t.trim())
     .filter((t) => t !== '');
-  const included: Target[] = [];
+  const included: { target: Target; named: boolean }[] = [];
   const excluded: Target[] = [];
   for (const token of tokens) {
     const negate = token.startsWith('!');
     const body = negate ? token.slice(1) : token;
     const matched = resolveToken(body, ports, opts, negate);
-    (negate ? excluded : included).push(...matched);
+    if (negate) excluded.push(...matched);
+    else included.push(...matched.map((target) => ({ target, named: !isSet(body) })));
   }
   const seen = new Set<string>();
   const result: Target[] = [];
-  for (const target of included) {
+  const leftOut: LeftOutTarget[] = [];
+  for (const { target } of included) {
     if (seen.has(target.id)) continue;
     const isExcluded = excluded.some(
       (ex) =>
@@ -55,12 +79,31 @@ export function expandTargets(
         (ex.variant === null || ex.variant === target.variant),
     );
     seen.add(target.id);
-    if (!isExcluded) result.push(target);
+    if (isExcluded) continue;
+    const external = opts.externalLinking ? externalLinkingReason(target.goos, target.goarch) : null;
+    if (external && !opts.externalLinking?.cgoOn(target)) {
+      // Named explicitly (by itself, not only through a set): a usage error before anything builds.
+      if (included.some((i) => i.named && i.target.id === target.id)) {
+        throw new UsageError(
+          `target "${target.id}" cannot be built without cgo (go: ${external}): pass --cgo on with a C compiler that targets it (--cc), or leave it out`,
+        );
+      }
+      leftOut.push({ id: target.id, reason: external });
+      continue;
+    }
+    result.push(target);
   }
   if (result.length === 0) {
-    throw new UsageError(`target list "${tokens.join(',')}" selects no target ${LIST_HINT}`);
+    const why =
+      leftOut.length > 0 ? ` that links without cgo (${leftOut.map((l) => l.id).join(', ')} need it)` : '';
+    throw new UsageError(`target list "${tokens.join(',')}" selects no target${why} ${LIST_HINT}`);
   }
-  return result;
+  return { targets: result, leftOut };
+}
+
+/** A token that names a set of ports rather than one: `all`, `first-class`, a `*` pattern. */
+function isSet(body: string): boolean {
+  return body === 'all' || body === 'first-class' || body.includes('*');
 }
 
 function resolveToken(body: string, ports: readonly Port[], opts: ExpandOptions, negate: boolean): Target[] {

@@ -139,6 +139,95 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'openbsd/386 stripped',
+    spec: { goos: 'openbsd', goarch: '386', strip: true },
+    want: {
+      ...LE32,
+      machine: 3,
+      readelfMachine: 'Intel 80386',
+      type: 'exec',
+      static: false,
+      osabi: 12,
+      interpreter: '/usr/libexec/ld.so',
+      libraries: ['libc.so', 'libpthread.so'],
+    },
+  },
+  {
+    name: 'openbsd/arm64 stripped',
+    spec: { goos: 'openbsd', goarch: 'arm64', strip: true },
+    want: {
+      ...LE64,
+      ...AARCH64,
+      type: 'exec',
+      static: false,
+      osabi: 12,
+      interpreter: '/usr/libexec/ld.so',
+      libraries: ['libc.so', 'libpthread.so'],
+    },
+  },
+  {
+    name: 'netbsd/amd64 stripped',
+    spec: { goos: 'netbsd', goarch: 'amd64', strip: true },
+    want: { ...STATIC, ...LE64, ...X86_64, osabi: 2 },
+  },
+  {
+    name: 'netbsd/arm stripped',
+    spec: { goos: 'netbsd', goarch: 'arm', strip: true },
+    want: { ...STATIC, ...LE32, machine: 40, readelfMachine: 'ARM', osabi: 2 },
+  },
+  {
+    name: 'freebsd/386 stripped',
+    spec: { goos: 'freebsd', goarch: '386', strip: true },
+    want: { ...STATIC, ...LE32, machine: 3, readelfMachine: 'Intel 80386', osabi: 9 },
+  },
+  {
+    // No OS ABI byte, no note, no stack header: the one Go ELF port with no mark of its own.
+    name: 'dragonfly/amd64 stripped',
+    spec: { goos: 'dragonfly', goarch: 'amd64', strip: true },
+    want: { ...STATIC, ...LE64, ...X86_64 },
+  },
+  {
+    // Solaris and illumos programs go through libc, and Solaris has no static executables.
+    name: 'solaris/amd64 stripped',
+    spec: { goos: 'solaris', goarch: 'amd64', strip: true },
+    want: {
+      ...LE64,
+      ...X86_64,
+      type: 'exec',
+      static: false,
+      osabi: 0,
+      interpreter: '/lib/amd64/ld.so.1',
+      libraries: ['libsendfile.so', 'libsocket.so', 'libc.so'],
+    },
+  },
+  {
+    name: 'illumos/amd64 stripped',
+    spec: { goos: 'illumos', goarch: 'amd64', strip: true },
+    want: {
+      ...LE64,
+      ...X86_64,
+      type: 'exec',
+      static: false,
+      osabi: 0,
+      interpreter: '/lib/amd64/ld.so.1',
+      libraries: ['libsendfile.so', 'libsocket.so', 'libc.so'],
+    },
+  },
+  {
+    // Android executables are PIEs loaded by bionic's linker, with no library of their own.
+    name: 'android/arm64 stripped',
+    spec: { goos: 'android', goarch: 'arm64', strip: true },
+    want: {
+      ...LE64,
+      ...AARCH64,
+      type: 'pie',
+      static: false,
+      osabi: 0,
+      interpreter: '/system/bin/linker64',
+      libraries: [],
+    },
+  },
+  {
     // Go's internal linker: ET_DYN with PT_INTERP and PT_DYNAMIC but no DT_NEEDED.
     name: 'linux/amd64 pie',
     spec: { goos: 'linux', goarch: 'amd64', buildmode: 'pie' },
@@ -214,6 +303,8 @@ interface Readelf {
   interpreter: string | null;
   needed: string[];
   goNote: string | null;
+  /** The Owner column of readelf -n, each once. */
+  noteOwners: string[];
   symtabEntries: number | null;
 }
 
@@ -221,6 +312,14 @@ function field(text: string, name: string): string {
   const match = new RegExp(`^\\s*${name}:\\s+(.*)$`, 'm').exec(text);
   if (!match) throw new Error(`readelf: no ${name}`);
   return (match[1] as string).trim();
+}
+
+/** The `Displaying notes found in:` blocks of readelf's output (up to the symbol tables, if they follow). */
+function notesPart(text: string): string {
+  const start = text.indexOf('Displaying notes found');
+  if (start === -1) return '';
+  const end = text.indexOf('Symbol table', start);
+  return text.slice(start, end === -1 ? undefined : end);
 }
 
 /** `readelf -W -h -l -S -d -n -s`, parsed. */
@@ -263,6 +362,11 @@ function parseReadelf(text: string): Readelf {
             .map((h) => Number.parseInt(h, 16)),
         )
       : null,
+    noteOwners: [
+      ...new Set(
+        [...notesPart(text).matchAll(/^ {2}(\S+)[ \t]+0x[0-9a-f]{8}\t/gm)].map((m) => m[1] as string),
+      ),
+    ],
     symtabEntries: symtab ? Number(symtab[1]) : null,
   };
 }
@@ -509,7 +613,8 @@ describe.each(CASES)('$name', ({ name, spec, want }) => {
     expect(elf.osabi).toBe(llvm.osabi);
     expect(elf.entry).toBe(llvm.entry);
     expect(elf.programs).toEqual(llvm.programs);
-    expect(facts.libraries).toEqual(llvm.needed);
+    // llvm-readobj sorts them; readelf (above) keeps the file's order.
+    expect([...facts.libraries].sort()).toEqual(llvm.needed);
   });
 
   it('matches file(1): bits, byte order, linking, stripping, debug info', () => {
@@ -562,18 +667,29 @@ describe.each(CASES)('$name', ({ name, spec, want }) => {
     expect(facts.goarch).toBe(facts.go?.settings.GOARCH);
   });
 
-  it('falls back to e_machine and the OS ABI byte without build info', () => {
-    const { bytes } = get(name);
-    const copy = bytes.slice();
-    const magic = Buffer.from(copy.buffer).indexOf(Buffer.from('\xff Go buildinf:', 'latin1'));
-    expect(magic).toBeGreaterThan(0);
-    copy[magic] = 0;
-    const facts = elfFacts(new BufferSource(copy));
-    expect(facts.go).toBeNull();
-    expect(facts.goarch).toBe(spec.goarch);
-    expect(facts.goos).toBe(
-      ({ freebsd: 'freebsd', netbsd: 'netbsd', openbsd: 'openbsd' } as const)[spec.goos as 'freebsd'] ?? null,
-    );
+  it('reads the notes readelf -n shows, and the OS notes Go writes', () => {
+    const { elf, readelf } = get(name);
+    expect([...elf.noteOwners].sort()).toEqual([...readelf.noteOwners].sort());
+    const osNote = { openbsd: 'OpenBSD', netbsd: 'NetBSD', freebsd: 'FreeBSD' }[spec.goos];
+    if (osNote && !spec.cgo) expect(readelf.noteOwners).toContain(osNote);
+    expect(readelf.noteOwners).toContain('Go');
+  });
+
+  it('tells the OS and the machine without build info: from the ABI byte, notes, interpreter or stack header', () => {
+    const { bytes, elf } = get(name);
+    for (const [what, input] of [
+      ['with section headers', bytes.slice()],
+      ['without section headers', withoutSectionHeaders(bytes, elf)],
+    ] as const) {
+      const magic = Buffer.from(input.buffer).indexOf(Buffer.from('\xff Go buildinf:', 'latin1'));
+      expect(magic).toBeGreaterThan(0);
+      input[magic] = 0;
+      const facts = elfFacts(new BufferSource(input));
+      expect(facts.go, what).toBeNull();
+      expect(facts.goarch, what).toBe(spec.goarch);
+      expect(facts.goos, what).toBe(spec.goos);
+      expect(facts.type, what).toBe(want.type);
+    }
   });
 
   it('matches go tool buildid', () => {
@@ -591,7 +707,7 @@ describe.each(CASES)('$name', ({ name, spec, want }) => {
       // debug/buildinfo searches only the first PT_LOAD that is writable and not executable.
       // Go's internal linker puts a PIE's .data.rel.ro in a writable segment of its own
       // (PT_GNU_RELRO) ahead of .go.buildinfo, so without sections neither Go nor we find it.
-      expect(spec.buildmode).toBe('pie');
+      expect(full.type).toBe('pie');
       expect(facts.go).toBeNull();
     } else {
       expect(facts.go?.version).toBe(goVersion.version);
@@ -969,6 +1085,8 @@ describe('mutation', () => {
     'linux/mips stripped',
     'linux/amd64 cgo (host gcc)',
     'linux/amd64 pie',
+    'openbsd/amd64 stripped',
+    'illumos/amd64 stripped',
   ];
 
   it(`${TARGETS.length * PER_TARGET} mutated binaries end in a result or a FormatError, none hanging`, () => {

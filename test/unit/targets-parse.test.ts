@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { DEFAULT_TARGETS, expandTargets, selectorMatches, type Target } from '../../src/targets/parse.js';
+import {
+  DEFAULT_TARGETS,
+  expandTargets,
+  selectorMatches,
+  selectTargets,
+  type Target,
+} from '../../src/targets/parse.js';
 import { type Port, parseDistList } from '../../src/targets/ports.js';
 
 let ports: Port[];
@@ -414,5 +420,62 @@ describe('selectorMatches', () => {
   it('treats dots literally in variants', () => {
     expect(selectorMatches('linux/arm64/v8.2', target('linux/arm64/v8.2'))).toBe(true);
     expect(selectorMatches('linux/arm64/v8.2', target('linux/arm64/v8.1'))).toBe(false);
+  });
+});
+
+describe('selectTargets: ports go links only externally', () => {
+  const noCgo = { externalLinking: { cgoOn: () => false } };
+  const EXTERNAL = ['android/386', 'android/amd64', 'android/arm', 'ios/amd64', 'ios/arm64'];
+
+  it('leaves them out of all, with go’s reason each; the 42 others stay', () => {
+    const { targets, leftOut } = selectTargets('all', ports, noCgo);
+    expect(leftOut.map((l) => l.id).sort()).toEqual(EXTERNAL);
+    expect(leftOut.find((l) => l.id === 'android/arm')?.reason).toBe(
+      'android/arm requires external (cgo) linking',
+    );
+    expect(leftOut.find((l) => l.id === 'ios/amd64')?.reason).toBe(
+      'default PIE binary requires external (cgo) linking',
+    );
+    expect(targets).toHaveLength(ports.filter((p) => !p.broken).length - EXTERNAL.length);
+    expect(ids(targets)).toContain('android/arm64');
+  });
+
+  it('leaves them out of patterns too, and says nothing of those a ! removed', () => {
+    expect(selectTargets('android/*', ports, noCgo)).toMatchObject({
+      targets: [{ id: 'android/arm64' }],
+      leftOut: [{ id: 'android/386' }, { id: 'android/amd64' }, { id: 'android/arm' }],
+    });
+    expect(selectTargets('all,!android/*,!ios/*', ports, noCgo).leftOut).toEqual([]);
+  });
+
+  it('refuses one named explicitly, in one line, even inside a set', () => {
+    const message = usageMessage(() => selectTargets('linux/amd64,android/arm', ports, noCgo));
+    expect(message).toBe(
+      'target "android/arm" cannot be built without cgo (go: android/arm requires external (cgo) linking): pass --cgo on with a C compiler that targets it (--cc), or leave it out',
+    );
+    expect(usageMessage(() => selectTargets('all,ios/arm64', ports, noCgo))).toContain('target "ios/arm64"');
+    expect(usageMessage(() => selectTargets('android/arm/7', ports, noCgo))).toContain(
+      'target "android/arm/7" cannot be built without cgo',
+    );
+  });
+
+  it('keeps them where cgo is on for them', () => {
+    const cgoOnAndroid = { externalLinking: { cgoOn: (t: Target) => t.goos === 'android' } };
+    expect(ids(selectTargets('android/arm', ports, cgoOnAndroid).targets)).toEqual(['android/arm']);
+    expect(selectTargets('all', ports, cgoOnAndroid).leftOut.map((l) => l.id)).toEqual([
+      'ios/amd64',
+      'ios/arm64',
+    ]);
+  });
+
+  it('says why a set of only such ports selects nothing', () => {
+    expect(usageMessage(() => selectTargets('ios/*', ports, noCgo))).toContain(
+      'selects no target that links without cgo (ios/amd64, ios/arm64 need it)',
+    );
+  });
+
+  it('without the option (verify, test, repro) keeps every port', () => {
+    expect(ids(expandTargets('android/arm', ports))).toEqual(['android/arm']);
+    expect(selectTargets('all', ports).leftOut).toEqual([]);
   });
 });

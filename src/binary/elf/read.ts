@@ -17,6 +17,13 @@ export interface ElfFile {
   needed: string[];
   /** DT_FLAGS_1 (0 when absent). */
   flags1: number;
+  /**
+   * The names in the dynamic string table (DT_STRTAB, DT_STRSZ bytes): the libraries and the
+   * symbols the file imports. Empty without a dynamic section, or when the table is not in the file.
+   */
+  dynamicStrings: string[];
+  /** The owners of the notes in SHT_NOTE sections and PT_NOTE segments ("Go", "OpenBSD"…), each once. */
+  noteOwners: string[];
   goBuildId: string | null;
 }
 
@@ -50,6 +57,7 @@ export const SHT_NOBITS = 8;
 const DT_NULL = 0n;
 const DT_NEEDED = 1n;
 const DT_STRTAB = 5n;
+const DT_STRSZ = 10n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 /**
  * Executables have tens of sections (only relocatable objects built with -ffunction-sections
@@ -60,6 +68,12 @@ const MAX_SECTIONS = 16_384;
 /** Linux refuses a program header table over 64 KiB (fs/binfmt_elf.c, load_elf_phdrs). */
 const MAX_PROGRAM_TABLE = 65_536;
 const MAX_DYNAMIC = 1 << 16;
+/** Go's dynamic string tables hold a few hundred names (Solaris: ~2 KiB); read no more than this. */
+const MAX_DYNAMIC_STRINGS = 1 << 18;
+/** Notes read per section or segment, and notes kept: Go writes at most five. */
+const MAX_NOTE_BYTES = 1 << 16;
+const MAX_NOTES = 64;
+export const SHT_NOTE = 7;
 
 /** Parses the headers, program headers, section headers, interpreter, DT_NEEDED and the Go build ID note. */
 export function readElf(src: ByteSource): ElfFile {
@@ -128,6 +142,8 @@ export function readElf(src: ByteSource): ElfFile {
     interpreter,
     needed: dynamic.needed,
     flags1: dynamic.flags1,
+    dynamicStrings: dynamic.strings,
+    noteOwners: readNoteOwners(src, programs, sections, littleEndian),
     goBuildId:
       readGoBuildIdNote(src, sections, littleEndian) ?? scanGoBuildIdNotes(src, programs, littleEndian),
   };
@@ -286,11 +302,11 @@ function readDynamic(
   sections: ElfSection[],
   is64: boolean,
   le: boolean,
-): { needed: string[]; flags1: number } {
+): { needed: string[]; flags1: number; strings: string[] } {
   const dynProgram = programs.find((p) => p.type === PT_DYNAMIC);
   const dynSection = sections.find((s) => s.name === '.dynamic' && s.type !== SHT_NOBITS);
   const where = dynProgram ? { offset: dynProgram.offset, size: dynProgram.filesz } : dynSection;
-  if (!where || where.size === 0) return { needed: [], flags1: 0 };
+  if (!where || where.size === 0) return { needed: [], flags1: 0, strings: [] };
   const entry = is64 ? 16 : 8;
   const count = Math.min(Math.floor(where.size / entry), MAX_DYNAMIC);
   const table = new StructView(
@@ -301,6 +317,7 @@ function readDynamic(
   );
   const neededOffsets: bigint[] = [];
   let strtab: bigint | null = null;
+  let strsz = 0n;
   let flags1 = 0;
   for (let i = 0; i < count; i++) {
     const tag = table.word(i * entry, is64, 'd_tag');
@@ -308,11 +325,13 @@ function readDynamic(
     if (tag === DT_NULL) break;
     if (tag === DT_NEEDED) neededOffsets.push(val);
     else if (tag === DT_STRTAB) strtab = val;
+    else if (tag === DT_STRSZ) strsz = val;
     else if (tag === DT_FLAGS_1) flags1 = Number(val & 0xffffffffn);
   }
-  if (neededOffsets.length === 0) return { needed: [], flags1 };
+  const strOffset = strtab === null ? null : virtualToOffset(programs, sections, strtab);
+  const strings = strOffset === null ? [] : readStringTable(src, strOffset, strsz);
+  if (neededOffsets.length === 0) return { needed: [], flags1, strings };
   if (strtab === null) throw new FormatError('elf', where.offset, 'DT_NEEDED without DT_STRTAB');
-  const strOffset = virtualToOffset(programs, sections, strtab);
   if (strOffset === null)
     throw new FormatError('elf', where.offset, `DT_STRTAB 0x${strtab.toString(16)} is not in the file`);
   const needed = neededOffsets.map((n) => {
@@ -320,7 +339,25 @@ function readDynamic(
     const bytes = readBytes(src, 'elf', at, Math.min(256, src.size - at), 'DT_NEEDED name');
     return new StructView(bytes, le, 'elf', at).cstring(0, 256, 'library name');
   });
-  return { needed, flags1 };
+  return { needed, flags1, strings };
+}
+
+/**
+ * The NUL-separated names of a string table, as far as the file holds them (a table that runs
+ * past the end is cut there: these names only help tell the OS, they are not the file's structure).
+ */
+function readStringTable(src: ByteSource, offset: number, size: bigint): string[] {
+  if (offset >= src.size) return [];
+  const length = Math.min(
+    Number(size < BigInt(MAX_DYNAMIC_STRINGS) ? size : MAX_DYNAMIC_STRINGS),
+    src.size - offset,
+  );
+  if (length <= 0) return [];
+  const bytes = readBytes(src, 'elf', offset, length, 'dynamic string table');
+  return new TextDecoder('latin1')
+    .decode(bytes)
+    .split('\0')
+    .filter((name) => name !== '');
 }
 
 /** The file offset of a virtual address, through the PT_LOAD segments (or the sections when there are none). */
@@ -395,6 +432,41 @@ function scanGoBuildIdNotes(src: ByteSource, programs: ElfProgram[], le: boolean
     }
   }
   return null;
+}
+
+/**
+ * The owner names of every note in the SHT_NOTE sections, else the PT_NOTE segments (one of the
+ * two is enough: Go's linker puts each note section in a note segment). Each note is {namesz,
+ * descsz, type, name padded to 4, desc padded to 4} (gABI "Note Section"); a malformed note ends
+ * the walk of its table, it is not an error: notes only tell the OS and the build ID.
+ */
+function readNoteOwners(
+  src: ByteSource,
+  programs: ElfProgram[],
+  sections: ElfSection[],
+  le: boolean,
+): string[] {
+  const tables = sections.some((s) => s.type === SHT_NOTE)
+    ? sections.filter((s) => s.type === SHT_NOTE).map((s) => ({ offset: s.offset, size: s.size }))
+    : programs.filter((p) => p.type === PT_NOTE).map((p) => ({ offset: p.offset, size: p.filesz }));
+  const owners = new Set<string>();
+  let seen = 0;
+  for (const { offset, size } of tables) {
+    if (offset >= src.size || size < 12) continue;
+    const bytes = readBytes(src, 'elf', offset, Math.min(size, MAX_NOTE_BYTES, src.size - offset), 'notes');
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 0; bytes.length - at >= 12 && seen < MAX_NOTES; seen++) {
+      const namesz = dv.getUint32(at, le);
+      const descsz = dv.getUint32(at + 4, le);
+      const end = at + 12 + roundUp(namesz, 4) + roundUp(descsz, 4);
+      if (namesz === 0 || namesz > 256 || descsz > bytes.length || end > bytes.length) break;
+      const name = bytes.subarray(at + 12, at + 12 + namesz);
+      const nul = name.indexOf(0);
+      owners.add(new TextDecoder('latin1').decode(nul === -1 ? name : name.subarray(0, nul)));
+      at = end;
+    }
+  }
+  return [...owners];
 }
 
 function roundUp(n: number, to: number): number {

@@ -133,8 +133,28 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
     process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
   }
   const where = path.relative(cli.cwd, result.outDir) || '.';
-  const summary = `${manifest.artifacts.length} built, ${manifest.failures.length} failed in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
-  process.stdout.write(`\n${manifest.failures.length > 0 ? pc.red(summary) : summary}\n`);
+  const counts = summaryCounts(manifest);
+  const summary = `${counts.text} in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
+  process.stdout.write(`\n${counts.ok ? summary : pc.red(summary)}\n`);
+}
+
+/**
+ * What the run made, as the summary line says it: "17 built, 0 failed"; an artifact that failed
+ * verification was built but is not a success: "11 built, 6 failed verification" (and ", 2
+ * failed to build" when targets failed too). `ok` is what the exit code says.
+ */
+export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts' | 'failures'>): {
+  text: string;
+  ok: boolean;
+} {
+  const built = manifest.artifacts.length;
+  const failed = manifest.failures.length;
+  const unverified = manifest.artifacts.filter((a) => a.verification?.ok === false).length;
+  const text =
+    unverified === 0
+      ? `${built} built, ${failed} failed`
+      : `${built} built, ${unverified} failed verification${failed > 0 ? `, ${failed} failed to build` : ''}`;
+  return { text, ok: failed === 0 && unverified === 0 };
 }
 
 function indent(text: string): string {

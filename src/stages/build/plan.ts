@@ -17,7 +17,7 @@ import {
   refuseForeign,
   STATE_FILES,
 } from '../../pipeline/outputFolder.js';
-import { DEFAULT_TARGETS, expandTargets, type Target } from '../../targets/parse.js';
+import { DEFAULT_TARGETS, selectTargets, type Target } from '../../targets/parse.js';
 import { listPorts } from '../../targets/ports.js';
 import { findGo, type GoToolchain } from '../../toolchain/go.js';
 import {
@@ -205,9 +205,25 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     throw new UsageError(`-j ${options.jobs}: expected a whole number of jobs, 1 or more`);
   }
 
-  const targets = expandTargets(options.targets ?? cfg.targets ?? DEFAULT_TARGETS, ports, {
+  const cliCgo: BuildFlags = {};
+  if (options.cgo !== undefined) cliCgo.cgo = parseCgoMode(options.cgo, '--cgo');
+  if (options.cc !== undefined) cliCgo.cc = options.cc;
+  if (options.cxx !== undefined) cliCgo.cxx = options.cxx;
+  if (options.static !== undefined) cliCgo.static = options.static;
+  // Ports go links only externally (android/386, ios/arm64…) need cgo: without it a set leaves
+  // them out (a warning each), and naming one is a usage error, before anything is built.
+  const { targets, leftOut } = selectTargets(options.targets ?? cfg.targets ?? DEFAULT_TARGETS, ports, {
     allowBroken: options.allowBroken ?? cfg.allowBroken ?? false,
+    externalLinking: {
+      cgoOn: (target) =>
+        mergeFlags(flagSetsFor(target, cfg, { ...cliFlags, ...cliCgo }, cfg.overrides)).cgo === 'on',
+    },
   });
+  for (const left of leftOut) {
+    options.log?.warn(
+      `left out ${left.id}: ${left.reason} (build it with --cgo on and a C compiler that targets it)`,
+    );
+  }
   checkOverrideSelectors(cfg.overrides, ports, configName, go.version.raw);
 
   const outDir = options.outDir
@@ -225,11 +241,6 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
   const trimpath = options.trimpath ?? cfg.trimpath ?? true;
   const strip = options.strip ?? cfg.strip ?? true;
 
-  const cliCgo: BuildFlags = {};
-  if (options.cgo !== undefined) cliCgo.cgo = parseCgoMode(options.cgo, '--cgo');
-  if (options.cc !== undefined) cliCgo.cc = options.cc;
-  if (options.cxx !== undefined) cliCgo.cxx = options.cxx;
-  if (options.static !== undefined) cliCgo.static = options.static;
   const macosSdk = options.macosSdk
     ? path.resolve(cwd, options.macosSdk)
     : cfg.macosSdk

@@ -1,4 +1,5 @@
 import type { BinaryFacts } from '../../binary/types.js';
+import { linkageFor, type PortLinkage, unexpectedLinks } from '../../targets/linkage.js';
 import { levelFor } from '../../targets/variants.js';
 import { compareGoVersions, parseGoVersion } from '../../toolchain/version.js';
 
@@ -14,9 +15,12 @@ export interface CheckResult {
 /** What an artifact should be. Unset fields are not checked (the check says why it skipped). */
 export interface Expectation {
   target?: { goos: string; goarch: string; variant: string | null };
-  /** false when built with CGO_ENABLED=0: the binary must be static. */
+  /** false when built with CGO_ENABLED=0: it must link nothing beyond what its platform requires. */
   cgo?: boolean;
-  /** true when it was linked statically on purpose (cgo --static, or verify --static): it must be. */
+  /**
+   * true when it was linked statically on purpose (cgo --static, or verify --static): it must
+   * link nothing beyond what its platform requires, cgo or not (src/targets/linkage.ts).
+   */
   static?: boolean;
   stripped?: boolean;
   /**
@@ -87,6 +91,13 @@ function checkVariant(facts: BinaryFacts, expect: Expectation): CheckResult {
     : fail('variant', `${level.name}=${got}, expected ${want}`);
 }
 
+/**
+ * "Links nothing beyond what the platform requires" (src/targets/linkage.ts): on Linux, FreeBSD,
+ * NetBSD, DragonFly, plan9 and wasm that is no interpreter and no library at all; on OpenBSD,
+ * Solaris, illumos, AIX, macOS and Windows, only the system libraries Go makes its system calls
+ * through. Checked for pure-Go builds, and for any build asked to be static (cgo --static,
+ * verify --static).
+ */
 function checkStatic(facts: BinaryFacts, expect: Expectation): CheckResult {
   const cgo =
     expect.cgo ??
@@ -95,12 +106,45 @@ function checkStatic(facts: BinaryFacts, expect: Expectation): CheckResult {
     if (cgo === undefined) return skip('static', 'whether cgo was used is unknown');
     if (cgo) return skip('static', 'built with cgo: dynamic linking is expected');
   }
-  const what =
-    facts.libraries.length > 0 ? `libraries: ${facts.libraries.join(', ')}` : 'no dynamic libraries';
-  if (facts.static)
-    return pass('static', facts.interpreter ? `${what}, interpreter ${facts.interpreter}` : what);
+  const goos = expect.target?.goos ?? facts.goos;
+  const goarch = expect.target?.goarch ?? facts.goarch;
+  const linkage = goos && goarch ? linkageFor(goos, goarch) : null;
+  const platform = goos && goarch ? `${goos}/${goarch}` : 'an unknown platform';
+  const found = [
+    facts.interpreter ? `interpreter ${facts.interpreter}` : null,
+    facts.libraries.length > 0 ? `libraries: ${facts.libraries.join(', ')}` : 'no dynamic libraries',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  // Without the platform, the strictest reading: nothing dynamic at all.
+  const extra = unexpectedLinks(
+    linkage ?? { interpreter: null, libraries: [], pie: false, externalLinking: null, sources: [] },
+    facts.interpreter,
+    facts.libraries,
+  );
+  if (!extra) {
+    const required = linkage && (linkage.interpreter || linkage.libraries.length > 0);
+    return pass('static', required ? `${found} (only what ${platform} requires)` : found);
+  }
   const why = expect.static ? 'linked statically on purpose' : 'CGO_ENABLED=0';
-  return fail('static', `${why} but ${facts.interpreter ? `interpreter ${facts.interpreter}, ` : ''}${what}`);
+  const unexpected = [
+    extra.interpreter ? `interpreter ${extra.interpreter}` : null,
+    extra.libraries.length > 0
+      ? `${extra.libraries.length === 1 ? 'library' : 'libraries'} ${extra.libraries.join(', ')}`
+      : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const allowed = linkage ? describeAllowed(linkage) : 'nothing (the platform is unknown)';
+  return fail('static', `${why} but it links ${unexpected}, beyond what ${platform} requires (${allowed})`);
+}
+
+function describeAllowed(linkage: PortLinkage): string {
+  const parts = [
+    linkage.interpreter ? `interpreter ${linkage.interpreter}` : null,
+    linkage.libraries.length > 0 ? linkage.libraries.join(', ') : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'no interpreter, no libraries';
 }
 
 function checkStripped(facts: BinaryFacts, expect: Expectation): CheckResult {
