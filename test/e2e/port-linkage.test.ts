@@ -250,8 +250,6 @@ describe('what each port links, read by independent tools', () => {
       const b = byFile.get(report.file) as Built;
       const id = `${b.port.goos}/${b.port.goarch} (${b.fixture})`;
       const readable = report.checks.find((c) => c.name === 'readable');
-      // TODO(merge): drop this once the XCOFF and Plan 9 readers land (src/binary/xcoff, src/binary/plan9).
-      if (readable && ['aix', 'plan9'].includes(b.port.goos)) continue;
       expect(readable, `${id}: ${readable?.detail}`).toBeUndefined();
       expect(
         report.checks.find((c) => c.name === 'static'),
