@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBuildInfo } from '../../src/binary/buildinfo/read.js';
@@ -8,7 +8,8 @@ import { FormatError } from '../../src/binary/errors.js';
 import { BufferSource } from '../../src/binary/source.js';
 import type { BinaryFacts } from '../../src/binary/types.js';
 import { FileSource } from '../../src/fs/fileSource.js';
-import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
+import { expectBrokenFixtures } from '../helpers/broken.js';
+import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { HANG_MS, runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
@@ -1133,35 +1134,8 @@ describe('mutation', () => {
 
 // ---------------------------------------------------------------- broken fixtures
 
-const BROKEN = path.join(FIXTURES, 'broken', 'elf');
-
 describe('broken fixtures', () => {
   it('each fails with the error its name says, and make.mjs rebuilds them byte for byte', async () => {
-    const names = (await readdir(BROKEN)).filter((n) => n.endsWith('.elf')).sort();
-    expect(names.length).toBeGreaterThanOrEqual(4);
-    expect(names.length).toBeLessThanOrEqual(6);
-    const rebuilt = await tempDir('crossgo-elf-broken-');
-    const make = await runTool(process.execPath, [path.join(BROKEN, 'make.mjs'), rebuilt]);
-    expect(make.code, make.stderr).toBe(0);
-    for (const name of names) {
-      const bytes = new Uint8Array(await readFile(path.join(BROKEN, name)));
-      expect(bytes.length, name).toBeLessThan(4096);
-      expect(new Uint8Array(await readFile(path.join(rebuilt, name))), name).toEqual(bytes);
-      let error: unknown = null;
-      try {
-        elfFacts(new BufferSource(bytes));
-      } catch (e) {
-        error = e;
-      }
-      expect(error, name).toBeInstanceOf(FormatError);
-      const message = (error as FormatError).message;
-      // The words of the name appear in the message, in order.
-      let from = 0;
-      for (const word of name.replace(/\.elf$/, '').split('-')) {
-        const at = message.indexOf(word, from);
-        expect(at, `${name}: "${word}" in "${message}"`).toBeGreaterThanOrEqual(0);
-        from = at + word.length;
-      }
-    }
+    await expectBrokenFixtures({ folder: 'elf', ext: '.elf', parse: elfFacts, min: 4, max: 6 });
   });
 });

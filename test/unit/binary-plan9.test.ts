@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/binary/errors.js';
@@ -10,7 +10,8 @@ import type { BinaryFacts, GoBuildInfo } from '../../src/binary/types.js';
 import { inspectOne } from '../../src/commands/inspect.js';
 import { FileSource } from '../../src/fs/fileSource.js';
 import { checkFacts } from '../../src/stages/verify/checks.js';
-import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
+import { expectBrokenFixtures } from '../helpers/broken.js';
+import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { HANG_MS, runMutationCampaign, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
@@ -874,35 +875,15 @@ describe('mutation', () => {
 
 // ---------------------------------------------------------------- broken fixtures
 
-const BROKEN = path.join(FIXTURES, 'broken', 'plan9');
-
 describe('broken fixtures', () => {
   it('each fails with the error its name says, and make.mjs rebuilds them byte for byte', async () => {
-    const names = (await readdir(BROKEN)).filter((n) => n.endsWith('.plan9')).sort();
-    expect(names.length).toBeGreaterThanOrEqual(4);
-    const rebuilt = await tempDir('crossgo-plan9-broken-');
-    const make = await runTool(process.execPath, [path.join(BROKEN, 'make.mjs'), rebuilt]);
-    expect(make.code, make.stderr).toBe(0);
-    expect((await readdir(rebuilt)).sort()).toEqual(names);
-    for (const name of names) {
-      const bytes = new Uint8Array(await readFile(path.join(BROKEN, name)));
-      expect(bytes.length, name).toBeLessThan(4096);
-      expect(new Uint8Array(await readFile(path.join(rebuilt, name))), name).toEqual(bytes);
-      let error: unknown = null;
-      try {
-        plan9Facts(new BufferSource(bytes));
-      } catch (e) {
-        error = e;
-      }
-      expect(error, name).toBeInstanceOf(FormatError);
-      expect((error as FormatError).format, name).toBe('plan9');
-      const message = (error as FormatError).message;
-      let from = 0;
-      for (const word of name.replace(/\.plan9$/, '').split('-')) {
-        const at = message.indexOf(word, from);
-        expect(at, `${name}: "${word}" in "${message}"`).toBeGreaterThanOrEqual(0);
-        from = at + word.length;
-      }
-    }
+    await expectBrokenFixtures({
+      folder: 'plan9',
+      ext: '.plan9',
+      parse: plan9Facts,
+      min: 4,
+      format: 'plan9',
+      sameSet: true,
+    });
   });
 });

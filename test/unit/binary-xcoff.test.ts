@@ -9,7 +9,8 @@ import type { BinaryFacts, GoBuildInfo, GoModule } from '../../src/binary/types.
 import { xcoffFacts } from '../../src/binary/xcoff/facts.js';
 import { libraryName, readXcoff, type XcoffFile } from '../../src/binary/xcoff/read.js';
 import { inspect } from '../../src/commands/inspect.js';
-import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
+import { expectBrokenFixtures } from '../helpers/broken.js';
+import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
 import { type CorpusSpec, corpusBinary } from '../helpers/corpus.js';
 import { HANG_MS, runMutationCampaign, type TimedParse, timedParse } from '../helpers/mutation.js';
 import { fileType } from '../helpers/oracles.js';
@@ -870,32 +871,17 @@ function indexOf(haystack: Uint8Array, needle: number[], from: number): number {
 
 // ---------------------------------------------------------------- broken fixtures
 
-const BROKEN = path.join(FIXTURES, 'broken', 'xcoff');
-
 describe('broken XCOFF fixtures', () => {
   it('each fails with the error its name says, and make.mjs rebuilds them byte for byte', async () => {
-    const names = (await readdir(BROKEN)).filter((n) => n.endsWith('.xcoff')).sort();
-    expect(names.length).toBeGreaterThanOrEqual(6);
-    const rebuilt = await tempDir('crossgo-xcoff-broken-');
-    const make = await runTool(process.execPath, [path.join(BROKEN, 'make.mjs'), rebuilt]);
-    expect(make.code, make.stderr).toBe(0);
-    expect((await readdir(rebuilt)).sort()).toEqual(names);
-    for (const name of names) {
-      const b = new Uint8Array(await readFile(path.join(BROKEN, name)));
-      expect(b.length, name).toBeLessThan(4096);
-      expect(new Uint8Array(await readFile(path.join(rebuilt, name))), name).toEqual(b);
-      let error: unknown = null;
-      try {
-        xcoffFacts(new BufferSource(b));
-      } catch (e) {
-        error = e;
-      }
-      expect(error, name).toBeInstanceOf(FormatError);
-      expect((error as FormatError).format, name).toBe('xcoff');
-      expect((error as FormatError).message, name).toContain(
-        name.replace(/\.xcoff$/, '').replaceAll('-', ' '),
-      );
-    }
+    await expectBrokenFixtures({
+      folder: 'xcoff',
+      ext: '.xcoff',
+      parse: xcoffFacts,
+      min: 6,
+      format: 'xcoff',
+      sameSet: true,
+      phrase: true,
+    });
   });
 });
 
