@@ -53,8 +53,8 @@ export {
   type FailureRecord,
   MANIFEST_FILE,
   type Manifest,
-  readManifest,
 } from './pipeline/manifest.js';
+export { readManifest } from './pipeline/readManifest.js';
 export type { Stage } from './pipeline/stage.js';
 export type { BuildOptions, BuildPlan, TargetBuild } from './stages/build/plan.js';
 export { formatSha256Sums } from './stages/checksum/sha256sums.js';

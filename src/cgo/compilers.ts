@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { quoteFlagWord } from '../exec/quote.js';
 import { run } from '../exec/run.js';
 import { which } from '../exec/which.js';
-import { quoteFlagWord } from '../stages/build/flags.js';
 import type { Target } from '../targets/parse.js';
 import { debianCrossCompiler, zigTriple } from './triples.js';
 

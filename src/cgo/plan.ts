@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { quoteFlagWord } from '../stages/build/flags.js';
+import { quoteFlagWord } from '../exec/quote.js';
 import type { Target } from '../targets/parse.js';
 import type { GoToolchain } from '../toolchain/go.js';
 import { type CCompiler, type HostTools, joinCommand, resolveCompiler } from './compilers.js';

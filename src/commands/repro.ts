@@ -5,12 +5,14 @@ import path from 'node:path';
 import { findHostTools, joinCommand, resolveCompiler } from '../cgo/compilers.js';
 import { darwinLinkFlags } from '../cgo/darwin.js';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { redactText } from '../exec/redact.js';
 import { run, runChecked } from '../exec/run.js';
 import { confine } from '../fs/confine.js';
 import { readRegular } from '../fs/open.js';
 import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
-import { type ArtifactRecord, type Manifest, readManifest } from '../pipeline/manifest.js';
+import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
+import { readManifest } from '../pipeline/readManifest.js';
 import {
   checkedCommand,
   commandLine,
@@ -21,7 +23,6 @@ import {
 import { type Difference, explainDifference, type PathCandidate } from '../repro/explain.js';
 import { inheritedEnv } from '../stages/build/flags.js';
 import type { BuildOptions } from '../stages/build/plan.js';
-import { redactText } from '../stages/build/redact.js';
 import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import { findGo, type GoToolchain } from '../toolchain/go.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
 import { confine, relativePathProblem } from '../fs/confine.js';
-import { readManifest } from '../pipeline/manifest.js';
+import { readManifest } from '../pipeline/readManifest.js';
 import type { Expectation } from '../stages/verify/checks.js';
 import {
   expectationFromManifest,

@@ -1,8 +1,8 @@
 import type { InterruptedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BuildPlan } from '../stages/build/plan.js';
 import type { BuildEvent } from './events.js';
 import type { Manifest } from './manifest.js';
+import type { BuildPlan } from './plan.js';
 
 /** What every stage shares: the plan (read-only), the manifest being filled, the signal. */
 export interface BuildContext {

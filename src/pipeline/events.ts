@@ -1,5 +1,4 @@
-import type { CheckResult } from '../stages/verify/checks.js';
-import type { ArtifactRecord, FailureRecord } from './manifest.js';
+import type { ArtifactRecord, CheckResult, FailureRecord } from './manifest.js';
 
 /** What a run reports as it goes; the CLI turns these into progress lines. */
 export type BuildEvent =

@@ -6,7 +6,8 @@ import { confine } from '../fs/confine.js';
 import { type FolderLock, LOCK_FILE, lockFolder } from '../fs/lock.js';
 import { OWNERSHIP_FILE, Ownership } from '../fs/ownership.js';
 import type { Logger } from '../log.js';
-import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest, readManifest } from './manifest.js';
+import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from './manifest.js';
+import { readManifest } from './readManifest.js';
 
 /** crossgo's own bookkeeping files in an output folder: never artifacts, never packed. */
 export const STATE_FILES: readonly string[] = [MANIFEST_FILE, CHECKSUMS_FILE, OWNERSHIP_FILE, LOCK_FILE];

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
 import {
   ARGV_MARKER,
   isSecretName,
@@ -8,7 +7,8 @@ import {
   redactedValue,
   redactText,
   sha256Matches,
-} from '../stages/build/redact.js';
+} from '../exec/redact.js';
+import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
 import { LEVEL_VARIABLES, levelFor } from '../targets/variants.js';
 
 /*

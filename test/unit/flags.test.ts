@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { quoteFlagWord } from '../../src/exec/quote.js';
 import {
   buildArgs,
   CONTROLLED_ENV,
@@ -10,7 +11,6 @@ import {
   type MergedFlags,
   mergeFlags,
   parseEnvAssignments,
-  quoteFlagWord,
   targetEnv,
 } from '../../src/stages/build/flags.js';
 import { expandTargets, type Target } from '../../src/targets/parse.js';

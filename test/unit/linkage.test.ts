@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { elfFacts } from '../../src/binary/elf/facts.js';
-import { FileSource } from '../../src/fs/fileSource.js';
+import { FileSource } from '../../src/binary/fileSource.js';
 import { checkFacts } from '../../src/stages/verify/checks.js';
 import { externalLinkingReason, linkageFor, unexpectedLinks } from '../../src/targets/linkage.js';
 import { type Port, parseDistList } from '../../src/targets/ports.js';

@@ -6,13 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor, ManifestError, UsageError } from '../../src/errors.js';
 import { relativePathProblem } from '../../src/fs/confine.js';
-import {
-  MAX_MANIFEST_BYTES,
-  type Manifest,
-  parseManifest,
-  type ReleaseRecord,
-  readManifest,
-} from '../../src/pipeline/manifest.js';
+import type { Manifest, ReleaseRecord } from '../../src/pipeline/manifest.js';
+import { MAX_MANIFEST_BYTES, parseManifest, readManifest } from '../../src/pipeline/readManifest.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const HINT = ' (not as crossgo wrote it: build again into an empty output folder)';

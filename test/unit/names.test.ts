@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitShortAssignments } from '../../src/cli/argv.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
-import { binaryNameInArchive, checksumsName, releaseBase } from '../../src/stages/archive/naming.js';
+import { binaryNameInArchive, checksumsName, releaseBase } from '../../src/release/naming.js';
 import { failureExcerpt } from '../../src/stages/build/excerpt.js';
 import { checkOverrideSelectors } from '../../src/stages/build/flags.js';
 import { checkTemplate, renderOutputName } from '../../src/stages/build/template.js';

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  binaryNameInArchive,
-  checksumsName,
-  releaseBase,
-  releaseVersion,
-} from '../../src/stages/archive/naming.js';
+import { binaryNameInArchive, checksumsName, releaseBase, releaseVersion } from '../../src/release/naming.js';
 
 describe('release names', () => {
   it("follow GoReleaser's <name>_<version>_<goos>_<goarch>[_<variant>], the version without its v", () => {

@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import {
+  argvMarker,
+  isSecretName,
+  redactArgv,
+  redactEnv,
+  redactText,
+  secretsOf,
+} from '../../src/exec/redact.js';
 import type { ArtifactRecord, Manifest } from '../../src/pipeline/manifest.js';
 import {
   type CommandInput,
@@ -11,14 +19,6 @@ import {
   trustedCommand,
 } from '../../src/repro/allowlist.js';
 import { type BuildOptions, planBuild } from '../../src/stages/build/plan.js';
-import {
-  argvMarker,
-  isSecretName,
-  redactArgv,
-  redactEnv,
-  redactText,
-  secretsOf,
-} from '../../src/stages/build/redact.js';
 import { newManifest } from '../../src/stages/manifest/write.js';
 import { CROSSGO_VERSION } from '../../src/version.js';
 import { cleanupTemps, fixtureRepo, tempDir, testEnv } from '../helpers/cli.js';

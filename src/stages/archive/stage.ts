@@ -1,42 +1,9 @@
 import { readRegular } from '../../fs/open.js';
+import type { PackageContext } from '../../pipeline/release.js';
+import { readVerified, releasedBinaries, sourcePath, writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import type { PackageContext } from '../release/context.js';
-import { readVerified, sourcePath, writeRelease } from '../release/output.js';
-import { binaryNameInArchive, releaseBase } from './naming.js';
+import { binaryNameInArchive, releaseBase } from '../../release/naming.js';
 import { type ArchiveEntry, archiveBytes } from './write.js';
-
-export interface ReleasedBinary {
-  path: string;
-  target: string;
-  goos: string;
-  goarch: string;
-  variant: string | null;
-  sha256: string;
-}
-
-/** What a release ships per target: each binary, and the universal one when made. */
-export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
-  const binaries: ReleasedBinary[] = ctx.manifest.artifacts.map((a) => ({
-    path: a.path,
-    target: a.target,
-    goos: a.goos,
-    goarch: a.goarch,
-    variant: a.variant,
-    sha256: a.sha256,
-  }));
-  for (const f of ctx.files) {
-    if (f.kind !== 'universal') continue;
-    binaries.push({
-      path: f.path,
-      target: f.target as string,
-      goos: 'darwin',
-      goarch: 'universal',
-      variant: null,
-      sha256: f.sha256,
-    });
-  }
-  return binaries;
-}
 
 /** One archive per binary: <name>_<version>_<goos>_<goarch>.tar.gz (zip for windows), one top folder inside. */
 export const archiveStage: Stage<PackageContext> = {

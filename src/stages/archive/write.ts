@@ -10,7 +10,9 @@ export interface ArchiveEntry {
   mode: number;
 }
 
-export type ArchiveFormat = 'tar.gz' | 'zip';
+import type { ArchiveFormat } from '../../pipeline/release.js';
+
+export type { ArchiveFormat };
 
 /**
  * Archive bytes that depend only on the entries and the mtime: entries in the order given

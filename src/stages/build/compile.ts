@@ -2,6 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { runPool } from '../../exec/pool.js';
+import { redactArgv, redactEnv, redactText, secretsOf } from '../../exec/redact.js';
 import { run } from '../../exec/run.js';
 import { tempPathFor } from '../../fs/atomic.js';
 import { confine, makeParents } from '../../fs/confine.js';
@@ -12,7 +13,6 @@ import type { Stage } from '../../pipeline/stage.js';
 import { failureExcerpt } from './excerpt.js';
 import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
-import { redactArgv, redactEnv, redactText, secretsOf } from './redact.js';
 
 /** Builds every target through one bounded pool; one target failing does not stop the others. */
 export const compileTargets: Stage = {

@@ -1,12 +1,13 @@
 import type { BuildFlags } from '../../config/types.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { quoteFlagWord } from '../../exec/quote.js';
+import { noteSecretReference } from '../../exec/redact.js';
 import { argumentBytes, argumentLimits, formatLimit } from '../../exec/run.js';
 import { selectorMatches, type Target } from '../../targets/parse.js';
 import type { Port } from '../../targets/ports.js';
 import { nearest } from '../../targets/suggest.js';
 import { LEVEL_VARIABLES, levelFor } from '../../targets/variants.js';
 import type { VersionInfo } from '../../toolchain/vcs.js';
-import { noteSecretReference } from './redact.js';
 
 /** The user's flags for one target after merging global config, CLI and per-target overrides. */
 export interface MergedFlags {
@@ -128,16 +129,6 @@ export function parseEnvAssignments(pairs: readonly string[]): Record<string, st
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
-}
-
-/** Quotes one -ldflags word the way cmd/go splits them (cmd/internal/quoted). */
-export function quoteFlagWord(word: string): string {
-  if (!/[\s'"]/.test(word)) return word;
-  if (!word.includes("'")) return `'${word}'`;
-  if (!word.includes('"')) return `"${word}"`;
-  throw new UsageError(
-    `value ${JSON.stringify(word)} contains both quote characters: go's -ldflags cannot carry it`,
-  );
 }
 
 /**

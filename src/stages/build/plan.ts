@@ -92,46 +92,9 @@ export interface BuildOptions {
   onEvent?: (event: BuildEvent) => void;
 }
 
-/** One target's build, fully decided before anything runs. */
-export interface TargetBuild {
-  target: Target;
-  /** Absolute final path of the artifact. */
-  output: string;
-  /** Relative to the output folder, forward slashes. */
-  outputRel: string;
-  /** go arguments up to (not including) `-o <file> <package>`. */
-  args: string[];
-  /** Variables crossgo sets for this build. */
-  env: Record<string, string>;
-  cgo: CgoRecord;
-}
+import type { BuildPlan, TargetBuild } from '../../pipeline/plan.js';
 
-export interface BuildPlan {
-  go: GoToolchain;
-  pkg: MainPackage;
-  config: LoadedConfig;
-  version: VersionInfo;
-  moduleRoot: string;
-  outDir: string;
-  template: string;
-  jobs: number;
-  trimpath: boolean;
-  strip: boolean;
-  /** The inherited environment minus the variables crossgo controls. */
-  baseEnv: NodeJS.ProcessEnv;
-  /** The output folder, locked for this run: what crossgo made there before, the previous manifest. */
-  folder: OutputFolder;
-  /** Files in the output folder that crossgo made and may replace (folder.owned). */
-  owned: Ownership;
-  /** The previous manifest's artifacts: path → sha256 (a seed for go must still hold those bytes). */
-  recorded: ReadonlyMap<string, string>;
-  /** The link cache folder, or null when disabled. */
-  linkCache: string | null;
-  verify: boolean;
-  /** The GOTOOLCHAIN crossgo set (an exact release from --go), or null. */
-  goToolchain: string | null;
-  builds: TargetBuild[];
-}
+export type { BuildPlan, TargetBuild };
 
 /**
  * Thrown by planBuild, before it touches anything, when the build asks for Go releases (--go or

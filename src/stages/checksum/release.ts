@@ -1,8 +1,8 @@
 import { digestFile } from '../../fs/hash.js';
+import type { PackageContext } from '../../pipeline/release.js';
+import { sourcePath, writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import { checksumsName } from '../archive/naming.js';
-import type { PackageContext } from '../release/context.js';
-import { sourcePath, writeRelease } from '../release/output.js';
+import { checksumsName } from '../../release/naming.js';
 
 /**
  * <name>_<version>_checksums.txt over every binary, archive and SBOM, in the format

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { asIoError } from '../../errors.js';
 import { batchFor, previousKept } from '../../fs/atomic.js';
 import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
+import type { BuildPlan } from '../../pipeline/plan.js';
 import type { Stage } from '../../pipeline/stage.js';
-import type { BuildPlan } from '../build/plan.js';
 
 /** The manifest a run starts with: the facts of the plan, no artifacts yet. */
 export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string): Manifest {

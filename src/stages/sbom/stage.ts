@@ -1,13 +1,12 @@
 import path from 'node:path';
+import { FileSource } from '../../binary/fileSource.js';
 import { readFacts } from '../../binary/read.js';
-import { FileSource } from '../../fs/fileSource.js';
+import type { PackageContext } from '../../pipeline/release.js';
+import { releasedBinaries, sourcePath, writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { releaseBase } from '../../release/naming.js';
 import { cycloneDx } from '../../release/sbom.js';
 import { CROSSGO_VERSION } from '../../version.js';
-import { releaseBase } from '../archive/naming.js';
-import { releasedBinaries } from '../archive/stage.js';
-import type { PackageContext } from '../release/context.js';
-import { sourcePath, writeRelease } from '../release/output.js';
 
 /** A CycloneDX 1.6 SBOM per binary, from its own embedded build info: <base>.sbom.cdx.json. */
 export const sbomStage: Stage<PackageContext> = {

@@ -6,7 +6,9 @@ import { run } from '../../exec/run.js';
 import { which } from '../../exec/which.js';
 import { tempPathFor, writeFileAtomic } from '../../fs/atomic.js';
 
-export type SignMethod = 'gpg' | 'ssh';
+import type { SignMethod } from '../../pipeline/release.js';
+
+export type { SignMethod };
 
 /** Signing failed: the signer's own message, never the passphrase. */
 export class SignError extends CrossgoError {

@@ -1,6 +1,6 @@
+import type { PackageContext } from '../../pipeline/release.js';
+import { recordFile, sourcePath, stagePath } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import type { PackageContext } from '../release/context.js';
-import { recordFile, sourcePath, stagePath } from '../release/output.js';
 import { signatureName, signFile } from './sign.js';
 
 /** Detached signatures: of the checksums file (which covers the rest), or of every file with --sign-all. */

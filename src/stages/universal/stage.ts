@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
+import type { PackageContext } from '../../pipeline/release.js';
+import { recordFile, stagePath } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { makeUniversal } from '../../release/universal.js';
-import type { PackageContext } from '../release/context.js';
-import { recordFile, stagePath } from '../release/output.js';
 
 export const UNIVERSAL_TARGET = 'darwin/universal';
 

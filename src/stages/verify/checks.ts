@@ -1,16 +1,11 @@
 import type { BinaryFacts } from '../../binary/types.js';
+import type { CheckResult } from '../../pipeline/manifest.js';
 import { linkageFor, type PortLinkage, unexpectedLinks } from '../../targets/linkage.js';
 import { levelFor } from '../../targets/variants.js';
+
+export type { CheckResult, CheckStatus } from '../../pipeline/manifest.js';
+
 import { compareGoVersions, parseGoVersion } from '../../toolchain/version.js';
-
-export type CheckStatus = 'pass' | 'fail' | 'skip';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  /** What was found, or why the check was skipped. */
-  detail: string;
-}
 
 /** What an artifact should be. Unset fields are not checked (the check says why it skipped). */
 export interface Expectation {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, read } from 'node:fs';
 import { promisify } from 'node:util';
+import { FileSource } from '../../binary/fileSource.js';
+import { inspectSource, unreadable } from '../../binary/inspect.js';
 import type { BinaryFacts } from '../../binary/types.js';
-import { inspectSource, unreadable } from '../../commands/inspect.js';
-import { FileSource } from '../../fs/fileSource.js';
 import { openRegularSync } from '../../fs/open.js';
 import { type CheckResult, checkFacts, type Expectation } from './checks.js';
 import { type LeakNeedle, LeakScanner } from './leaks.js';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { lstat, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IntegrityError, UsageError } from '../../errors.js';
-import { tempPathFor } from '../../fs/atomic.js';
-import { checkRelativePath, confine } from '../../fs/confine.js';
-import { hashFile } from '../../fs/hash.js';
-import { readRegular } from '../../fs/open.js';
-import type { ReleaseFile, ReleaseFileKind } from '../../pipeline/manifest.js';
-import type { PackageContext } from './context.js';
+import { IntegrityError, UsageError } from '../errors.js';
+import { tempPathFor } from '../fs/atomic.js';
+import { checkRelativePath, confine } from '../fs/confine.js';
+import { hashFile } from '../fs/hash.js';
+import { readRegular } from '../fs/open.js';
+import type { ReleaseFile, ReleaseFileKind } from './manifest.js';
+import type { PackageContext } from './release.js';
 
 /**
  * Release files are staged: each stage writes under a temporary name beside the final one, and
@@ -116,4 +116,38 @@ export async function commitRelease(ctx: PackageContext): Promise<void> {
 export async function discardStaged(ctx: PackageContext): Promise<void> {
   for (const temp of ctx.staged.values()) await rm(temp, { force: true }).catch(() => {});
   ctx.staged.clear();
+}
+
+/** A binary a release ships: a build's artifact or the universal darwin one. */
+export interface ReleasedBinary {
+  path: string;
+  target: string;
+  goos: string;
+  goarch: string;
+  variant: string | null;
+  sha256: string;
+}
+
+/** What a release ships per target: each binary, and the universal one when made. */
+export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
+  const binaries: ReleasedBinary[] = ctx.manifest.artifacts.map((a) => ({
+    path: a.path,
+    target: a.target,
+    goos: a.goos,
+    goarch: a.goarch,
+    variant: a.variant,
+    sha256: a.sha256,
+  }));
+  for (const f of ctx.files) {
+    if (f.kind !== 'universal') continue;
+    binaries.push({
+      path: f.path,
+      target: f.target as string,
+      goos: 'darwin',
+      goarch: 'universal',
+      variant: null,
+      sha256: f.sha256,
+    });
+  }
+  return binaries;
 }

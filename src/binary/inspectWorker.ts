@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { InspectJob } from './inspect.js';
 import { inspectJob } from './inspect.js';
-import type { InspectJob, WorkerReply } from './inspectParallel.js';
+import type { WorkerReply } from './inspectParallel.js';
 
 // One share of a large `crossgo inspect`: the outcomes go back in the order of the share's
 // files. A failure that stops the run (too many open files) goes back as its one line.

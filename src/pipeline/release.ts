@@ -1,10 +1,11 @@
-import type { InterruptedError } from '../../errors.js';
-import type { Ownership } from '../../fs/ownership.js';
-import type { Logger } from '../../log.js';
-import type { BuildEvent } from '../../pipeline/events.js';
-import type { Manifest, ReleaseFile } from '../../pipeline/manifest.js';
-import type { ArchiveFormat } from '../archive/write.js';
-import type { SignMethod } from '../sign/sign.js';
+import type { InterruptedError } from '../errors.js';
+import type { Ownership } from '../fs/ownership.js';
+import type { Logger } from '../log.js';
+import type { BuildEvent } from './events.js';
+import type { Manifest, ReleaseFile } from './manifest.js';
+
+export type ArchiveFormat = 'tar.gz' | 'zip';
+export type SignMethod = 'gpg' | 'ssh';
 
 /** How `crossgo package` packages, once flags, config and defaults are merged. */
 export interface PackageSettings {

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import type { ByteSource } from '../binary/source.js';
-import { openRegularSync } from './open.js';
+import { openRegularSync } from '../fs/open.js';
+import type { ByteSource } from './source.js';
 
 // Headers, tables and notes are small and scattered: page-sized blocks keep reads and garbage small.
 const BLOCK = 16 * 1024;

@@ -1,5 +1,5 @@
-import { UsageError } from '../../errors.js';
-import { relativePathProblem } from '../../fs/confine.js';
+import { UsageError } from '../errors.js';
+import { relativePathProblem } from '../fs/confine.js';
 
 /**
  * Release file names, GoReleaser's convention: `<name>_<version>_<goos>_<goarch>[_<variant>]`

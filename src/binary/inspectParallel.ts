@@ -3,17 +3,10 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CrossgoError } from '../errors.js';
-import type { InspectOutcome } from './inspect.js';
+import type { InspectJob, InspectOutcome } from './inspect.js';
 
 /** Below this many files a worker's start-up (~40 ms of module loading) costs more than it saves. */
 const MIN_FILES_PER_WORKER = 48;
-
-/** What the worker module gets, and what inspectFiles shares with it. */
-export interface InspectJob {
-  files: string[];
-  shown: string[];
-  sections: boolean;
-}
 
 /**
  * The worker module's path, when it exists beside this one: it does once compiled to dist/,
