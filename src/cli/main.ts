@@ -4,9 +4,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
+import { DEFAULT_OUTPUT_TEMPLATE } from '../stages/build/template.js';
+import { DEFAULT_TARGETS } from '../targets/parse.js';
 import { CROSSGO_VERSION } from '../version.js';
 import { splitShortAssignments } from './argv.js';
 import type { CliContext } from './context.js';
+import { configOption, examples, given, outOption, targetsOption } from './help.js';
 
 /**
  * The command line: declares commands, loads each lazily, and maps errors to exit codes
@@ -50,36 +53,52 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-  program
+  const build = program
     .command('build')
     .description('cross-compile the main package for every target, in parallel')
     .argument('[package]', 'the main package to build', '.')
-    .option(
-      '-t, --targets <list>',
-      'goos/goarch[/variant] list, sets all and first-class, !exclusions (default: linux/amd64,darwin/arm64,windows/386)',
+    .addOption(targetsOption())
+    .addOption(outOption())
+    .addOption(
+      new Option('-j, --jobs <n>', 'targets built at once').default(
+        'auto',
+        'cores + 1, capped by free memory',
+      ),
     )
-    .option('-o, --out <dir>', 'output folder (default: dist in the module root)')
-    .option('-j, --jobs <n>', 'targets built at once (default: cores + 1, capped by free memory)')
     .option('--json', 'print the manifest as JSON and nothing else on stdout')
-    .option('--config <file>', 'config file (default: crossgo.yaml, .yml or .json in the module root)')
-    .option('--app-version <version>', 'version injected as main.version (default: git describe)')
+    .addOption(configOption())
+    .addOption(
+      new Option('--app-version <version>', 'version injected as main.version').default(
+        'git',
+        'git describe --tags --always --dirty, else dev',
+      ),
+    )
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
     .option('--tags <tags>', 'build tags, comma-separated (repeatable)', collect)
     .option('--gcflags <flags>', 'compiler flags (repeatable)', collect)
     .option('--env <KEY=VALUE>', 'environment for go build (repeatable)', collect)
-    .option(
-      '--template <template>',
-      'output file name: {name} {goos} {goarch} {variant} {-variant} {ext} {version}',
+    .addOption(
+      new Option(
+        '--template <template>',
+        'binary path in the output folder: {name} {goos} {goarch} {variant} {-variant} {ext} {version}',
+      ).default(DEFAULT_OUTPUT_TEMPLATE, `the config's template, else ${DEFAULT_OUTPUT_TEMPLATE}`),
     )
-    .option('--no-trimpath', 'build without -trimpath')
+    .option('--no-trimpath', 'build without -trimpath (verify then only warns about leaked paths)')
     .option('--no-strip', 'keep the symbol table and DWARF (no -s -w)')
     .option('--allow-broken', 'allow ports the toolchain marks broken')
     .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
-    .option('--cgo <mode>', 'off (default), on, or auto: on where a package imports "C"')
-    .option(
-      '--cc <compiler>',
-      'C compiler for cgo: auto (zig, then Debian cross gcc, then host), zig, cross, host, or a command',
+    .addOption(
+      new Option('--cgo <mode>', 'off, on, or auto: on where a package imports "C"').default(
+        'off',
+        "the config's cgo, else off",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--cc <compiler>',
+        'C compiler for cgo: auto (zig, then Debian cross gcc, then host), zig, cross, host, or a command',
+      ).default('auto', "the config's cc, else auto"),
     )
     .option('--cxx <command>', 'C++ compiler command, with an explicit --cc')
     .option('--static', 'link cgo Linux targets statically against musl (through zig)')
@@ -88,18 +107,33 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--sign <method>', 'with --package: gpg or ssh')
     .option('--key <key>', 'with --package: the signing key')
     .option('--universal', 'with --package: a universal macOS binary')
-    .option(
-      '--go <releases>',
-      'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
+    .addOption(
+      new Option(
+        '--go <releases>',
+        'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
+      ).default('', "the config's go, else the go on PATH"),
     )
-    .option(
-      '--wait <duration>',
-      'wait this long (e.g. 10m) for another crossgo run writing the output folder',
+    .addOption(
+      new Option(
+        '--wait <duration>',
+        'wait this long (e.g. 10m) for another crossgo run writing the output folder',
+      ).default('0s', 'refuse at once'),
     )
-    .action(async (pkg: string, flags) => {
+    .action(async (pkg: string, _flags, command: Command) => {
       const { buildCommand } = await import('./commands/build.js');
-      exitCode = await buildCommand(pkg, flags, context());
+      exitCode = await buildCommand(pkg, given(command), context());
     });
+  examples(build, [
+    ['crossgo build', `${DEFAULT_TARGETS} into dist/`],
+    [
+      "crossgo build -t 'first-class,!windows/*' -o out --json",
+      'every first-class port but Windows, manifest on stdout',
+    ],
+    [
+      'crossgo build --config release.yaml --package --sign gpg',
+      'archives, SBOMs, checksums and their signature',
+    ],
+  ]);
 
   program
     .command('test')
@@ -220,17 +254,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await packageCommand(flags, context());
     });
 
-  program
+  const inspectCmd = program
     .command('inspect')
-    .description("read executables with crossgo's own ELF, PE, Mach-O and wasm readers")
+    .description("read executables with crossgo's own ELF, PE, Mach-O, wasm, XCOFF and Plan 9 readers")
     .argument('<file...>', 'executables to read')
     .option('--json', 'print JSON')
     .option('--sections', 'add the section list')
     .option('-v, --verbose', 'every fact, one per line')
-    .action(async (files: string[], flags) => {
+    .action(async (files: string[], _flags, command: Command) => {
       const { inspectCommand } = await import('./commands/inspect.js');
-      exitCode = await inspectCommand(files, flags, context());
+      exitCode = await inspectCommand(files, given(command), context());
     });
+  examples(inspectCmd, [
+    ['crossgo inspect dist/*', 'one row per file: format, target, linking, stripped, go version'],
+    ['crossgo inspect -v --sections dist/hello-linux-amd64', 'every fact and the section list'],
+    ['crossgo inspect --json $(command -v go)', 'the build info go version -m prints, as JSON'],
+  ]);
 
   program
     .command('verify')
@@ -251,32 +290,57 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await verifyCommand(files, flags, context());
     });
 
-  program
+  const doctorCmd = program
     .command('doctor')
     .description('what this machine can build and run per target, and the commands that fill the gaps')
-    .option(
-      '-t, --targets <list>',
-      "targets to check (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
+    .addOption(targetsOption('targets to check'))
+    .addOption(configOption())
+    .addOption(
+      new Option('--cgo <mode>', 'the cgo mode builds will use: off, on or auto').default(
+        'off',
+        "the config's cgo, else off",
+      ),
     )
-    .option('--cgo <mode>', "the cgo mode builds will use: off, on or auto (default: the config's, else off)")
-    .option('--cc <compiler>', 'the C compiler choice builds will use (default: auto)')
+    .addOption(
+      new Option('--cc <compiler>', 'the C compiler choice builds will use').default(
+        'auto',
+        "the config's cc, else auto",
+      ),
+    )
     .option('--json', 'print JSON')
-    .action(async (flags) => {
+    .action(async (_flags, command: Command) => {
       const { doctorCommand } = await import('./commands/doctor.js');
-      exitCode = await doctorCommand(flags, context());
+      exitCode = await doctorCommand(given(command), context());
     });
+  examples(doctorCmd, [
+    ['crossgo doctor', "the config's targets (or the default three) and the tools found"],
+    [
+      'crossgo doctor -t linux/arm64,windows/amd64 --cgo on',
+      'which C compiler each would use, and what to install',
+    ],
+  ]);
 
-  program
+  const targetsCmd = program
     .command('targets')
     .description('list the GOOS/GOARCH ports of the active go toolchain')
     .option('--json', 'print JSON')
     .option('--first-class', 'only first-class ports')
     .option('--cgo', 'only ports that support cgo')
-    .addOption(new Option('--broken', 'include ports the toolchain marks broken'))
-    .action(async (flags) => {
+    .option('--broken', 'include ports the toolchain marks broken')
+    .action(async (_flags, command: Command) => {
       const { targetsCommand } = await import('./commands/targets.js');
-      exitCode = await targetsCommand(flags, context());
+      exitCode = await targetsCommand(given(command), context());
     });
+  examples(targetsCmd, [
+    ['crossgo targets --first-class', 'the ports the Go team tests on every change'],
+    ['crossgo targets --cgo --json', 'ports that support cgo, as JSON'],
+  ]);
+
+  examples(program, [
+    ['crossgo build -t all', 'every port that links without cgo, into dist/'],
+    ['crossgo doctor', 'what this machine can build and run, and what to install'],
+    ['crossgo build --help', "a command's flags and examples"],
+  ]);
 
   try {
     await program.parseAsync(splitShortAssignments(argv, program), { from: 'user' });

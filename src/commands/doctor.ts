@@ -28,6 +28,8 @@ export interface DoctorOptions {
   cgo?: CgoMode;
   /** The C compiler choice builds will use (default: the config's, else auto). */
   cc?: string;
+  /** The config file, relative to cwd (default: crossgo.yaml, .yml or .json in the module root). */
+  configFile?: string;
   /** The main package whose `import "C"` decides cgo auto (default "."). */
   package?: string;
   environment?: NodeJS.ProcessEnv;
@@ -79,8 +81,11 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
   const inModule = !['', '/dev/null', 'NUL'].includes(go.env.GOMOD);
   const [ports, config, tools] = await Promise.all([
     listPorts(go, { cwd, env, signal }),
-    inModule
-      ? loadConfig(path.dirname(go.env.GOMOD)).then((c) => c.config)
+    inModule || options.configFile !== undefined
+      ? loadConfig(
+          inModule ? path.dirname(go.env.GOMOD) : cwd,
+          options.configFile && path.resolve(cwd, options.configFile),
+        ).then((c) => c.config)
       : Promise.resolve({} as CrossgoConfig),
     findHostTools(env, { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH }, signal),
   ]);

@@ -57,6 +57,8 @@ export async function buildCommand(
       cwd: cli.cwd,
       package: pkg,
       targets: flags.targets,
+      // TODO(lead): `out` and `template` once the planning helper's BuildOptions rename lands
+      // (COMMON.md "One name per idea"); until then the deprecated library names.
       outDir: flags.out,
       jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),
       configFile: flags.config,

@@ -8,6 +8,7 @@ export interface DoctorFlagsCli {
   targets?: string;
   cgo?: string;
   cc?: string;
+  config?: string;
   json?: boolean;
 }
 
@@ -18,6 +19,7 @@ export async function doctorCommand(flags: DoctorFlagsCli, cli: CliContext): Pro
     targets: flags.targets,
     cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
     cc: flags.cc,
+    configFile: flags.config,
     signal: cli.signal,
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
