@@ -1,5 +1,5 @@
 import { asIoError, UsageError } from '../errors.js';
-import { FormatError } from './errors.js';
+import { FormatError, NotExecutableError } from './errors.js';
 import { FileSource } from './fileSource.js';
 import { readFacts } from './read.js';
 import type { BinaryFacts } from './types.js';
@@ -61,7 +61,12 @@ export function inspectSource(source: FileSource, shown: string, sections: boole
       return {
         ok: false,
         file: shown,
-        error: { format: error.format, offset: error.offset, message: error.message },
+        // A file no reader claims has no offset that went wrong.
+        error: {
+          format: error.format,
+          offset: error instanceof NotExecutableError ? null : error.offset,
+          message: error.message,
+        },
       };
     }
     return unreadable(shown, error);

@@ -1,5 +1,5 @@
 import { elfFacts } from './elf/facts.js';
-import { FormatError } from './errors.js';
+import { NotExecutableError } from './errors.js';
 import { fatFacts, machoFacts } from './macho/facts.js';
 import { peFacts } from './pe/facts.js';
 import { plan9Facts } from './plan9/facts.js';
@@ -45,12 +45,7 @@ export function readFacts(src: ByteSource): BinaryFacts {
     case 'xcoff':
       return xcoffFacts(src);
     default:
-      throw new FormatError(
-        'unknown',
-        0,
-        src.size === 0
-          ? 'empty file'
-          : 'not an executable crossgo reads (ELF, PE, Mach-O, universal Mach-O, wasm, XCOFF or Plan 9 a.out)',
-      );
+      // Twice the magic's length: enough to show a script's #! line or a text's first words.
+      throw new NotExecutableError(src.read(0, Math.min(16, src.size)));
   }
 }

@@ -130,7 +130,9 @@ describe('crossgo inspect', () => {
       error?: { format: string; message: string };
       format?: string;
     }[];
-    expect(records[0]?.error?.message).toMatch(/not an executable crossgo reads/);
+    expect(records[0]?.error?.message).toMatch(
+      /^not an executable: no ELF, PE, Mach-O, wasm, XCOFF or Plan 9 header/,
+    );
     expect(records[1]?.format).toBe('elf');
     expect(records[2]?.error?.message).toBe('no such file');
     expect(result.stderr.trim().split('\n')).toHaveLength(2);

@@ -233,7 +233,7 @@ describe('crossgo rebuild of what go install cannot make', () => {
     const junk = await crossgo(['rebuild', text], { env });
     expect(junk.code).toBe(2);
     expect(junk.stderr).toBe(
-      `crossgo: ${text}: not an executable crossgo reads (ELF, PE, Mach-O, universal Mach-O, wasm, XCOFF or Plan 9 a.out)\n`,
+      `crossgo: ${text}: not an executable: no ELF, PE, Mach-O, wasm, XCOFF or Plan 9 header (it starts with "not a binary at ")\n`,
     );
     const missing = await crossgo(['rebuild', `${text}.gone`], { env });
     expect(missing.code).toBe(2);
