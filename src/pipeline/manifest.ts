@@ -92,7 +92,7 @@ export interface ArtifactRecord {
   /** What crossgo verify found, when the build verified its artifacts. */
   verification?: {
     ok: boolean;
-    checks: { name: string; status: 'pass' | 'fail' | 'skip'; detail: string }[];
+    checks: { name: string; status: 'pass' | 'fail' | 'skip' | 'warn'; detail: string }[];
   };
 }
 
@@ -107,7 +107,8 @@ export interface FailureRecord {
 }
 
 /** One verification check of an artifact, as verify reports it and the manifest records it. */
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+/** `warn`: the check found something the build asked for (build paths with --no-trimpath); not a failure. */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn';
 
 export interface CheckResult {
   name: string;

@@ -54,9 +54,10 @@ describe('crossgo build verifies what it builds', () => {
     });
   });
 
-  it('fails the build when a check fails (a build without -trimpath leaks paths), unless --no-verify', async () => {
+  it('fails the build when a check fails (an -X value leaks a path), unless --no-verify', async () => {
+    // Not --no-trimpath: that asks for build paths, so there leaked-paths only warns (no-trimpath.test.ts).
     const leaky = await crossgo(
-      ['build', '-t', 'linux/amd64', '--no-trimpath', '-o', 'out/leaky', '--json'],
+      ['build', '-t', 'linux/amd64', '--ldflags', `-X main.edition=${dir}`, '-o', 'out/leaky', '--json'],
       { cwd: dir, env: testEnv() },
     );
     expect(leaky.code).toBe(1);
@@ -66,7 +67,16 @@ describe('crossgo build verifies what it builds', () => {
     expect(leak?.detail).toContain(`module folder (${dir})`);
     expect(m.verified).toBe(false);
     const unchecked = await crossgo(
-      ['build', '-t', 'linux/amd64', '--no-trimpath', '--no-verify', '-o', 'out/unchecked'],
+      [
+        'build',
+        '-t',
+        'linux/amd64',
+        '--ldflags',
+        `-X main.edition=${dir}`,
+        '--no-verify',
+        '-o',
+        'out/unchecked',
+      ],
       {
         cwd: dir,
         env: testEnv(),

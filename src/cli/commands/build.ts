@@ -125,6 +125,13 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
   ]);
   if (rows.length > 0)
     process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
+  // Warnings (build paths kept by --no-trimpath): what the build asked for, said once, not failed.
+  const warnings = manifest.artifacts.flatMap((a) =>
+    (a.verification?.checks ?? [])
+      .filter((c) => c.status === 'warn')
+      .map((c) => `${pc.yellow(`! ${a.target}`)} ${c.name}: ${c.detail}`),
+  );
+  if (warnings.length > 0) process.stdout.write(`\n${warnings.join('\n')}\n`);
   for (const artifact of manifest.artifacts) {
     const failed = artifact.verification?.checks.filter((c) => c.status === 'fail') ?? [];
     if (failed.length === 0) continue;
@@ -143,7 +150,8 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
 /**
  * What the run made, as the summary line says it: "17 built, 0 failed"; an artifact that failed
  * verification was built but is not a success: "11 built, 6 failed verification" (and ", 2
- * failed to build" when targets failed too). `ok` is what the exit code says.
+ * failed to build" when targets failed too), and " (2 with warnings)" for artifacts whose checks
+ * only warned. `ok` is what the exit code says.
  */
 export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts' | 'failures'>): {
   text: string;
@@ -152,10 +160,14 @@ export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts
   const built = manifest.artifacts.length;
   const failed = manifest.failures.length;
   const unverified = manifest.artifacts.filter((a) => a.verification?.ok === false).length;
+  const warned = manifest.artifacts.filter((a) =>
+    a.verification?.checks.some((c) => c.status === 'warn'),
+  ).length;
   const text =
-    unverified === 0
+    (unverified === 0
       ? `${built} built, ${failed} failed`
-      : `${built} built, ${unverified} failed verification${failed > 0 ? `, ${failed} failed to build` : ''}`;
+      : `${built} built, ${unverified} failed verification${failed > 0 ? `, ${failed} failed to build` : ''}`) +
+    (warned > 0 ? ` (${warned} with warnings)` : '');
   return { text, ok: failed === 0 && unverified === 0 };
 }
 

@@ -45,5 +45,6 @@ export async function verifyCommand(
 }
 
 function mark(status: string): string {
+  if (status === 'warn') return pc.yellow('warn');
   return status === 'pass' ? pc.green('pass') : status === 'fail' ? pc.red('FAIL') : pc.dim('skip');
 }

@@ -25,6 +25,11 @@ export interface Expectation {
   symbolsKept?: string;
   minGo?: string;
   maxSize?: number;
+  /**
+   * Why build paths are expected in the file (a build without -trimpath, which records the
+   * module folder and GOROOT in file names and the build info): leaked-paths then only warns.
+   */
+  buildPaths?: string;
   /** Build settings that must read back exactly (CGO_ENABLED, GOOS, GOARCH, -trimpath, the level). */
   settings?: Record<string, string>;
 }

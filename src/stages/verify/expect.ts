@@ -24,6 +24,7 @@ export function expectationFromManifest(manifest: Manifest, artifact: ArtifactRe
     ...(artifact.goos === 'darwin' && artifact.cgo?.compiler?.kind === 'zig'
       ? { symbolsKept: "zig's Mach-O linker ignores -S -x" }
       : {}),
+    ...(manifest.settings.trimpath ? {} : { buildPaths: 'built with --no-trimpath' }),
     settings,
   };
 }

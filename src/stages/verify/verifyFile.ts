@@ -71,7 +71,7 @@ export async function verifyFile(
     const checks: CheckResult[] = [];
     if (expect.sha256 !== undefined) checks.push(sha256Check(sha256, expect.sha256));
     checks.push(...checkFacts(facts, outcome.inspection.size, expect));
-    checks.push(leaks.result());
+    checks.push(leaks.result(expect.buildPaths));
     return { file: shown, target, ok: checks.every((c) => c.status !== 'fail'), checks };
   } finally {
     closeSync(fd);
