@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every tool the test suite needs (the list scripts/preflight.mjs checks) on Debian 12
+# (bookworm) or newer: `npm run setup`. Runs apt-get through sudo when not root. Node.js 20+ and
+# Go 1.21+ are the two things it expects to find (README, Quick start). .ci/run calls it.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo); fi
+apt_install() { "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+
+codename=''
+if [ -r /etc/os-release ]; then codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}"); fi
+
+# qemu-user runs the non-native Linux artifacts. Debian 12's qemu 7.2 crashes Go's linux/386
+# runtime ("morestack on g0"); the bookworm-backports build (qemu 10) runs it.
+qemu_from=()
+if [ "$codename" = bookworm ]; then
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' |
+      "${SUDO[@]}" tee /etc/apt/sources.list.d/crossgo-backports.list >/dev/null
+  fi
+  qemu_from=(-t bookworm-backports)
+fi
+"${SUDO[@]}" apt-get update -qq
+# Oracles: file, readelf (binutils), llvm-readobj/-objdump/-lipo, archives, signatures.
+apt_install file binutils git llvm zip unzip gnupg openssh-client coreutils tar
+# C toolchains for the cgo tests: the host gcc, Debian's arm64 cross gcc and mingw-w64.
+apt_install gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-mingw-w64-i686 gcc-mingw-w64-x86-64
+apt_install "${qemu_from[@]}" qemu-user
+# crossgo bench: GNU time reads a child's peak RSS; the HTML report is opened in headless Chromium.
+apt_install time chromium
+apt_install python3 python3-pip
+
+# zig (cc for cgo targets, musl for static links, macOS) from PyPI, pinned. Debian 12 marks its
+# python "externally managed" (PEP 668); ziglang is one self-contained wheel, so override that.
+ZIG='ziglang==0.17.1'
+if ! python3 -m ziglang version >/dev/null 2>&1; then
+  pip=(python3 -m pip install --quiet --disable-pip-version-check)
+  if [ "$(id -u)" -ne 0 ]; then pip+=(--user); fi
+  "${pip[@]}" "$ZIG" 2>/dev/null || "${pip[@]}" --break-system-packages "$ZIG"
+fi
+
+echo "tools: $(go version), node $(node --version), $(qemu-i386 --version | head -n 1), zig $(python3 -m ziglang version)"
