@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { crossgo, testEnv } from '../helpers/cli.js';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
+
+afterAll(cleanupTemps);
 
 /**
  * One interface (issue 13, must have 6): every `--help`, read through the real CLI, ends with two
@@ -97,4 +101,23 @@ describe('every command speaks one interface', async () => {
       });
     });
   }
+});
+
+describe('a default shown in --help never outranks the config', () => {
+  it('doctor --config reads that file, and its targets win over the default -t shows', async () => {
+    const { dir } = await fixtureRepo('greet');
+    await writeFile(path.join(dir, 'ci.yaml'), 'targets: [linux/riscv64, freebsd/arm64]\n');
+    await writeFile(path.join(dir, 'crossgo.yaml'), 'targets: [linux/386]\n');
+    const chosen = async (args: string[]) => {
+      const result = await crossgo(['doctor', '--json', ...args], { cwd: dir, env: testEnv() });
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as { targets: { target: string }[] }).targets.map((t) => t.target);
+    };
+    expect(await chosen(['--config', 'ci.yaml'])).toEqual(['linux/riscv64', 'freebsd/arm64']);
+    expect(await chosen([])).toEqual(['linux/386']);
+    expect(await chosen(['--config', 'ci.yaml', '-t', 'linux/arm'])).toEqual(['linux/arm']);
+    const missing = await crossgo(['doctor', '--config', 'nope.yaml'], { cwd: dir, env: testEnv() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^crossgo: nope\.yaml: /);
+  });
 });
