@@ -181,9 +181,12 @@ export function runParseCampaign(opts: {
       current = label;
       const o = parseCounted(opts.parse, input, label, opts.accept, budget(input.length));
       result.count++;
-      const counts =
-        target === undefined ? undefined : (result.byTarget[target] ??= { count: 0, refused: 0 });
-      if (counts) counts.count++;
+      let counts: TargetCounts | undefined;
+      if (target !== undefined) {
+        counts = result.byTarget[target] ?? { count: 0, refused: 0 };
+        result.byTarget[target] = counts;
+        counts.count++;
+      }
       if (o.reads > result.maxReads) [result.maxReads, result.maxReadsWhat] = [o.reads, label];
       if (o.bytes > result.maxBytes) [result.maxBytes, result.maxBytesWhat] = [o.bytes, label];
       if (o.failure) {
