@@ -7,13 +7,13 @@ import { runTool } from './cli.js';
  * An LLVM tool by name (llvm-readobj, llvm-objdump, llvm-nm, llvm-lipo, llc, yaml2obj …): on
  * PATH, else in the highest Debian-versioned /usr/lib/llvm-N/bin, where apt's llvm puts the
  * tools it does not link into /usr/bin (llvm-lipo, llc, yaml2obj on Debian 12). No version is
- * written into a test: a machine with llvm-15 or 19 works as one with 14.
+ * written into a test: any release of apt's llvm works.
  */
-export function llvmTool(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+export function llvmTool(name: string, where: { path?: string; root?: string } = {}): string {
+  for (const dir of (where.path ?? process.env.PATH ?? '').split(path.delimiter)) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
-  for (const dir of llvmBinDirs()) {
+  for (const dir of llvmBinDirs(where.root)) {
     if (isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
   throw new Error(
@@ -21,7 +21,7 @@ export function llvmTool(name: string, env: NodeJS.ProcessEnv = process.env): st
   );
 }
 
-/** /usr/lib/llvm-N/bin folders, the highest N first (numerically: llvm-19 before llvm-9). */
+/** /usr/lib/llvm-N/bin folders, the highest N first (compared as numbers: 19 before 9). */
 export function llvmBinDirs(root = '/usr/lib'): string[] {
   let entries: string[];
   try {
