@@ -23,8 +23,8 @@ export interface ReadBudget {
 /**
  * The budget for an input of `size` bytes. A reader visits each structure a bounded number of
  * times: it reads headers and tables in a few large reads, then the build-ID and build-info
- * windows. Over every campaign input (ELF, PE, Mach-O, wasm, XCOFF, Plan 9: about 70,000) the
- * readers made at most 77 reads and read at most about 1.1 times the input's bytes; a loop per
+ * windows. Over every campaign input (ELF, PE, Mach-O, wasm, XCOFF, Plan 9: about 80,000) the
+ * readers made at most 77 reads and read at most 1.2 times the input's bytes; a loop per
  * forged entry (2^32 load commands, a cycle of offsets) or a re-read of the file per entry
  * goes past this at once.
  */
