@@ -206,7 +206,7 @@ export function runParseCampaign(opts: {
     result.failures.push({
       label: current,
       kind: 'hang',
-      message: `the campaign's ${totalMs} ms watchdog fired during this input: a loop that never reads`,
+      message: `the campaign's ${totalMs} ms watchdog fired during this input: a loop that never reads, or a reader far too slow`,
     });
   }
   return result;

@@ -135,7 +135,8 @@ describe('runParseCampaign', () => {
       {
         label: 'spins',
         kind: 'hang',
-        message: "the campaign's 200 ms watchdog fired during this input: a loop that never reads",
+        message:
+          "the campaign's 200 ms watchdog fired during this input: a loop that never reads, or a reader far too slow",
       },
     ]);
   });
