@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { corpusBinary, corpusKey, fixtureDigest } from '../helpers/corpus.js';
+import { goVersionM } from '../helpers/oracles.js';
 
 afterAll(cleanupTemps);
 
@@ -92,5 +93,25 @@ describe('corpusBinary', () => {
     const run = await runTool(rebuilt, []);
     expect(run.stderr).toContain('changed fixture');
     expect((await runTool(original, [])).stderr).not.toContain('changed fixture');
+  });
+
+  it('a GOAMD64 (or GOARM, GOEXPERIMENT …) in the shell does not leak into the build: the key says all that counts', async () => {
+    const dir = await greetCopy();
+    // A file of its own, so this copy's key is new and the binary is built here, not reused.
+    await writeFile(
+      path.join(dir, 'leak.go'),
+      `package main\n\nconst leakTest = "${process.pid}-${Date.now()}"\n`,
+    );
+    const saved = process.env.GOAMD64;
+    process.env.GOAMD64 = 'v3';
+    let file: string;
+    try {
+      file = await corpusBinary({ goos: 'linux', goarch: 'amd64', strip: true, dir });
+    } finally {
+      if (saved === undefined) delete process.env.GOAMD64;
+      else process.env.GOAMD64 = saved;
+    }
+    // The oracle: what go itself recorded in the binary.
+    expect((await goVersionM(file)).get('GOAMD64')).toBe('v1');
   });
 });
