@@ -9,6 +9,7 @@
  *   npm run build && node bench/inspect.mjs [--per-format 1000] [--runs 3] [--json]
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,31 @@ const { values } = parseArgs({
 });
 const perFormat = Number(values['per-format']);
 const runs = Number(values.runs);
+
+/** An LLVM tool: on PATH, else in the highest /usr/lib/llvm-N/bin (test/helpers/oracles.ts llvmTool). */
+function llvmTool(name) {
+  const executable = (file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let versions = [];
+  try {
+    versions = readdirSync('/usr/lib')
+      .filter((d) => /^llvm-\d+$/.test(d))
+      .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)))
+      .map((d) => path.join('/usr/lib', d, 'bin'));
+  } catch {
+    // no /usr/lib
+  }
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...versions];
+  const found = dirs.map((d) => path.join(d, name)).find(executable);
+  if (!found) throw new Error(`${name} not found on PATH or in /usr/lib/llvm-*/bin: apt-get install llvm`);
+  return found;
+}
 
 function must(command, args, opts = {}) {
   const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
@@ -76,13 +102,7 @@ async function main() {
       env: { ...process.env, GOOS: 'darwin', GOARCH: 'amd64', CGO_ENABLED: '0' },
     });
     originals['macho-fat'] = path.join(root, 'hello-fat');
-    must('/usr/lib/llvm-14/bin/llvm-lipo', [
-      '-create',
-      amd,
-      originals.macho,
-      '-output',
-      originals['macho-fat'],
-    ]);
+    must(llvmTool('llvm-lipo'), ['-create', amd, originals.macho, '-output', originals['macho-fat']]);
 
     const files = [];
     for (const f of FORMATS) {

@@ -13,7 +13,9 @@ afterAll(cleanupTemps);
 /**
  * Hostile sizes and file kinds: nothing may block, nothing may grow without bound, and each
  * refusal is one line. Every run has a deadline far above what it needs (a FIFO open that
- * blocks would otherwise hang the test until vitest's timeout, which says less).
+ * blocks would otherwise hang the test until vitest's timeout, which says less); no test
+ * asserts a tighter time than that (the machine is shared and noisy): which line crossgo
+ * printed shows which path it took.
  */
 
 interface TimedResult {
@@ -89,7 +91,6 @@ describe('FIFOs and devices are refused before any open can block', () => {
       `crossgo: ${fifo}: is a FIFO, not a regular file: crossgo reads only regular files`,
       'crossgo: /dev/zero: is a device, not a regular file: crossgo reads only regular files',
     ]);
-    expect(r.ms).toBeLessThan(10_000);
   });
 
   it('rebuild FIFO: one line, exit 2', async () => {
@@ -210,7 +211,7 @@ describe('config files are bounded', () => {
     expect(r.stderr.trim()).toMatch(
       /^crossgo: crossgo\.yaml: is \d{8} bytes, over the 1 MiB limit for a config file \(a whole config is a few KiB\): shorten it$/,
     );
-    expect(r.ms, 'refused before parsing').toBeLessThan(15_000);
+    // The size message, not the schema's "more than 256 keys": refused before parsing.
     expect(existsSync(path.join(d, 'dist')), 'nothing was built').toBe(false);
   });
 
@@ -257,7 +258,6 @@ describe('config files are bounded', () => {
     expect(r.stderr.trim()).toBe(
       'crossgo: crossgo.yaml: overrides: more than 256 keys: crossgo accepts at most 256 here',
     );
-    expect(r.ms).toBeLessThan(30_000);
   });
 
   it("ldflags that make go's -ldflags argument over 128 KiB: one line naming ldflags, before any build", async () => {
@@ -392,11 +392,10 @@ describe('verify of 5,000 artifacts is bounded', () => {
     const ms = performance.now() - sent;
     console.log(`verify stopped ${Math.round(ms)} ms after SIGTERM`);
     expect(code).toBe(143);
+    // A clean stop, not the forced one 2 s later ("still stopping after 2 s, so stopped at once").
     expect(stderr.trim()).toBe(
       'crossgo: interrupted by SIGTERM; no partial file is left (a build records its finished artifacts in the manifest)',
     );
-    // Generous for a shared 2-core machine: a clean stop takes well under a second.
-    expect(ms).toBeLessThan(5_000);
   }, 180_000);
 
   it('inspect of 2,000 files under a limit of 64 open files: all read', async () => {
@@ -481,16 +480,16 @@ describe('a signal always ends the run', () => {
     expect(r.stderr.trim()).toBe(
       'crossgo: interrupted by SIGTERM; still stopping after 2 s, so stopped at once',
     );
+    // It waited for the child first (a lower bound: a busy machine only makes it later).
     expect(r.ms).toBeGreaterThan(1_500);
-    expect(r.ms).toBeLessThan(6_000);
     expect(r.goAlive, 'the stubborn child was killed').toBe(false);
   }, 120_000);
 
   it('a second SIGINT stops at once (measured from the second)', async () => {
     const r = await stuckVerify(['SIGINT', 'SIGINT']);
     expect(r.code).toBe(130);
+    // The message is the proof it did not wait: after 2 s it would say "still stopping after 2 s".
     expect(r.stderr.trim()).toBe('crossgo: SIGINT again: stopped at once');
-    expect(r.ms).toBeLessThan(1_500);
     expect(r.goAlive).toBe(false);
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/commands/inspect.js';
 import { cleanupTemps, crossgo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { corpusBinary } from '../helpers/corpus.js';
-import { goVersionM } from '../helpers/oracles.js';
+import { goVersionM, llvmTool } from '../helpers/oracles.js';
 
 afterAll(cleanupTemps);
 
@@ -22,13 +22,7 @@ beforeAll(async () => {
     corpusBinary({ goos: 'linux', goarch: 'amd64' }),
   ]);
   const fat = path.join(scratch, 'greet-darwin-universal');
-  const lipo = await runTool('/usr/lib/llvm-14/bin/llvm-lipo', [
-    '-create',
-    darwinAmd,
-    darwinArm,
-    '-output',
-    fat,
-  ]);
+  const lipo = await runTool(llvmTool('llvm-lipo'), ['-create', darwinAmd, darwinArm, '-output', fat]);
   if (lipo.code !== 0) throw new Error(lipo.stderr);
   const junk = path.join(scratch, 'junk.bin');
   await writeFile(junk, 'not a binary at all');

@@ -14,6 +14,7 @@ import {
   tempDir,
   testEnv,
 } from '../helpers/cli.js';
+import { llvmTool } from '../helpers/oracles.js';
 
 afterAll(cleanupTemps);
 
@@ -199,16 +200,14 @@ describe('crossgo package: checksums, SBOMs, universal binary', () => {
 
   it('the universal binary is what llvm-lipo makes, and crossgo inspect reads both slices', async () => {
     const file = path.join(dist, 'hello-darwin-universal');
-    const info = await runTool('/usr/lib/llvm-14/bin/llvm-lipo', ['-info', file]);
+    const info = await runTool(llvmTool('llvm-lipo'), ['-info', file]);
     expect(info.stdout).toMatch(/Architectures in the fat file: .* are: x86_64 arm64/);
-    expect(
-      (await runTool('/usr/lib/llvm-14/bin/llvm-lipo', [file, '-verify_arch', 'x86_64', 'arm64'])).code,
-    ).toBe(0);
+    expect((await runTool(llvmTool('llvm-lipo'), [file, '-verify_arch', 'x86_64', 'arm64'])).code).toBe(0);
     const lipo = path.join(await tempDir(), 'lipo');
     const slices = ['darwin/amd64', 'darwin/arm64'].map((t) =>
       path.join(dist, manifest.artifacts.find((a) => a.target === t)?.path as string),
     );
-    await runTool('/usr/lib/llvm-14/bin/llvm-lipo', ['-create', ...slices, '-output', lipo]);
+    await runTool(llvmTool('llvm-lipo'), ['-create', ...slices, '-output', lipo]);
     expect(sha256(await readFile(file))).toBe(sha256(await readFile(lipo)));
     const inspected = JSON.parse(
       (await crossgo(['inspect', '--json', file], { env: testEnv() })).stdout,

@@ -1,5 +1,48 @@
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { runTool } from './cli.js';
+
+/**
+ * An LLVM tool by name (llvm-readobj, llvm-objdump, llvm-nm, llvm-lipo, llc, yaml2obj …): on
+ * PATH, else in the highest Debian-versioned /usr/lib/llvm-N/bin, where apt's llvm puts the
+ * tools it does not link into /usr/bin (llvm-lipo, llc, yaml2obj on Debian 12). No version is
+ * written into a test: any release of apt's llvm works.
+ */
+export function llvmTool(name: string, where: { path?: string; root?: string } = {}): string {
+  for (const dir of (where.path ?? process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  for (const dir of llvmBinDirs(where.root)) {
+    if (isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  throw new Error(
+    `${name} not found on PATH or in /usr/lib/llvm-*/bin: install it with apt-get install llvm`,
+  );
+}
+
+/** /usr/lib/llvm-N/bin folders, the highest N first (compared as numbers: 19 before 9). */
+export function llvmBinDirs(root = '/usr/lib'): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((d) => /^llvm-\d+$/.test(d))
+    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)))
+    .map((d) => path.join(root, d, 'bin'));
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** `file -b` on a path: the independent answer to "what is this binary?". */
 export async function fileType(path: string): Promise<string> {

@@ -6,15 +6,22 @@ import { verifyCodeSignature } from '../../src/binary/macho/codesign.js';
 import { fatFacts, machoFacts } from '../../src/binary/macho/facts.js';
 import { readFat } from '../../src/binary/macho/fat.js';
 import { type MachoFile, readMacho } from '../../src/binary/macho/read.js';
-import { BufferSource } from '../../src/binary/source.js';
+import { BufferSource, type ByteSource } from '../../src/binary/source.js';
 import type { BinaryFacts } from '../../src/binary/types.js';
 import { cleanupTemps, FIXTURES, runTool, tempDir } from '../helpers/cli.js';
 import { corpusBinary } from '../helpers/corpus.js';
-import { HANG_MS } from '../helpers/mutation.js';
-import { fileType } from '../helpers/oracles.js';
+import {
+  CAMPAIGN_TEST_TIMEOUT_MS,
+  type CampaignResult,
+  describeCampaign,
+  type Mutation as HelperMutation,
+  type Input,
+  runMutationCampaign,
+  runParseCampaign,
+} from '../helpers/mutation.js';
+import { fileType, llvmTool } from '../helpers/oracles.js';
 import { mulberry32 } from '../helpers/prng.js';
 
-const LLVM = '/usr/lib/llvm-14/bin';
 const BROKEN = path.join(FIXTURES, 'broken', 'macho');
 
 interface Corpus {
@@ -49,7 +56,7 @@ beforeAll(async () => {
   // A universal binary of the two stripped binaries, as lipo makes it.
   const dir = await tempDir('crossgo-macho-');
   const fat = path.join(dir, 'fat');
-  const lipo = await runTool(`${LLVM}/llvm-lipo`, [
+  const lipo = await runTool(llvmTool('llvm-lipo'), [
     '-create',
     get('amd64-stripped').path,
     get('arm64-stripped').path,
@@ -80,7 +87,7 @@ interface ObjdumpHeaders {
 /** `llvm-objdump --macho --private-headers`: the Mach header row and each load command's "key value" lines. */
 async function objdumpHeaders(file: string, arch?: string): Promise<ObjdumpHeaders> {
   const args = ['--macho', '--private-headers', ...(arch ? [`--arch=${arch}`] : []), file];
-  const result = await runTool(`${LLVM}/llvm-objdump`, args);
+  const result = await runTool(llvmTool('llvm-objdump'), args);
   if (result.code !== 0) throw new Error(`llvm-objdump: ${result.stderr}`);
   const lines = result.stdout.split('\n');
   const headerAt = lines.findIndex((l) => l.startsWith('Mach header'));
@@ -219,7 +226,7 @@ async function compareWithObjdump(
 
 /** `llvm-readobj --file-headers --macho-version-min`: header fields as hex numbers. */
 async function readobjHeaders(file: string): Promise<Map<string, string>> {
-  const result = await runTool(`${LLVM}/llvm-readobj`, ['--file-headers', '--macho-version-min', file]);
+  const result = await runTool(llvmTool('llvm-readobj'), ['--file-headers', '--macho-version-min', file]);
   if (result.code !== 0) throw new Error(`llvm-readobj: ${result.stderr}`);
   const fields = new Map<string, string>();
   for (const line of result.stdout.split('\n')) {
@@ -237,7 +244,7 @@ function hexIn(text: string | undefined): number {
 
 /** `llvm-nm -a`: every symbol table entry; type U is an undefined import. */
 async function nmCounts(file: string): Promise<{ total: number; defined: number }> {
-  const result = await runTool(`${LLVM}/llvm-nm`, ['-a', file]);
+  const result = await runTool(llvmTool('llvm-nm'), ['-a', file]);
   if (result.code !== 0) throw new Error(`llvm-nm: ${result.stderr}`);
   const lines = result.stdout.split('\n').filter((l) => l.trim() !== '');
   return { total: lines.length, defined: lines.filter((l) => !/^\s+U /.test(l)).length };
@@ -392,12 +399,12 @@ describe('universal (fat) binaries', () => {
     const archs = (facts.slices ?? []).map((s) => LIPO_ARCH[s.goarch ?? ''] as string);
     expect(archs).toEqual(['x86_64', 'arm64']);
 
-    const info = await runTool(`${LLVM}/llvm-lipo`, ['-info', c.path]);
+    const info = await runTool(llvmTool('llvm-lipo'), ['-info', c.path]);
     expect(info.stdout.trim()).toBe(`Architectures in the fat file: ${c.path} are: ${archs.join(' ')}`);
-    expect((await runTool(`${LLVM}/llvm-lipo`, [c.path, '-verify_arch', ...archs])).code).toBe(0);
-    expect((await runTool(`${LLVM}/llvm-lipo`, [c.path, '-verify_arch', 'i386'])).code).toBe(1);
+    expect((await runTool(llvmTool('llvm-lipo'), [c.path, '-verify_arch', ...archs])).code).toBe(0);
+    expect((await runTool(llvmTool('llvm-lipo'), [c.path, '-verify_arch', 'i386'])).code).toBe(1);
 
-    const dump = await runTool(`${LLVM}/llvm-objdump`, ['--macho', '--universal-headers', c.path]);
+    const dump = await runTool(llvmTool('llvm-objdump'), ['--macho', '--universal-headers', c.path]);
     expect(dump.stdout).toContain(`nfat_arch ${fat.arches.length}\n`);
     const entries = [
       ...dump.stdout.matchAll(/architecture (\S+)\n[\s\S]*?offset (\d+)\n\s+size (\d+)\n\s+align 2\^(\d+)/g),
@@ -636,20 +643,16 @@ describe('broken fixtures', () => {
 });
 
 /** What crossgo does with a file it takes for Mach-O: the universal reader for CAFEBABE/CAFEBABF, else the thin one. */
-function inspect(bytes: Uint8Array): BinaryFacts {
-  const src = new BufferSource(bytes);
+function inspect(src: ByteSource): BinaryFacts {
+  const magic = src.size >= 4 ? src.read(0, 4) : new Uint8Array(0);
   const fat =
-    bytes.length >= 4 &&
-    bytes[0] === 0xca &&
-    bytes[1] === 0xfe &&
-    bytes[2] === 0xba &&
-    (bytes[3] === 0xbe || bytes[3] === 0xbf);
+    magic[0] === 0xca && magic[1] === 0xfe && magic[2] === 0xba && (magic[3] === 0xbe || magic[3] === 0xbf);
   return fat ? fatFacts(src) : machoFacts(src);
 }
 
 function parseError(bytes: Uint8Array): unknown {
   try {
-    inspect(bytes);
+    inspect(new BufferSource(bytes));
     return null;
   } catch (error) {
     return error;
@@ -920,105 +923,89 @@ class Mutator {
   }
 }
 
-interface RunResult {
-  count: number;
-  parsed: number;
-  failures: string[];
-  maxMs: number;
-  slowest: string;
+/** A working copy and the mutations made of it. */
+interface Target {
+  bytes: Uint8Array;
+  next(m: Mutator): Mutation;
 }
 
-function isMachoError(error: unknown): boolean {
-  return error instanceof FormatError && (error.format === 'macho' || error.format === 'macho-fat');
+/** Applies a mutation to the working copy in place; the bytes saved before it undo it. */
+function mutate(t: Target, random: () => number): HelperMutation<Patch[]> {
+  const mutation = t.next(new Mutator(random));
+  const patches = mutation.patches.filter((p) => p.offset < t.bytes.length);
+  const saved = patches.map((p) => ({
+    offset: p.offset,
+    bytes: t.bytes.slice(p.offset, p.offset + p.bytes.length),
+  }));
+  for (const p of patches) t.bytes.set(p.bytes.subarray(0, t.bytes.length - p.offset), p.offset);
+  const input = mutation.length === undefined ? t.bytes : t.bytes.subarray(0, mutation.length);
+  return { what: mutation.what, input, patches: saved };
 }
 
-/**
- * Parses once and times it. The machine may be busy with other work (two cores, parallel test
- * files), so a slow first timing is repeated and the fastest kept: the parse's own cost, not the
- * scheduler's. A parse that is really slow stays slow every time.
- */
-function timedParse(input: Uint8Array): { error: unknown; ms: number } {
-  let start = performance.now();
-  const error = parseError(input);
-  let ms = performance.now() - start;
-  for (let retry = 0; retry < 4 && ms > 10; retry++) {
-    start = performance.now();
-    parseError(input);
-    ms = Math.min(ms, performance.now() - start);
-  }
-  return { error, ms };
+function undo(t: Target, saved: Patch[]): void {
+  for (const p of saved) t.bytes.set(p.bytes, p.offset);
 }
 
-/** Applies each mutation in place, parses, restores; records anything but a result or a Mach-O FormatError. */
-function runMutations(
-  bytes: Uint8Array,
-  seed: number,
-  count: number,
-  next: (m: Mutator) => Mutation,
-): RunResult {
-  const mutator = new Mutator(mulberry32(seed));
-  const result: RunResult = { count, parsed: 0, failures: [], maxMs: 0, slowest: '' };
-  inspect(bytes); // warm up
-  for (let i = 0; i < count; i++) {
-    const mutation = next(mutator);
-    const saved = mutation.patches.map((p) => bytes.slice(p.offset, p.offset + p.bytes.length));
-    for (const p of mutation.patches)
-      bytes.set(p.bytes.subarray(0, Math.max(0, bytes.length - p.offset)), p.offset);
-    const input = mutation.length === undefined ? bytes : bytes.subarray(0, mutation.length);
-    const label = `seed ${seed} #${i}: ${mutation.what}`;
-    const { error, ms } = timedParse(input);
-    if (error === null) result.parsed++;
-    else if (!isMachoError(error))
-      result.failures.push(`${label}: ${error instanceof Error ? error.stack : String(error)}`);
-    if (ms > result.maxMs) {
-      result.maxMs = ms;
-      result.slowest = label;
-    }
-    for (const [k, p] of mutation.patches.entries()) bytes.set(saved[k] as Uint8Array, p.offset);
-  }
-  return result;
+const acceptMacho = (error: FormatError) => error.format === 'macho' || error.format === 'macho-fat';
+
+function campaign(name: string, seed: number, count: number, next: (bytes: Uint8Array) => Target['next']) {
+  const original = get(name).bytes;
+  const bytes = original.slice();
+  const target: Target = { bytes, next: next(bytes) };
+  return runMutationCampaign({
+    seed,
+    perTarget: count,
+    parse: inspect,
+    accept: acceptMacho,
+    targets: [{ name, target, bytes, original, mutate, undo }],
+  });
 }
 
-function expectRobust(result: RunResult, bytes: Uint8Array, original: Uint8Array): void {
-  expect(result.failures.slice(0, 5)).toEqual([]);
-  expect(result.maxMs, `slowest: ${result.slowest}`).toBeLessThan(HANG_MS);
+const totals = { inputs: 0, maxReads: 0 };
+
+function expectRobust(name: string, r: CampaignResult, count: number): void {
+  console.log(describeCampaign(`Mach-O ${name}`, r));
+  expect(r.failures).toEqual([]);
   // Every mutation was undone: the next run starts from the real file.
-  expect(Buffer.compare(bytes, original)).toBe(0);
+  expect(r.notRestored).toEqual([]);
+  expect(r.count).toBe(count);
+  totals.inputs += r.count;
+  totals.maxReads = Math.max(totals.maxReads, r.maxReads);
 }
 
-const totals = { inputs: 0, maxMs: 0 };
-
-describe('mutated, truncated and random inputs end in a FormatError, quickly', () => {
+describe('mutated, truncated and random inputs end in a FormatError, within the read budget', () => {
   it.each([
     ['amd64', 0x5eed0001, 5000],
     ['arm64-stripped', 0x5eed0002, 5000],
-  ] as const)('%s: seed %i, %i mutations', (name, seed, count) => {
-    const original = get(name).bytes;
-    const bytes = original.slice();
-    const l = layout(bytes, 0, bytes.length);
-    const result = runMutations(bytes, seed, count, (m) => m.thin(l, bytes.length));
-    expectRobust(result, bytes, original);
-    // Most mutations must reach the later checks, not all die at the magic.
-    expect(result.parsed).toBeGreaterThan(count / 10);
-    totals.inputs += count;
-    totals.maxMs = Math.max(totals.maxMs, result.maxMs);
-  });
+  ] as const)(
+    '%s: seed %i, %i mutations',
+    (name, seed, count) => {
+      const r = campaign(name, seed, count, (bytes) => {
+        const l = layout(bytes, 0, bytes.length);
+        return (m) => m.thin(l, bytes.length);
+      });
+      expectRobust(name, r, count);
+      // Most mutations must reach the later checks, not all die at the magic.
+      expect(r.parsed.length).toBeGreaterThan(count / 10);
+    },
+    CAMPAIGN_TEST_TIMEOUT_MS,
+  );
 
-  it('the universal binary: 2,500 mutations of its header, table and slices', () => {
-    const original = get('fat').bytes;
-    const bytes = original.slice();
-    const fat = readFat(new BufferSource(bytes));
-    const slices = fat.arches.map((a) => layout(bytes, a.offset, a.size));
-    const result = runMutations(bytes, 0x5eed0003, 2500, (m) => m.fat(bytes, slices));
-    expectRobust(result, bytes, original);
-    expect(result.parsed).toBeGreaterThan(100);
-    totals.inputs += 2500;
-    totals.maxMs = Math.max(totals.maxMs, result.maxMs);
-  });
+  it(
+    'the universal binary: 2,500 mutations of its header, table and slices',
+    () => {
+      const r = campaign('fat', 0x5eed0003, 2500, (bytes) => {
+        const slices = readFat(new BufferSource(bytes)).arches.map((a) => layout(bytes, a.offset, a.size));
+        return (m) => m.fat(bytes, slices);
+      });
+      expectRobust('fat', r, 2500);
+      expect(r.parsed.length).toBeGreaterThan(100);
+    },
+    CAMPAIGN_TEST_TIMEOUT_MS,
+  );
 
   it('empty and random files, some starting with a Mach-O or fat magic', () => {
-    const random = mulberry32(0x5eed0004);
-    const m = new Mutator(random);
+    const m = new Mutator(mulberry32(0x5eed0004));
     const magics = [
       [],
       [0xcf, 0xfa, 0xed, 0xfe],
@@ -1028,29 +1015,21 @@ describe('mutated, truncated and random inputs end in a FormatError, quickly', (
       [0xca, 0xfe, 0xba, 0xbe],
       [0xca, 0xfe, 0xba, 0xbf],
     ];
-    const failures: string[] = [];
-    let maxMs = 0;
     const count = 1400;
+    const inputs: Input[] = [];
     for (let i = 0; i < count; i++) {
       const bytes = m.bytes(i === 0 ? 0 : m.int(m.pick([16, 64, 512, 4096])));
       const magic = m.pick(magics);
       bytes.set(magic.slice(0, bytes.length));
       // A plausible nfat_arch, so the fat reader gets past its header.
       if (magic[0] === 0xca && bytes.length >= 8) bytes.fill(0, 4, 7);
-      const { error, ms } = timedParse(bytes);
-      maxMs = Math.max(maxMs, ms);
-      if (error !== null && !isMachoError(error)) {
-        failures.push(`seed 0x5eed0004 #${i} (${bytes.length} bytes): ${String(error)}`);
-      }
+      inputs.push({ label: `seed 0x5eed0004 #${i} (${bytes.length} bytes)`, input: bytes });
     }
-    expect(failures.slice(0, 5)).toEqual([]);
-    expect(maxMs).toBeLessThan(HANG_MS);
-    totals.inputs += count;
-    totals.maxMs = Math.max(totals.maxMs, maxMs);
+    expectRobust('random files', runParseCampaign({ inputs, parse: inspect, accept: acceptMacho }), count);
   });
 
   it('totals', () => {
     expect(totals.inputs).toBeGreaterThanOrEqual(12000);
-    console.log(`Mach-O mutation inputs: ${totals.inputs}, slowest parse ${totals.maxMs.toFixed(1)} ms`);
+    console.log(`Mach-O mutation inputs: ${totals.inputs}, most reads of one input ${totals.maxReads}`);
   });
 });

@@ -8,9 +8,9 @@ import { UsageError } from '../../src/errors.js';
 import { makeUniversal, universalBytes } from '../../src/release/universal.js';
 import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
 import { corpusBinary } from '../helpers/corpus.js';
-import { fileType } from '../helpers/oracles.js';
+import { fileType, llvmTool } from '../helpers/oracles.js';
 
-const LIPO = '/usr/lib/llvm-14/bin/llvm-lipo';
+const LIPO = llvmTool('llvm-lipo');
 
 interface Input {
   path: string;
