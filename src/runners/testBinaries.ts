@@ -81,8 +81,7 @@ export async function listTestPackages(
 
 export type TestBinaryOutcome =
   /** go test -c failed: the last lines of its error output. */
-  | { built: false; excerpt: string }
-  | { built: true; result: RunResult };
+  { built: false; excerpt: string } | { built: true; result: RunResult };
 
 export interface RunTestBinaryOptions {
   /** Where the compiled binary goes (a scratch file: see withScratchFolder). */
