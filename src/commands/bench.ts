@@ -198,7 +198,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
  */
 function buildFailed(manifest: Awaited<ReturnType<typeof build>>['manifest']): CrossgoError {
   const failures = manifest.failures.map((f) => {
-    const first = f.excerpt.trim().split('\n')[0];
+    const first = firstErrorLine(f.excerpt).trim();
     return first ? `${f.target} (${first})` : f.target;
   });
   if (failures.length > 0) {
