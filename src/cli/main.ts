@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
-import { DEFAULT_TARGETS } from '../targets/parse.js';
+import { DEFAULT_TARGETS } from '../targets/defaults.js';
 import { CROSSGO_VERSION } from '../version.js';
 import { splitShortAssignments } from './argv.js';
 import { AUTO } from './auto.js';
