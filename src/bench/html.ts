@@ -1,4 +1,5 @@
 import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from './types.js';
+import { formatBenchValue, formatQuantity, pickUnit, type Quantity, UNITS } from './units.js';
 
 /**
  * The benchmark report as one self-contained HTML page: inline CSS and inline SVG, no script, no
@@ -71,8 +72,6 @@ function renderHeader(report: BenchReport): string {
 
 // ---------------------------------------------------------------------------------------------
 // Metrics
-
-export type Quantity = 'bytes' | 'ms';
 
 interface Metric {
   id: 'size' | 'build' | 'startup' | 'memory';
@@ -449,63 +448,8 @@ function renderSample(column: 'base' | 'other', s: BenchSample, unit: string): s
   );
 }
 
-/** A benchmark figure in human units when the unit says what it is (sec/op, ns/op, B/op). */
-function formatBenchValue(value: number, unit: string): string {
-  if (unit.startsWith('sec/')) return formatSeconds(value);
-  if (unit.startsWith('ns/')) return formatSeconds(value * 1e-9);
-  if (unit.startsWith('B/')) return formatQuantity(value, 'bytes');
-  return String(Number(value.toPrecision(4)));
-}
-
-function formatSeconds(seconds: number): string {
-  const abs = Math.abs(seconds);
-  if (abs === 0) return '0 s';
-  if (abs < 1e-6) return `${digits3(seconds * 1e9)} ns`;
-  if (abs < 1e-3) return `${digits3(seconds * 1e6)} µs`;
-  if (abs < 1) return `${digits3(seconds * 1e3)} ms`;
-  return `${digits3(seconds)} s`;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Units and escaping
-
-interface Unit {
-  name: string;
-  size: number;
-}
-
-const UNITS: Record<Quantity, Unit[]> = {
-  bytes: [
-    { name: 'B', size: 1 },
-    { name: 'KiB', size: 1024 },
-    { name: 'MiB', size: 1024 ** 2 },
-    { name: 'GiB', size: 1024 ** 3 },
-  ],
-  ms: [
-    { name: 'ms', size: 1 },
-    { name: 's', size: 1000 },
-  ],
-};
-
-/** The largest unit the value reaches, after rounding (1048575 B is 1.00 MiB, not 1024 KiB). */
-function pickUnit(value: number, units: readonly Unit[]): Unit {
-  let unit = units[0] as Unit;
-  for (const u of units) if (Number(digits3(value / u.size)) >= 1) unit = u;
-  return unit;
-}
-
-/** 1593506 bytes → "1.52 MiB"; 12.34 ms → "12.3 ms"; 1234 ms → "1.23 s". */
-export function formatQuantity(value: number, quantity: Quantity): string {
-  const unit = pickUnit(value, UNITS[quantity]);
-  if (unit.name === 'B') return `${Math.round(value)} B`;
-  return `${digits3(value / unit.size)} ${unit.name}`;
-}
-
-/** Three significant digits for values from 1 to 999 (fewer decimals as the number grows). */
-function digits3(value: number): string {
-  const abs = Math.abs(value);
-  return value.toFixed(abs < 10 ? 2 : abs < 100 ? 1 : 0);
-}
+// Numbers and escaping
 
 /** A number for an SVG attribute: at most two decimals, no trailing zeros. */
 function num(value: number): string {

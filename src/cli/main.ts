@@ -5,11 +5,13 @@ import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } fr
 import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
 import { DEFAULT_OUTPUT_TEMPLATE } from '../stages/build/template.js';
-import { DEFAULT_TARGETS } from '../targets/parse.js';
+import { DEFAULT_TARGETS } from '../targets/defaults.js';
 import { CROSSGO_VERSION } from '../version.js';
 import { splitShortAssignments } from './argv.js';
+import { AUTO } from './auto.js';
 import type { CliContext } from './context.js';
 import { configOption, examples, given, outOption, targetsOption } from './help.js';
+import { separateProgramArgs } from './programArgs.js';
 
 /**
  * The command line: declares commands, loads each lazily, and maps errors to exit codes
@@ -26,6 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.exit(exitCodeFor(new InterruptedError(signal)));
   });
   let exitCode = 0;
+  /** The words after `--` of `crossgo bench`: the program's arguments (programArgs.ts). */
+  let programArgs: string[] | null = null;
   const program = new Command('crossgo')
     .description('Cross-compile a Go program for many GOOS/GOARCH targets and prove each artifact.')
     .version(CROSSGO_VERSION, '-V, --version')
@@ -140,18 +144,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description(
       "compile each package's tests per target (go test -c) and run them here: natively, under qemu-user or wine",
     )
-    .argument('[packages...]', 'package patterns (default ./...)')
-    .option(
-      '-t, --targets <list>',
-      "targets (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
+    .argument('[packages...]', 'package patterns', ['./...'])
+    .addOption(
+      new Option('-t, --targets <list>', 'targets').default(AUTO, `the config's, else ${DEFAULT_TARGETS}`),
     )
-    .option(
-      '--timeout <duration>',
-      'per test binary, e.g. 90s or 5m (default 10m); stops the whole process tree',
+    .addOption(
+      new Option('--config <file>', 'config file').default(
+        AUTO,
+        'crossgo.yaml, .yml or .json in the module root',
+      ),
     )
+    .option('--timeout <duration>', 'per test binary, e.g. 90s or 5m; stops the whole process tree', '10m')
     .option('--run <regexp>', 'run only the tests that match (-test.run)')
     .option('--tags <tags>', 'build tags (repeatable)', collect)
     .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  crossgo test -t linux/amd64,linux/arm64
+  crossgo test --run TestParse ./internal/...
+  crossgo test -t linux/arm/7 --timeout 2m --json`,
+    )
     .action(async (packages: string[], flags) => {
       const { testCommand } = await import('./commands/test.js');
       exitCode = await testCommand(packages, flags, context());
@@ -163,18 +177,40 @@ export async function main(argv: readonly string[]): Promise<number> {
       'size, build time, startup latency, peak memory and Go benchmarks per target, natively or emulated',
     )
     .argument('[package]', 'the main package', '.')
-    .option('-t, --targets <list>', 'targets (the baseline is added when missing)')
-    .option('--runs <n>', 'startup runs per target, after one warm-up (default 10)')
-    .option('--args <args>', 'arguments for the startup runs, space-separated')
-    .option('--bench <regexp>', 'Go benchmarks to run (-test.bench, default .)')
-    .option('--count <n>', 'runs of each Go benchmark (-test.count, default 6)')
-    .option('--baseline <target>', "the target everything is compared with (default: the host's)")
-    .option('-o, --out <dir>', 'output folder (default: dist)')
+    .argument('[-- args...]', "the program's arguments for the startup runs (or --args)")
+    .option('-t, --targets <list>', 'targets (the baseline is added when missing)', DEFAULT_TARGETS)
+    .option('--runs <n>', 'startup runs per target, after one warm-up', '10')
+    .option('--args <args>', "the program's arguments for the startup runs, space-separated")
+    .option('--bench <regexp>', 'Go benchmarks to run (-test.bench)', '.')
+    .option('--count <n>', 'runs of each Go benchmark (-test.count)', '6')
+    .addOption(
+      new Option('--baseline <target>', 'the target everything is compared with').default(AUTO, "the host's"),
+    )
+    .addOption(
+      new Option('-o, --out <dir>', 'output folder (bench.html goes there)').default(
+        AUTO,
+        "the config's out, else dist in the module root",
+      ),
+    )
+    .addOption(
+      new Option('--config <file>', 'config file').default(
+        AUTO,
+        'crossgo.yaml, .yml or .json in the module root',
+      ),
+    )
     .option('--no-html', 'do not write <out>/bench.html')
     .option('--json', 'print JSON')
-    .action(async (pkg: string, flags) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  crossgo bench -t linux/amd64,linux/arm64 ./cmd/tool
+  crossgo bench --args --version --runs 30
+  crossgo bench ./cmd/tool --bench Parse --count 10 -- serve --dry-run`,
+    )
+    .action(async (pkg: string, extra: string[], flags) => {
       const { benchCommand } = await import('./commands/bench.js');
-      exitCode = await benchCommand(pkg, flags, context());
+      exitCode = await benchCommand(pkg, { ...flags, extra, programArgs }, context());
     });
 
   program
@@ -343,7 +379,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   ]);
 
   try {
-    await program.parseAsync(splitShortAssignments(argv, program), { from: 'user' });
+    const separated = separateProgramArgs(splitShortAssignments(argv, program), program, ['bench']);
+    programArgs = separated.programArgs;
+    await program.parseAsync(separated.argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     return report(error);

@@ -1,23 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { groupSamples, parseGoBench } from '../bench/gobench.js';
 import { renderBenchHtml } from '../bench/html.js';
 import { measureStartup } from '../bench/measure.js';
 import { compareSamples, median, medianCI, p95 } from '../bench/stats.js';
 import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from '../bench/types.js';
-import { UsageError } from '../errors.js';
-import { run } from '../exec/run.js';
+import { CrossgoError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { type Logger, silentLogger } from '../log.js';
 import { openOutputFolder, refuseForeign } from '../pipeline/outputFolder.js';
 import { findRunner, type Runner } from '../runners/detect.js';
-import { runUnder } from '../runners/run.js';
+import {
+  compileAndRunTests,
+  listTestPackages,
+  type TestBinaryContext,
+  testBinaryName,
+  withScratchFolder,
+} from '../runners/testBinaries.js';
+import { inheritedEnv } from '../stages/build/flags.js';
 import type { BuildOptions } from '../stages/build/plan.js';
-import { goEnvForTarget } from '../targets/env.js';
-import { expandTargets, type Target } from '../targets/parse.js';
+import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
-import { findGo, type GoToolchain } from '../toolchain/go.js';
+import { findGo } from '../toolchain/go.js';
 import { build } from './build.js';
 
 export interface BenchOptions extends Pick<BuildOptions, 'package' | 'outDir' | 'configFile'> {
@@ -63,6 +66,8 @@ function groupGoBench(output: string, pkg: string): GroupedSample[] {
 }
 
 export interface BenchResult {
+  /** Every target that could run here ran its program (exit code 0) and built its test binaries. */
+  ok: boolean;
   report: BenchReport;
   htmlFile: string | null;
   /** Raw samples per target, for --json consumers that want to recompute. */
@@ -90,7 +95,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
   const baseline = options.baseline ?? host;
   expandTargets(baseline, ports);
   // The baseline is built and measured too, even when not listed.
-  const wanted = [options.targets ?? 'linux/amd64,darwin/arm64,windows/386'].flat().join(',');
+  const wanted = [options.targets ?? DEFAULT_TARGETS].flat().join(',');
   const targets = expandTargets(`${baseline},${wanted}`, ports);
 
   const built = await build({
@@ -103,15 +108,14 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     signal,
     log: options.log,
   });
-  if (!built.ok) {
-    const failed = built.manifest.failures.map((f) => f.target).join(', ') || 'verification';
-    throw new UsageError(`crossgo bench: the build failed (${failed}): run crossgo build to see why`);
-  }
+  if (!built.ok) throw buildFailed(built.manifest);
   const hostInfo = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'crossgo-bench-'));
-  try {
+  // go sees the user's environment without the variables crossgo sets per target, as under build.
+  const goCtx: TestBinaryContext = { go, cwd, goEnv: inheritedEnv(env), tags: [], signal };
+  return withScratchFolder('bench', async (scratch) => {
     const samples: BenchResult['samples'] = {};
     const rows: TargetBench[] = [];
+    let ok = true;
     for (const target of targets) {
       const artifact = built.manifest.artifacts.find((a) => a.target === target.id);
       if (!artifact) continue;
@@ -146,17 +150,21 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
       );
       row.startup = { medianMs: round(median(startup.wallMs)), p95Ms: round(p95(startup.wallMs)), runs };
       row.peakRssKiB = startup.peakRssKiB ? Math.max(...startup.peakRssKiB) : null;
-      if (startup.exitCode !== 0) row.reason = `the program exited with code ${startup.exitCode}`;
-      const benchmarks = await goBenchmarks(go, target, answer.runner, {
-        cwd,
+      const notes: string[] = [];
+      if (startup.exitCode !== 0) notes.push(`the program exited with code ${startup.exitCode}`);
+      const { benchmarks, problems } = await goBenchmarks(goCtx, target, answer.runner, {
         env,
-        signal,
         packages: options.benchPackages ?? ['./...'],
         pattern: options.bench ?? '.',
         count,
         scratch,
         timeoutMs: options.timeoutMs ?? 600_000,
       });
+      notes.push(...problems);
+      if (notes.length > 0) {
+        row.reason = notes.join('; ');
+        ok = false;
+      }
       samples[target.id] = { startupMs: startup.wallMs, peakRssKiB: startup.peakRssKiB, benchmarks };
       rows.push(row);
     }
@@ -180,10 +188,29 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     };
     let htmlFile: string | null = null;
     if (options.html !== false) htmlFile = await writeReport(built.outDir, renderBenchHtml(report), options);
-    return { report, htmlFile, samples };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+    return { ok, report, htmlFile, samples };
+  });
+}
+
+/**
+ * The build inside bench failed: a failure (exit 1) that names each target and go's first error
+ * line, never a usage error (the user's command line was fine).
+ */
+function buildFailed(manifest: Awaited<ReturnType<typeof build>>['manifest']): CrossgoError {
+  const failures = manifest.failures.map((f) => {
+    const first = firstErrorLine(f.excerpt).trim();
+    return first ? `${f.target} (${first})` : f.target;
+  });
+  if (failures.length > 0) {
+    const ids = manifest.failures.map((f) => f.target).join(',');
+    return new CrossgoError(
+      `bench: the build failed for ${failures.join('; ')}: crossgo build -t ${ids} shows the whole error`,
+    );
   }
+  const unverified = manifest.artifacts.filter((a) => a.verification?.ok === false).map((a) => a.target);
+  return new CrossgoError(
+    `bench: ${unverified.join(', ') || 'an artifact'} failed verification: crossgo verify shows why`,
+  );
 }
 
 /** <out>/bench.html, written as crossgo writes into an output folder: locked, owned, atomically. */
@@ -217,62 +244,49 @@ function ratio(x: number, base: number): number | null {
 
 /** go test -c of each package, run with -test.bench under the target's runner; samples per benchmark and unit. */
 async function goBenchmarks(
-  go: GoToolchain,
+  ctx: TestBinaryContext,
   target: Target,
   runner: Runner,
-  ctx: {
-    cwd: string;
+  opts: {
     env: NodeJS.ProcessEnv;
-    signal?: AbortSignal;
     packages: string[];
     pattern: string;
     count: number;
     scratch: string;
     timeoutMs: number;
   },
-): Promise<GroupedSample[]> {
-  const targetEnv = goEnvForTarget(ctx.env, target, false);
-  const listed = await run(
-    go.binary,
-    [
-      'list',
-      '-f',
-      '{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}{{len .XTestGoFiles}}',
-      '--',
-      ...ctx.packages,
-    ],
-    {
-      cwd: ctx.cwd,
-      env: targetEnv,
-      signal: ctx.signal,
-    },
-  );
-  if (listed.exitCode !== 0)
-    throw new UsageError(`go list ${ctx.packages.join(' ')}: ${listed.stderr.trim().split('\n')[0]}`);
-  const out: GroupedSample[] = [];
-  for (const line of listed.stdout.trim().split('\n')) {
-    const [importPath, dir, tests] = line.split('\t') as [string, string, string];
-    if (!importPath || tests === '00') continue;
-    const binary = path.join(
-      ctx.scratch,
-      `${target.id.replaceAll('/', '_')}-${out.length}-${path.basename(importPath)}.test`,
-    );
-    const compiled = await run(go.binary, ['test', '-c', '-trimpath', '-o', binary, importPath], {
-      cwd: ctx.cwd,
-      env: targetEnv,
-      signal: ctx.signal,
+): Promise<{ benchmarks: GroupedSample[]; problems: string[] }> {
+  const benchmarks: GroupedSample[] = [];
+  const problems: string[] = [];
+  const args = ['-test.run', '^$', '-test.bench', opts.pattern, '-test.count', String(opts.count)];
+  const listed = await listTestPackages(ctx, target, opts.packages);
+  for (const [i, pkg] of listed.entries()) {
+    if (!pkg.hasTests) continue;
+    // Benchmarks run one package at a time: two at once would measure each other.
+    const outcome = await compileAndRunTests(ctx, target, runner, pkg, {
+      binary: path.join(opts.scratch, testBinaryName(target, pkg, i)),
+      args: [...args, '-test.benchmem'],
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
     });
-    if (compiled.exitCode !== 0) continue;
-    const result = await runUnder(
-      runner,
-      target,
-      binary,
-      ['-test.run', '^$', '-test.bench', ctx.pattern, '-test.count', String(ctx.count), '-test.benchmem'],
-      { cwd: dir, env: ctx.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal },
-    );
-    out.push(...groupGoBench(result.stdout, importPath));
+    if (!outcome.built) {
+      problems.push(`the test binary of ${pkg.importPath} did not build: ${firstErrorLine(outcome.excerpt)}`);
+      continue;
+    }
+    const { result } = outcome;
+    if (result.exitCode !== 0) {
+      problems.push(
+        `the benchmarks of ${pkg.importPath} ${result.timedOut ? 'timed out' : `exited with ${result.signal ?? `code ${result.exitCode}`}`}`,
+      );
+    }
+    benchmarks.push(...groupGoBench(result.stdout, pkg.importPath));
   }
-  return out;
+  return { benchmarks, problems };
+}
+
+/** go's first error line, past its "# package" header. */
+function firstErrorLine(excerpt: string): string {
+  return excerpt.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#')) ?? excerpt;
 }
 
 /** Each benchmark and unit of each target against the baseline's, benchstat-style. */

@@ -1,24 +1,31 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
-import { run, runChecked } from '../exec/run.js';
-import { findRunner, type RunnerKind } from '../runners/detect.js';
-import { runUnder } from '../runners/run.js';
+import { findRunner, type Host, type RunnerKind } from '../runners/detect.js';
+import {
+  compileAndRunTests,
+  listTestPackages,
+  type TestBinaryContext,
+  type TestPackage,
+  tail,
+  testBinaryName,
+  withScratchFolder,
+} from '../runners/testBinaries.js';
+import { inheritedEnv } from '../stages/build/flags.js';
 import { defaultJobs } from '../stages/build/jobs.js';
-import { goEnvForTarget } from '../targets/env.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
-import { findGo, type GoToolchain } from '../toolchain/go.js';
-import { moduleRootOf, parseJsonStream } from '../toolchain/module.js';
+import { findGo } from '../toolchain/go.js';
+import { moduleRootOf } from '../toolchain/module.js';
 
 export interface TestOptions {
   cwd?: string;
   /** Package patterns (default ./...). */
   packages?: string[];
   targets?: string | string[];
+  /** An explicit config file (its targets are the default); default crossgo.yaml/.yml/.json in the module root. */
+  configFile?: string;
   tags?: string[];
   /** Per test binary run (default 10 minutes). */
   timeoutMs?: number;
@@ -54,14 +61,7 @@ export interface TestReport {
   targets: TargetTests[];
 }
 
-const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
-
-interface ListedPackage {
-  ImportPath: string;
-  Dir: string;
-  TestGoFiles?: string[];
-  XTestGoFiles?: string[];
-}
+export const DEFAULT_TEST_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
  * Compiles each package's test binary per target (`go test -c`) and runs it here — natively,
@@ -71,100 +71,70 @@ export async function testTargets(options: TestOptions = {}): Promise<TestReport
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
   const signal = options.signal;
-  const go = await findGo({ cwd, env, signal });
-  const root = moduleRootOf(go, cwd);
-  const [ports, config] = await Promise.all([listPorts(go, { cwd, env, signal }), loadConfig(root)]);
-  const targets = expandTargets(options.targets ?? config.config.targets ?? DEFAULT_TARGETS, ports);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new UsageError('--timeout: expected a positive duration, e.g. 30s or 5m');
+  const go = await findGo({ cwd, env, signal });
+  const root = moduleRootOf(go, cwd);
+  const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
+  const [ports, config] = await Promise.all([
+    listPorts(go, { cwd, env, signal }),
+    loadConfig(root, configFile),
+  ]);
+  const targets = expandTargets(options.targets ?? config.config.targets ?? DEFAULT_TARGETS, ports);
   const patterns = options.packages && options.packages.length > 0 ? options.packages : ['./...'];
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'crossgo-test-'));
-  try {
-    const jobs: { target: Target; pkg: ListedPackage }[] = [];
-    const listed = new Map<string, ListedPackage[]>();
-    for (const target of targets) {
-      const pkgs = await listPackages(go, patterns, target, { cwd, env, tags: options.tags ?? [], signal });
-      listed.set(target.id, pkgs);
-      for (const pkg of pkgs) jobs.push({ target, pkg });
-    }
-    const host = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };
-    const outcomes = await runPool(
+  const host: Host = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };
+  // go sees the user's environment without the variables crossgo sets per target, as under build.
+  const ctx: TestBinaryContext = { go, cwd, goEnv: inheritedEnv(env), tags: options.tags ?? [], signal };
+
+  const jobs: { target: Target; pkg: TestPackage }[] = [];
+  for (const target of targets) {
+    for (const pkg of await listTestPackages(ctx, target, patterns)) jobs.push({ target, pkg });
+  }
+  const testArgs = ['-test.v', '-test.timeout', `${Math.ceil(timeoutMs / 1000) + 60}s`];
+  if (options.run) testArgs.push('-test.run', options.run);
+  const outcomes = await withScratchFolder('test', (scratch) =>
+    runPool(
       jobs,
       defaultJobs(jobs.length),
       (job, i) =>
-        testPackage(go, job.target, job.pkg, {
-          cwd,
+        testPackage(ctx, job.target, job.pkg, host, {
+          binary: path.join(scratch, testBinaryName(job.target, job.pkg, i)),
+          args: testArgs,
           env,
-          signal,
           timeoutMs,
-          host,
-          run: options.run,
-          tags: options.tags ?? [],
-          out: path.join(scratch, `${i}.test`),
         }),
       signal,
-    );
-    const reports: TargetTests[] = targets.map((target) => {
-      const runner = findRunner(target, host);
-      return {
-        target: target.id,
-        runner: runner.ok ? runner.runner.kind : null,
-        emulated: runner.ok && runner.runner.kind !== 'native',
-        packages: [],
-      };
-    });
-    outcomes.forEach((outcome, i) => {
-      const job = jobs[i] as (typeof jobs)[number];
-      if (!outcome.ok) throw outcome.error;
-      reports.find((r) => r.target === job.target.id)?.packages.push(outcome.value);
-    });
-    return { ok: reports.every((r) => r.packages.every((p) => p.status !== 'fail')), targets: reports };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-function targetEnv(env: NodeJS.ProcessEnv, target: Target): NodeJS.ProcessEnv {
-  return goEnvForTarget(env, target, false);
-}
-
-async function listPackages(
-  go: GoToolchain,
-  patterns: string[],
-  target: Target,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; tags: string[]; signal?: AbortSignal },
-): Promise<ListedPackage[]> {
-  const args = ['list', '-json=ImportPath,Dir,TestGoFiles,XTestGoFiles'];
-  if (opts.tags.length > 0) args.push(`-tags=${opts.tags.join(',')}`);
-  const result = await runChecked(go.binary, [...args, '--', ...patterns], {
-    cwd: opts.cwd,
-    env: targetEnv(opts.env, target),
-    signal: opts.signal,
+    ),
+  );
+  const reports: TargetTests[] = targets.map((target) => {
+    const runner = findRunner(target, host);
+    return {
+      target: target.id,
+      runner: runner.ok ? runner.runner.kind : null,
+      emulated: runner.ok && runner.runner.kind !== 'native',
+      packages: [],
+    };
   });
-  return parseJsonStream<ListedPackage>(result.stdout);
+  outcomes.forEach((outcome, i) => {
+    const job = jobs[i] as (typeof jobs)[number];
+    if (!outcome.ok) throw outcome.error;
+    reports.find((r) => r.target === job.target.id)?.packages.push(outcome.value);
+  });
+  return { ok: reports.every((r) => r.packages.every((p) => p.status !== 'fail')), targets: reports };
 }
 
+/** One package on one target: skipped, or compiled and run, and its result read from -test.v. */
 async function testPackage(
-  go: GoToolchain,
+  ctx: TestBinaryContext,
   target: Target,
-  pkg: ListedPackage,
-  ctx: {
-    cwd: string;
-    env: NodeJS.ProcessEnv;
-    signal?: AbortSignal;
-    timeoutMs: number;
-    host: { goos: string; goarch: string; env: NodeJS.ProcessEnv };
-    run?: string;
-    tags: string[];
-    out: string;
-  },
+  pkg: TestPackage,
+  host: Host,
+  run: Parameters<typeof compileAndRunTests>[4],
 ): Promise<PackageTest> {
-  const base = { package: pkg.ImportPath, failed: [], excerpt: null };
-  if ((pkg.TestGoFiles?.length ?? 0) + (pkg.XTestGoFiles?.length ?? 0) === 0) {
-    return { ...base, status: 'skip', durationMs: 0, reason: 'no test files' };
-  }
-  const runner = findRunner(target, ctx.host);
+  const base = { package: pkg.importPath, failed: [], excerpt: null };
+  if (!pkg.hasTests) return { ...base, status: 'skip', durationMs: 0, reason: 'no test files' };
+  const runner = findRunner(target, host);
   if (!runner.ok) {
     return {
       ...base,
@@ -173,31 +143,17 @@ async function testPackage(
       reason: `cannot run here: ${runner.reason}${runner.fix ? ` (${runner.fix})` : ''}`,
     };
   }
-  const args = ['test', '-c', '-trimpath', '-o', ctx.out];
-  if (ctx.tags.length > 0) args.push(`-tags=${ctx.tags.join(',')}`);
-  const compiled = await run(go.binary, [...args, pkg.ImportPath], {
-    cwd: ctx.cwd,
-    env: targetEnv(ctx.env, target),
-    signal: ctx.signal,
-  });
-  if (compiled.exitCode !== 0) {
+  const outcome = await compileAndRunTests(ctx, target, runner.runner, pkg, run);
+  if (!outcome.built) {
     return {
       ...base,
       status: 'fail',
       durationMs: 0,
       reason: 'the test binary did not build',
-      excerpt: tail(compiled.stderr),
+      excerpt: outcome.excerpt,
     };
   }
-  const testArgs = ['-test.v', '-test.timeout', `${Math.ceil(ctx.timeoutMs / 1000) + 60}s`];
-  if (ctx.run) testArgs.push('-test.run', ctx.run);
-  // Tests read testdata/ relative to their package folder, as under go test.
-  const result = await runUnder(runner.runner, target, ctx.out, testArgs, {
-    cwd: pkg.Dir,
-    env: ctx.env,
-    timeoutMs: ctx.timeoutMs,
-    signal: ctx.signal,
-  });
+  const { result } = outcome;
   const output = `${result.stdout}\n${result.stderr}`;
   const failed = [...output.matchAll(/^\s*--- FAIL: (\S+)/gm)].map((m) => m[1] as string);
   const durationMs = Math.round(result.durationMs);
@@ -207,7 +163,7 @@ async function testPackage(
       status: 'fail',
       durationMs,
       failed,
-      reason: `timed out after ${ctx.timeoutMs} ms: the whole process tree was stopped`,
+      reason: `timed out after ${run.timeoutMs} ms: the whole process tree was stopped`,
       excerpt: tail(output),
     };
   }
@@ -220,8 +176,4 @@ async function testPackage(
     reason: failed.length > 0 ? null : `exited with ${result.signal ?? `code ${result.exitCode}`}`,
     excerpt: tail(output),
   };
-}
-
-function tail(text: string, lines = 15): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
 }

@@ -16,7 +16,8 @@ export interface Target {
   port: Port;
 }
 
-export const DEFAULT_TARGETS = 'linux/amd64,darwin/arm64,windows/386';
+export { DEFAULT_TARGETS } from './defaults.js';
+
 const LIST_HINT = '(crossgo targets lists them)';
 
 export interface ExpandOptions {

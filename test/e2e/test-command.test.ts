@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestReport } from '../../src/commands/test.js';
-import { cleanupTemps, crossgo, FIXTURES, testEnv } from '../helpers/cli.js';
+import { cleanupTemps, crossgo, FIXTURES, fixtureRepo, testEnv } from '../helpers/cli.js';
 import { processesWithMarker } from '../helpers/oracles.js';
 
 afterAll(cleanupTemps);
@@ -83,6 +84,29 @@ describe('crossgo test', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await processesWithMarker(marker)).toEqual([]);
     }
+  });
+
+  it('builds the test binaries without the level variables of the shell (GOAMD64=v9 there), as build does', async () => {
+    // TestNoLeakedLevel reads the level settings from its own build info.
+    const { code, report, stderr } = await testJson(
+      ['-t', 'linux/amd64,linux/386', './level'],
+      testEnv({ GOAMD64: 'v9' }),
+    );
+    expect(code, stderr).toBe(0);
+    expect(report.targets.map((t) => [t.target, t.packages.map((p) => [p.package, p.status])])).toEqual([
+      ['linux/amd64', [['example.com/calc/level', 'pass']]],
+      ['linux/386', [['example.com/calc/level', 'pass']]],
+    ]);
+  });
+
+  it('reads the targets from --config', async () => {
+    const { dir } = await fixtureRepo('runtests');
+    await writeFile(path.join(dir, 'other.yaml'), 'targets: [linux/386]\n');
+    const result = await crossgo(['-C', dir, 'test', '--json', '--config', 'other.yaml', './'], {
+      env: testEnv(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as TestReport).targets.map((t) => t.target)).toEqual(['linux/386']);
   });
 
   it('refuses a bad duration in one line', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { escapeHtml, formatQuantity, renderBenchHtml } from '../../src/bench/html.js';
+import { escapeHtml, renderBenchHtml } from '../../src/bench/html.js';
 import type { BenchmarkComparison, BenchReport, TargetBench } from '../../src/bench/types.js';
+import { formatQuantity } from '../../src/bench/units.js';
 
 function target(name: string, fields: Partial<TargetBench> = {}): TargetBench {
   return {

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import pc from 'picocolors';
+import { formatBenchValue, formatBytes, formatMilliseconds } from '../../bench/units.js';
 import { type BenchResult, bench } from '../../commands/bench.js';
 import { UsageError } from '../../errors.js';
+import { type AUTO, given } from '../auto.js';
 import type { CliContext } from '../context.js';
-import { formatBytes, formatDuration, formatTable } from '../render/format.js';
+import { formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
 
 export interface BenchFlagsCli {
@@ -11,9 +13,14 @@ export interface BenchFlagsCli {
   runs?: string;
   count?: string;
   args?: string;
+  /** Operands after the package without a `--` before them: refused. */
+  extra?: string[];
+  /** The words after `--` (programArgs.ts); null without `--`. */
+  programArgs?: string[] | null;
   bench?: string;
-  baseline?: string;
-  out?: string;
+  baseline?: string | typeof AUTO;
+  out?: string | typeof AUTO;
+  config?: string | typeof AUTO;
   html?: boolean;
   json?: boolean;
 }
@@ -36,16 +43,36 @@ export async function benchCommand(
     targets: flags.targets,
     runs: whole(flags.runs, '--runs'),
     count: whole(flags.count, '--count'),
-    args: flags.args === undefined ? undefined : flags.args.split(/\s+/).filter(Boolean),
+    args: programArguments(flags),
     bench: flags.bench,
-    baseline: flags.baseline,
-    outDir: flags.out,
+    baseline: given(flags.baseline),
+    outDir: given(flags.out),
+    configFile: given(flags.config),
     html: flags.html !== false,
     signal: cli.signal,
     log: stderrLogger,
   });
   process.stdout.write(flags.json ? `${JSON.stringify(result.report, null, 2)}\n` : describe(result, cli));
-  return 0;
+  return result.ok ? 0 : 1;
+}
+
+/**
+ * The program's arguments: --args split at spaces (`--args "serve --port 80"`), or every word
+ * after `--` as it is (an argument with spaces in it). Not both: which order would be meant?
+ */
+function programArguments(flags: BenchFlagsCli): string[] | undefined {
+  if (flags.extra && flags.extra.length > 0) {
+    throw new UsageError(
+      `bench takes one package, not "${flags.extra.join(' ')}": put the program's arguments after -- or in --args`,
+    );
+  }
+  if (flags.args !== undefined && flags.programArgs) {
+    throw new UsageError(
+      `--args "${flags.args}" and "-- ${flags.programArgs.join(' ')}": give the program's arguments one way`,
+    );
+  }
+  if (flags.programArgs) return flags.programArgs;
+  return flags.args === undefined ? undefined : flags.args.split(/\s+/).filter(Boolean);
 }
 
 function describe(result: BenchResult, cli: CliContext): string {
@@ -56,9 +83,11 @@ function describe(result: BenchResult, cli: CliContext): string {
     t.runner ? `${t.runner}${t.emulated ? ' (emulated)' : ''}` : '-',
     formatBytes(t.size),
     times(t.sizeVsBaseline),
-    formatDuration(t.buildMs),
+    formatMilliseconds(t.buildMs),
     times(t.buildVsBaseline),
-    t.startup ? `${t.startup.medianMs.toFixed(1)} / ${t.startup.p95Ms.toFixed(1)} ms` : (t.reason ?? ''),
+    t.startup
+      ? `${formatMilliseconds(t.startup.medianMs)} / ${formatMilliseconds(t.startup.p95Ms)}`
+      : (t.reason ?? ''),
     t.peakRssKiB === null ? '' : formatBytes(t.peakRssKiB * 1024),
   ]);
   const lines = [
@@ -78,13 +107,16 @@ function describe(result: BenchResult, cli: CliContext): string {
           b.name,
           b.unit,
           b.target,
-          b.base.median.toPrecision(4),
-          b.other ? b.other.median.toPrecision(4) : '-',
+          formatBenchValue(b.base.median, b.unit),
+          b.other ? formatBenchValue(b.other.median, b.unit) : '-',
           b.significant ? b.text : pc.dim(b.text),
         ]),
       ),
     );
   }
+  // Reasons of targets that did run: a program that exited non-zero, a test binary that did not build.
+  const problems = report.targets.filter((t) => t.startup && t.reason);
+  if (problems.length > 0) lines.push('', ...problems.map((t) => pc.red(`${t.target}: ${t.reason}`)));
   if (result.htmlFile) lines.push('', `report: ${path.relative(cli.cwd, result.htmlFile)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,11 +1,13 @@
 import pc from 'picocolors';
 import { type TestReport, testTargets } from '../../commands/test.js';
 import { UsageError } from '../../errors.js';
+import { type AUTO, given } from '../auto.js';
 import type { CliContext } from '../context.js';
 import { formatDuration, formatTable } from '../render/format.js';
 
 export interface TestFlagsCli {
-  targets?: string;
+  targets?: string | typeof AUTO;
+  config?: string | typeof AUTO;
   timeout?: string;
   run?: string;
   tags?: string[];
@@ -17,7 +19,8 @@ export async function testCommand(packages: string[], flags: TestFlagsCli, cli: 
   const report = await testTargets({
     cwd: cli.cwd,
     packages,
-    targets: flags.targets,
+    targets: given(flags.targets),
+    configFile: given(flags.config),
     tags: flags.tags,
     run: flags.run,
     timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),

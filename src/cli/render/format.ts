@@ -1,20 +1,11 @@
-/** Small formatters for human output. */
+/** Small formatters for human output. Sizes and durations come from the one unit formatter (bench/units.ts). */
+import { formatBytes, formatMilliseconds } from '../../bench/units.js';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  // Round first, so 1048575 B reads 1.00 MiB and not 1024.0 KiB.
-  while (Number(value.toFixed(value < 10 ? 2 : 1)) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
+export { formatBytes };
 
+/** A duration in ms or s, three significant digits, as the HTML report writes it. */
 export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  return formatMilliseconds(ms);
 }
 
 /** Left-aligned columns; a column whose header starts with ">" is right-aligned. */
