@@ -119,7 +119,8 @@ async function planRun(options: BuildOptions, given: Discovery | undefined, sing
   // After go env, the remaining look-ups are independent: run them at once (warm builds are
   // dominated by start-up), then report failures in a fixed order.
   const root = startingRoot(discovery);
-  const early = [discovery.ports(), discovery.version(root, options.version)];
+  // The ports of the go on PATH are needed unless --go names other releases (which have theirs).
+  const early = [discovery.version(root, options.version), ...(options.go ? [] : [discovery.ports()])];
   for (const e of early) e.catch(() => {}); // awaited below, or not needed (another release)
   const [moduleResult, configResult] = await Promise.allSettled([
     planModule(discovery, options.package),
