@@ -153,7 +153,7 @@ describe('detectCgo: the target alone sets its level', () => {
   };
 
   it('ignores GOAMD64 (v3, or an invalid v9) from the shell, as build does', async () => {
-    const clean = { ...process.env, GOENV: 'off' };
+    const clean: NodeJS.ProcessEnv = { ...process.env, GOENV: 'off' };
     delete clean.GOAMD64;
     expect((await detect(clean, 'linux/amd64')).packages).toEqual([]);
     expect((await detect({ ...clean, GOAMD64: 'v3' }, 'linux/amd64')).packages).toEqual([]);
