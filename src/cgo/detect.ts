@@ -1,6 +1,7 @@
 import { runChecked } from '../exec/run.js';
 import { goEnvForTarget } from '../targets/env.js';
 import type { Target } from '../targets/parse.js';
+import { LEVEL_VARIABLES } from '../targets/variants.js';
 import type { GoToolchain } from '../toolchain/go.js';
 import { parseJsonStream } from '../toolchain/module.js';
 
@@ -33,8 +34,10 @@ export async function detectCgo(
   const args = ['list', '-deps', '-json=ImportPath,Standard,CgoFiles,CgoLDFLAGS'];
   if (opts.tags.length > 0) args.push(`-tags=${opts.tags.join(',')}`);
   args.push('--', importPath);
-  // With cgo on: go list drops cgo files when it is off.
-  const env = goEnvForTarget(opts.env, target, true);
+  // With cgo on: go list drops cgo files when it is off. The target alone sets its level: a
+  // GOAMD64=v3 from the shell would select files for amd64.v3 (go/build's ToolTags) that
+  // the build, which clears it, does not compile.
+  const env = goEnvForTarget(withoutLevels(opts.env), target, true);
   const result = await runChecked(go.binary, args, { cwd: opts.cwd, env, signal: opts.signal });
   return cgoUseOf(parseJsonStream<ListedPackage>(result.stdout));
 }
@@ -51,4 +54,11 @@ export function cgoUseOf(listed: readonly ListedPackage[]): CgoUse {
     });
   }
   return { packages: users.map((p) => p.ImportPath), frameworks };
+}
+
+/** The environment without GOAMD64, GOARM, GO386… (targets/variants.ts), as build clears them. */
+function withoutLevels(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of LEVEL_VARIABLES) delete out[name];
+  return out;
 }

@@ -101,7 +101,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
   const built = await build({
     cwd,
     package: options.package,
-    outDir: options.outDir,
+    out: options.outDir,
     configFile: options.configFile,
     targets: targets.map((t) => t.id),
     environment: env,

@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   type CompilerKind,
@@ -8,17 +7,20 @@ import {
   resolveCompiler,
 } from '../cgo/compilers.js';
 import { detectCgo } from '../cgo/detect.js';
-import { type CgoMode, parseCgoMode } from '../cgo/plan.js';
-import { loadConfig } from '../config/load.js';
-import type { CrossgoConfig } from '../config/types.js';
+import { type CgoContext, type CgoMode, parseCgoMode } from '../cgo/plan.js';
 import { CrossgoError } from '../errors.js';
-import { run } from '../exec/run.js';
-import { which } from '../exec/which.js';
+import { silentLogger } from '../log.js';
+import { type Discovery, discover } from '../pipeline/discovery.js';
 import { findRunner, type RunnerKind } from '../runners/detect.js';
+import { explicitCompiler } from '../stages/build/flags.js';
+import { type CgoSettings, cgoContextFor, decideTargetCgo, planMacosSdk } from '../stages/build/plan/cgo.js';
+import { type ConfigPlan, planConfig, readConfig } from '../stages/build/plan/config.js';
+import { flagsFor } from '../stages/build/plan/targets.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
-import { listPorts } from '../targets/ports.js';
-import { findGo, type GoToolchain } from '../toolchain/go.js';
 import { resolveMainPackage } from '../toolchain/module.js';
+import { findTools, type ToolReport } from '../toolchain/tools.js';
+
+export type { ToolReport };
 
 export interface DoctorOptions {
   cwd?: string;
@@ -36,17 +38,6 @@ export interface DoctorOptions {
   signal?: AbortSignal;
 }
 
-export interface ToolReport {
-  name: string;
-  found: boolean;
-  path: string | null;
-  version: string | null;
-  /** What it is for. */
-  use: string;
-  /** The command that installs it, when it is missing. */
-  fix: string | null;
-}
-
 export interface TargetReport {
   target: string;
   /** False only when the toolchain has no such port or marks it broken. */
@@ -60,8 +51,10 @@ export interface TargetReport {
     fix: string | null;
   };
   run: { ok: boolean; runner: RunnerKind | null; detail: string; fix: string | null };
-  /** Can `crossgo build` make it here, with the cgo mode asked for? */
+  /** Can `crossgo build` make it here, with the cgo mode asked for? The same decision build makes. */
   buildable: boolean;
+  /** Why build refuses it (build's own message), or null. */
+  refused: string | null;
 }
 
 export interface DoctorReport {
@@ -77,34 +70,35 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
   const signal = options.signal;
-  const go = await findGo({ cwd, env, signal });
-  const inModule = !['', '/dev/null', 'NUL'].includes(go.env.GOMOD);
-  const [ports, config, tools] = await Promise.all([
-    listPorts(go, { cwd, env, signal }),
-    inModule || options.configFile !== undefined
-      ? loadConfig(
-          inModule ? path.dirname(go.env.GOMOD) : cwd,
-          options.configFile && path.resolve(cwd, options.configFile),
-        ).then((c) => c.config)
-      : Promise.resolve({} as CrossgoConfig),
+  const discovery = await discover({ cwd, env, signal });
+  const { go } = discovery;
+  const moduleRoot = ['', '/dev/null', 'NUL'].includes(go.env.GOMOD) ? null : path.dirname(go.env.GOMOD);
+  const [ports, loaded, tools] = await Promise.all([
+    discovery.ports(),
+    moduleRoot || options.configFile !== undefined
+      ? readConfig(moduleRoot ?? cwd, cwd, options.configFile)
+      : Promise.resolve({ file: null, config: {} }),
     findHostTools(env, { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH }, signal),
   ]);
-  const cgoMode = options.cgo ?? (config.cgo ? parseCgoMode(config.cgo, 'config cgo') : 'off');
-  const choice = options.cc ?? config.cc ?? 'auto';
-  const targets = expandTargets(options.targets ?? config.targets ?? DEFAULT_TARGETS, ports, {
+  const config = planConfig(loaded, { cgo: options.cgo, cc: options.cc }, silentLogger);
+  const cgoMode = options.cgo ?? (config.cfg.cgo ? parseCgoMode(config.cfg.cgo, 'config cgo') : 'off');
+  const targets = expandTargets(options.targets ?? config.cfg.targets ?? DEFAULT_TARGETS, ports, {
     allowBroken: true,
   });
-  const importPath =
-    cgoMode === 'auto' && inModule
-      ? await resolveMainPackage(go, options.package ?? '.', { cwd, env, signal })
-          .then((p) => p.importPath)
-          .catch(() => null)
-      : null;
-  const reports = await Promise.all(
-    targets.map((target) =>
-      checkTarget(target, { go, tools, cgoMode, choice, importPath, cwd, env, signal }),
-    ),
-  );
+  const pkg = moduleRoot
+    ? await resolveMainPackage(go, options.package ?? '.', { cwd, env, signal }).catch(() => null)
+    : null;
+  const decision = pkg
+    ? {
+        ctx: cgoContextFor(discovery, pkg.importPath, pkg.module.dir),
+        settings: {
+          strip: config.cfg.strip ?? true,
+          macosSdk: await planMacosSdk(undefined, config.cfg.macosSdk, cwd, pkg.module.dir),
+        },
+      }
+    : null;
+  const ctx: TargetContext = { discovery, tools, config, decision };
+  const reports = await Promise.all(targets.map((target) => checkTarget(target, ctx)));
   return {
     ok: reports.every((r) => r.buildable),
     go: {
@@ -126,31 +120,27 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
     },
     cgoMode,
     targets: reports,
-    tools: await findTools(tools, env, signal),
+    tools: await findTools(env, { zig: tools.zig }, signal),
   };
 }
 
 interface TargetContext {
-  go: GoToolchain;
+  discovery: Discovery;
   tools: HostTools;
-  cgoMode: CgoMode;
-  choice: string;
-  importPath: string | null;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
+  /** The config, with doctor's --cgo and --cc as the command line's flags. */
+  config: ConfigPlan;
+  /** build's cgo decision for the main package, or null outside a module (no package to decide for). */
+  decision: { ctx: CgoContext; settings: CgoSettings } | null;
 }
 
 async function checkTarget(target: Target, ctx: TargetContext): Promise<TargetReport> {
+  const { go, env } = ctx.discovery;
   const pureGo = target.port.broken
-    ? { ok: false, detail: `${ctx.go.version.raw} marks ${target.id} broken` }
+    ? { ok: false, detail: `${go.version.raw} marks ${target.id} broken` }
     : { ok: true, detail: 'go build, CGO_ENABLED=0' };
   const cgo = await checkCgo(target, ctx);
-  const runner = findRunner(target, {
-    goos: ctx.go.env.GOHOSTOS,
-    goarch: ctx.go.env.GOHOSTARCH,
-    env: ctx.env,
-  });
+  const runner = findRunner(target, { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env });
+  const refused = pureGo.ok ? await buildRefusal(target, ctx, cgo) : `${pureGo.detail}`;
   return {
     target: target.id,
     pureGo,
@@ -158,21 +148,46 @@ async function checkTarget(target: Target, ctx: TargetContext): Promise<TargetRe
     run: runner.ok
       ? { ok: true, runner: runner.runner.kind, detail: runner.detail, fix: null }
       : { ok: false, runner: null, detail: `cannot run here: ${runner.reason}`, fix: runner.fix },
-    buildable: pureGo.ok && (!cgo.needed || (cgo.supported && cgo.compiler !== null)),
+    buildable: refused === null,
+    refused,
   };
+}
+
+/**
+ * Why `crossgo build` would refuse the target, from build's own decision (stages/build/plan/cgo.ts)
+ * with the config's flags for it (overrides included) and doctor's --cgo and --cc on top; null
+ * when it builds. Outside a module there is no package to decide for: only the compiler counts.
+ */
+async function buildRefusal(
+  target: Target,
+  ctx: TargetContext,
+  cgo: TargetReport['cgo'],
+): Promise<string | null> {
+  if (!ctx.decision) {
+    return !cgo.needed || (cgo.supported && cgo.compiler !== null) ? null : cgo.why;
+  }
+  try {
+    await decideTargetCgo(ctx.decision.ctx, target, flagsFor(target, ctx.config), ctx.decision.settings);
+    return null;
+  } catch (error) {
+    if (!(error instanceof CrossgoError)) throw error;
+    return error.message;
+  }
 }
 
 async function checkCgo(target: Target, ctx: TargetContext): Promise<TargetReport['cgo']> {
   const supported = target.port.cgoSupported;
-  let needed = ctx.cgoMode === 'on';
-  let why =
-    ctx.cgoMode === 'on' ? 'cgo on' : ctx.cgoMode === 'off' ? 'cgo off' : 'cgo auto: no package imports "C"';
-  if (ctx.cgoMode === 'auto' && ctx.importPath) {
-    const use = await detectCgo(ctx.go, ctx.importPath, target, {
-      cwd: ctx.cwd,
-      env: ctx.env,
-      tags: [],
-      signal: ctx.signal,
+  const flags = flagsFor(target, ctx.config);
+  const mode = flags.cgo ?? 'off';
+  let needed = mode === 'on';
+  let why = mode === 'on' ? 'cgo on' : mode === 'off' ? 'cgo off' : 'cgo auto: no package imports "C"';
+  if (mode === 'auto' && ctx.decision) {
+    const { go, importPath, cwd, env } = ctx.decision.ctx;
+    const use = await detectCgo(go, importPath, target, {
+      cwd,
+      env,
+      tags: flags.tags,
+      signal: ctx.discovery.signal,
     }).catch(() => null);
     if (use && use.packages.length > 0) {
       needed = true;
@@ -185,8 +200,8 @@ async function checkCgo(target: Target, ctx: TargetContext): Promise<TargetRepor
   try {
     const compiler = await resolveCompiler(
       ctx.tools,
-      { target, choice: ctx.choice, static: false, why },
-      ctx.signal,
+      { target, choice: explicitCompiler(flags).cc, static: false, why },
+      ctx.discovery.signal,
     );
     return {
       supported,
@@ -200,76 +215,4 @@ async function checkCgo(target: Target, ctx: TargetContext): Promise<TargetRepor
     const host = target.goos === ctx.tools.hostGoos && target.goarch === ctx.tools.hostGoarch;
     return { supported, needed, why, compiler: null, fix: installHint(target, { static: false, host }) };
   }
-}
-
-/** The tools crossgo uses beyond go, found or not, with the command that installs each. */
-async function findTools(
-  tools: HostTools,
-  env: NodeJS.ProcessEnv,
-  signal?: AbortSignal,
-): Promise<ToolReport[]> {
-  const probe = async (
-    name: string,
-    file: string | null,
-    args: string[] | null,
-    use: string,
-    fix: string,
-  ): Promise<ToolReport> => {
-    if (!file) return { name, found: false, path: null, version: null, use, fix };
-    if (!args) return { name, found: true, path: file, version: null, use, fix: null };
-    const result = await run(file, args, { env, signal }).catch(() => null);
-    const version = result ? ((result.stdout || result.stderr).trim().split('\n')[0] ?? '').trim() : '';
-    return { name, found: true, path: file, version: version || null, use, fix: null };
-  };
-  const llvm = (tool: string) => which(tool, env) ?? llvmVersioned(tool);
-  return Promise.all([
-    probe('zig', tools.zig, ['version'], 'C compiler for cgo targets, musl, macOS', 'pip install ziglang'),
-    probe('gcc', which('gcc', env), ['--version'], 'C compiler for the host target', 'apt-get install gcc'),
-    probe('gpg', which('gpg', env), ['--version'], 'signatures', 'apt-get install gnupg'),
-    probe('ssh-keygen', which('ssh-keygen', env), null, 'SSH signatures', 'apt-get install openssh-client'),
-    probe(
-      'llvm-lipo',
-      llvm('llvm-lipo'),
-      ['--version'],
-      'macOS universal binaries (checks)',
-      'apt-get install llvm',
-    ),
-    probe(
-      'llvm-readobj',
-      llvm('llvm-readobj'),
-      ['--version'],
-      'an independent reader for checks',
-      'apt-get install llvm',
-    ),
-    probe(
-      'qemu-user',
-      which('qemu-aarch64', env) ?? which('qemu-x86_64', env),
-      ['--version'],
-      'runs other Linux architectures',
-      'apt-get install qemu-user',
-    ),
-    probe(
-      'wine',
-      which('wine', env) ?? which('wine64', env),
-      ['--version'],
-      'runs x86 Windows programs',
-      'apt-get install wine',
-    ),
-  ]);
-}
-
-/** Debian installs some llvm tools only under /usr/lib/llvm-N/bin. */
-function llvmVersioned(tool: string): string | null {
-  try {
-    const versions = readdirSync('/usr/lib')
-      .filter((d) => /^llvm-\d+$/.test(d))
-      .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
-    for (const v of versions) {
-      const found = which(path.join('/usr/lib', v, 'bin', tool), {});
-      if (found) return found;
-    }
-  } catch {
-    // no /usr/lib: not Debian-like
-  }
-  return null;
 }

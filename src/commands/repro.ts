@@ -145,7 +145,7 @@ export async function repro(options: ReproOptions = {}): Promise<ReproReport> {
           await build({
             ...options,
             cwd: path.join(moduleCopy, relCwd),
-            outDir: path.join(scratch, side.name, 'out'),
+            out: path.join(scratch, side.name, 'out'),
             environment: env,
             linkCache: false,
             verify: false,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
 import { openRegular } from '../fs/open.js';
+import { renameDeprecated } from './names.js';
 import type { LoadedConfig } from './types.js';
 
 export const CONFIG_NAMES = ['crossgo.yaml', 'crossgo.yml', 'crossgo.json'] as const;
@@ -23,7 +24,8 @@ export async function loadConfig(dir: string, explicit?: string): Promise<Loaded
     const text = await readConfigText(file, explicit !== undefined);
     if (text === null) continue;
     const { parseConfig } = await import('./parse.js');
-    return { file, config: parseConfig(text, file) };
+    const { config, deprecated } = renameDeprecated(parseConfig(text, file), path.basename(file));
+    return deprecated.length > 0 ? { file, config, deprecated } : { file, config };
   }
   return { file: null, config: {} };
 }

@@ -27,7 +27,11 @@ function validate(data: unknown) {
 /** The keys valid where an unknown key was found, from the schema itself, for did-you-mean. */
 function knownKeys(instancePath: string): string[] {
   const s = loadSchema();
-  if (instancePath === '') return Object.keys(s.properties).filter((k) => k !== '$schema');
+  // Deprecated names are still read, never suggested.
+  if (instancePath === '')
+    return Object.entries(s.properties)
+      .filter(([k, v]) => k !== '$schema' && !(v as { deprecated?: boolean }).deprecated)
+      .map(([k]) => k);
   if (instancePath === '/package') return Object.keys(s.properties.package?.properties ?? {});
   return Object.keys(s.definitions.buildFlags.properties);
 }

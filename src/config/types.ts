@@ -17,7 +17,13 @@ export interface BuildFlags {
 /** crossgo.yaml / crossgo.json, as validated against schema/crossgo.schema.json. */
 export interface CrossgoConfig extends BuildFlags {
   targets?: string | string[];
+  /** Output folder, relative to the module root. */
+  out?: string;
+  /** Binary path template inside the output folder. */
+  template?: string;
+  /** @deprecated the old name of `out`: loadConfig moves it there, with a warning. */
   dist?: string;
+  /** @deprecated the old name of `template`: loadConfig moves it there, with a warning. */
   output?: string;
   jobs?: number;
   trimpath?: boolean;
@@ -47,5 +53,14 @@ export interface PackageConfig {
 export interface LoadedConfig {
   /** Absolute path of the file, or null when the module has none. */
   file: string | null;
+  /** Under today's names only: a deprecated key is moved to its new name (see `deprecated`). */
   config: CrossgoConfig;
+  /** Deprecated keys the file used, e.g. { old: 'dist', now: 'out' }; absent when none. */
+  deprecated?: DeprecatedKey[];
+}
+
+/** A config key read under its old name. */
+export interface DeprecatedKey {
+  old: string;
+  now: string;
 }

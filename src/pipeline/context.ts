@@ -2,11 +2,11 @@ import type { InterruptedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BuildEvent } from './events.js';
 import type { Manifest } from './manifest.js';
-import type { BuildPlan } from './plan.js';
+import type { HeldPlan } from './plan.js';
 
-/** What every stage shares: the plan (read-only), the manifest being filled, the signal. */
+/** What every stage shares: the plan (read-only, its output folder held), the manifest being filled, the signal. */
 export interface BuildContext {
-  readonly plan: BuildPlan;
+  readonly plan: HeldPlan;
   readonly manifest: Manifest;
   readonly signal: AbortSignal;
   readonly log: Logger;

@@ -12,8 +12,8 @@ targets:
   - linux/amd64
   - linux/arm64
   - windows/amd64
-dist: out
-output: "{goos}_{goarch}/{name}-{version}{ext}"
+out: out
+template: "{goos}_{goarch}/{name}-{version}{ext}"
 tags: fancy
 ldflags: -X main.edition=global
 env:
@@ -116,6 +116,30 @@ describe('crossgo.yaml', () => {
         'env',
         'overrides',
       ]),
+    );
+  });
+
+  it('still reads the deprecated keys dist and output, saying so once each, and refuses both spellings', async () => {
+    const { dir } = await fixtureRepo('greet');
+    await writeFile(
+      path.join(dir, 'crossgo.yaml'),
+      'targets: linux/amd64\ndist: out\noutput: "{name}-{goos}{ext}"\n',
+    );
+    const result = await crossgo(['build'], { cwd: dir, env: testEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('deprecated'));
+    expect(warnings).toEqual([
+      'crossgo: warning: crossgo.yaml: "dist" is deprecated; call it "out"',
+      'crossgo: warning: crossgo.yaml: "output" is deprecated; call it "template"',
+    ]);
+    const sums = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: path.join(dir, 'out') });
+    expect(sums.stdout).toBe('greet-linux: OK\n');
+
+    await writeFile(path.join(dir, 'crossgo.yaml'), 'out: a\ndist: b\n');
+    const both = await crossgo(['build'], { cwd: dir, env: testEnv() });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe(
+      'crossgo: crossgo.yaml: dist: "dist" is the old name of "out", and both are set: keep "out" only\n',
     );
   });
 });

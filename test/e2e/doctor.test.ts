@@ -2,7 +2,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/commands/doctor.js';
-import { cleanupTemps, crossgo, FIXTURES, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { cleanupTemps, crossgo, FIXTURES, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { zigBinary } from '../helpers/clib.js';
 
 afterAll(cleanupTemps);
@@ -135,5 +135,35 @@ describe('crossgo doctor', () => {
       'windows/386 cgo: install one: pip install ziglang, or apt-get install gcc-mingw-w64-i686',
     );
     expect(text.stdout).toMatch(/cannot build: windows\/386\n$/);
+  });
+
+  // doctor decides with build's own function (stages/build/plan/cgo.ts): a target it calls
+  // buildable is one build makes, and one build refuses it calls unbuildable, with build's reason.
+  it.each([
+    {
+      what: 'a port go links only externally, with cgo off',
+      fixture: 'greet',
+      args: ['-t', 'android/amd64'],
+      exit: 2,
+      reason:
+        /^target "android\/amd64" cannot be built without cgo \(go: android\/amd64 requires external \(cgo\) linking\)/,
+    },
+    {
+      what: 'a darwin package linking an Apple framework, without a macOS SDK',
+      fixture: 'cgo-framework',
+      args: ['--cgo', 'auto', '-t', 'darwin/arm64'],
+      exit: 1,
+      reason: /^darwin\/arm64: the build links Apple frameworks IOKit \(example\.com\/usesiokit\)/,
+    },
+  ])('agrees with build on $what', async ({ fixture, args, exit, reason }) => {
+    const { dir } = await fixtureRepo(fixture);
+    const { code, report } = await doctorJson(['-C', dir, ...args]);
+    expect(code).toBe(1);
+    expect(report.targets[0]?.buildable).toBe(false);
+    expect(report.targets[0]?.refused).toMatch(reason);
+    const built = await crossgo(['-C', dir, 'build', ...args], { env: testEnv() });
+    expect(built.code).toBe(exit);
+    expect(built.stderr.replace(/^crossgo: /, '')).toMatch(reason);
+    expect(built.stderr.replace(/^crossgo: /, '').trim()).toBe(report.targets[0]?.refused);
   });
 });

@@ -392,12 +392,12 @@ describe('the output folder itself', () => {
     );
 
     for (const dist of ['../elsewhere', 'out/inner']) {
-      await writeFile(path.join(dir, 'crossgo.yaml'), `dist: ${dist}\n`);
+      await writeFile(path.join(dir, 'crossgo.yaml'), `out: ${dist}\n`);
       const outside = await crossgo(['build', '-t', 'linux/amd64'], { cwd: dir, env });
       expect(outside.code).toBe(2);
       expectOneLine(outside.stderr);
       expect(outside.stderr).toMatch(
-        /crossgo\.yaml: dist: .* is outside the module .*pass -o to write elsewhere/,
+        /crossgo\.yaml: out: .* is outside the module .*pass -o to write elsewhere/,
       );
     }
   });

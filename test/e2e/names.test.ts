@@ -42,8 +42,8 @@ describe('names with control characters are refused before anything is written',
 
   it("the config's output template, named by its key", async () => {
     const { dir } = await fixtureRepo('greet');
-    await writeFile(path.join(dir, 'crossgo.json'), JSON.stringify({ output: `{name}\r${FORGED_LINE}` }));
-    await refused(['build', '-t', 'linux/amd64'], /^crossgo: crossgo\.json: output "\{name\}\\r0{64}/, dir);
+    await writeFile(path.join(dir, 'crossgo.json'), JSON.stringify({ template: `{name}\r${FORGED_LINE}` }));
+    await refused(['build', '-t', 'linux/amd64'], /^crossgo: crossgo\.json: template "\{name\}\\r0{64}/, dir);
   });
 
   it('an --app-version with a newline, or with a "/" that would make folders of release names', async () => {

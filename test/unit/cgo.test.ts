@@ -1,10 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installHint, joinCommand, splitCommand } from '../../src/cgo/compilers.js';
-import { cgoUseOf } from '../../src/cgo/detect.js';
+import { cgoUseOf, detectCgo } from '../../src/cgo/detect.js';
 import { debianCrossCompiler, debianSysroot, zigTriple } from '../../src/cgo/triples.js';
 import { UsageError } from '../../src/errors.js';
 import { expandTargets, type Target } from '../../src/targets/parse.js';
 import type { Port } from '../../src/targets/ports.js';
+import { findGo } from '../../src/toolchain/go.js';
 import { realPorts } from './support/ports.js';
 
 let ports: Port[];
@@ -119,5 +123,44 @@ describe('installHint for the host target', () => {
       'install one: pip install ziglang, or apt-get install gcc',
     );
     expect(debianCrossCompiler(target('linux/amd64'))?.packages[0]).toBe('gcc-x86-64-linux-gnu');
+  });
+});
+
+describe('detectCgo: the target alone sets its level', () => {
+  // A module whose only cgo file is for amd64.v3 (go/build's ToolTags from GOAMD64): build
+  // clears GOAMD64 from the shell, so for linux/amd64 it compiles for v1 and needs no cgo.
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'crossgo-levels-'));
+    await writeFile(path.join(dir, 'go.mod'), 'module example.com/levels\n\ngo 1.21\n');
+    await writeFile(path.join(dir, 'main.go'), 'package main\n\nfunc main() { println(fast()) }\n');
+    await writeFile(
+      path.join(dir, 'plain.go'),
+      '//go:build !amd64.v3\n\npackage main\n\nfunc fast() int { return 1 }\n',
+    );
+    await writeFile(
+      path.join(dir, 'fast.go'),
+      '//go:build amd64.v3\n\npackage main\n\n// static int three(void) { return 3; }\nimport "C"\n\nfunc fast() int { return int(C.three()) }\n',
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const detect = async (env: NodeJS.ProcessEnv, spec: string) => {
+    const go = await findGo({ cwd: dir, env });
+    return detectCgo(go, 'example.com/levels', target(spec), { cwd: dir, env, tags: [] });
+  };
+
+  it('ignores GOAMD64 (v3, or an invalid v9) from the shell, as build does', async () => {
+    const clean: NodeJS.ProcessEnv = { ...process.env, GOENV: 'off' };
+    delete clean.GOAMD64;
+    expect((await detect(clean, 'linux/amd64')).packages).toEqual([]);
+    expect((await detect({ ...clean, GOAMD64: 'v3' }, 'linux/amd64')).packages).toEqual([]);
+    expect((await detect({ ...clean, GOAMD64: 'v9' }, 'linux/amd64')).packages).toEqual([]);
+    // The target's own level still counts.
+    expect((await detect({ ...clean, GOAMD64: 'v1' }, 'linux/amd64/v3')).packages).toEqual([
+      'example.com/levels',
+    ]);
   });
 });

@@ -21,8 +21,8 @@ const FULL_YAML = `# crossgo settings
 targets:
   - first-class
   - "!windows/386"
-dist: out
-output: "{name}_{version}_{goos}_{goarch}{-variant}{ext}"
+out: out
+template: "{name}_{version}_{goos}_{goarch}{-variant}{ext}"
 jobs: 4
 trimpath: false
 strip: true
@@ -45,8 +45,8 @@ overrides:
 
 const FULL_CONFIG = {
   targets: ['first-class', '!windows/386'],
-  dist: 'out',
-  output: '{name}_{version}_{goos}_{goarch}{-variant}{ext}',
+  out: 'out',
+  template: '{name}_{version}_{goos}_{goarch}{-variant}{ext}',
   jobs: 4,
   trimpath: false,
   strip: true,
@@ -128,7 +128,7 @@ describe('parseConfig: schema errors name the file and key path', () => {
       'unknown top-level key without a close match',
       'frobnicate: 1\n',
       'frobnicate',
-      'unknown key (expected one of targets, dist, output, jobs, trimpath, strip, allowBroken, ldflags, tags, gcflags, env, cgo, cc, cxx, static, macosSdk, go, package, overrides)',
+      'unknown key (expected one of targets, out, template, jobs, trimpath, strip, allowBroken, ldflags, tags, gcflags, env, cgo, cc, cxx, static, macosSdk, go, package, overrides)',
     ],
     [
       'unknown key inside an override',
@@ -223,10 +223,10 @@ describe('loadConfig', () => {
   });
 
   it('picks up crossgo.json', async () => {
-    await writeFile(path.join(dir, 'crossgo.json'), '{"dist": "release"}');
+    await writeFile(path.join(dir, 'crossgo.json'), '{"out": "release"}');
     expect(await loadConfig(dir)).toEqual({
       file: path.join(dir, 'crossgo.json'),
-      config: { dist: 'release' },
+      config: { out: 'release' },
     });
   });
 
@@ -266,5 +266,53 @@ describe('loadConfig', () => {
     await expect(loadConfig(dir)).rejects.toThrow(
       'crossgo.yml: overrides["linux/arm64"].env.FOO: expected string',
     );
+  });
+});
+
+describe('loadConfig: renamed keys (dist → out, output → template)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'crossgo-renamed-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a deprecated key under its new name and says which old names the file used', async () => {
+    await writeFile(path.join(dir, 'crossgo.yaml'), 'dist: release\noutput: "{name}-{goos}{ext}"\n');
+    expect(await loadConfig(dir)).toEqual({
+      file: path.join(dir, 'crossgo.yaml'),
+      config: { out: 'release', template: '{name}-{goos}{ext}' },
+      deprecated: [
+        { old: 'dist', now: 'out' },
+        { old: 'output', now: 'template' },
+      ],
+    });
+  });
+
+  it('a file under the new names reports no deprecation', async () => {
+    await writeFile(path.join(dir, 'crossgo.yaml'), 'out: release\ntemplate: "{name}{ext}"\n');
+    const loaded = await loadConfig(dir);
+    expect(loaded.deprecated).toBeUndefined();
+    expect(loaded.config).toEqual({ out: 'release', template: '{name}{ext}' });
+  });
+
+  it.each([
+    ['out: a\ndist: b\n', 'dist', 'out'],
+    ['template: "{name}"\noutput: "{name}{ext}"\n', 'output', 'template'],
+  ])('both spellings at once is a ConfigError naming both (%#)', async (text, old, now) => {
+    await writeFile(path.join(dir, 'crossgo.yaml'), text);
+    await expect(loadConfig(dir)).rejects.toThrow(
+      new ConfigError(
+        'crossgo.yaml',
+        old,
+        `"${old}" is the old name of "${now}", and both are set: keep "${now}" only`,
+      ),
+    );
+  });
+
+  it('never suggests a deprecated name for a typo', () => {
+    const error = configError(() => parseConfig('outt: x\n', '/mod/crossgo.yaml'));
+    expect(error.problem).toBe('unknown key, did you mean out?');
   });
 });

@@ -57,9 +57,7 @@ export async function buildCommand(
       cwd: cli.cwd,
       package: pkg,
       targets: flags.targets,
-      // TODO(lead): `out` and `template` once the planning helper's BuildOptions rename lands
-      // (COMMON.md "One name per idea"); until then the deprecated library names.
-      outDir: flags.out,
+      out: flags.out,
       jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),
       configFile: flags.config,
       version: flags.appVersion,
@@ -70,7 +68,7 @@ export async function buildCommand(
       trimpath: flags.trimpath === false ? false : undefined,
       strip: flags.strip === false ? false : undefined,
       allowBroken: flags.allowBroken,
-      outputTemplate: flags.template,
+      template: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
       verify: flags.verify !== false,
       cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),

@@ -8,6 +8,7 @@ export interface DoctorFlagsCli {
   targets?: string;
   cgo?: string;
   cc?: string;
+  /** --config FILE (the CLI's option list decides whether doctor offers it). */
   config?: string;
   json?: boolean;
 }
@@ -57,11 +58,14 @@ function render(report: DoctorReport): string {
     if (t.cgo.fix && (t.cgo.needed || t.cgo.supported)) fixes.add(`${t.target} cgo: ${t.cgo.fix}`);
     if (t.run.fix) fixes.add(`${t.target} to run: ${t.run.fix}`);
   }
+  // What build would say for a target no install fixes (a port without cgo, an SDK to give…).
+  const refusals = report.targets.filter((t) => t.refused && !t.cgo.fix).map((t) => `  ${t.refused}`);
   for (const t of report.tools) if (t.fix) fixes.add(`${t.name}: ${t.fix}`);
   if (fixes.size > 0) {
     out.push('', 'To fill the gaps:');
     for (const fix of fixes) out.push(`  ${fix}`);
   }
+  if (refusals.length > 0) out.push('', 'crossgo build would refuse:', ...refusals);
   const blocked = report.targets.filter((t) => !t.buildable).map((t) => t.target);
   out.push(
     '',

@@ -1,0 +1,79 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+
+afterAll(cleanupTemps);
+
+/** The release toolchain.test.ts fetches too (GOMODCACHE keeps it). */
+const OLDER = '1.25.4';
+
+let realGo: string;
+beforeAll(async () => {
+  realGo = (await runTool('sh', ['-c', 'command -v go'])).stdout.trim();
+});
+
+/**
+ * A `go` first on PATH that appends its arguments to a log (one line a run) and execs the real
+ * go: what crossgo asks go, recorded outside crossgo.
+ */
+async function recordingGo(): Promise<{ env: NodeJS.ProcessEnv; calls: () => Promise<string[][]> }> {
+  const dir = await tempDir();
+  const log = path.join(dir, 'calls.log');
+  const script = path.join(dir, 'go');
+  await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGo}' "$@"\n`);
+  await chmod(script, 0o755);
+  await writeFile(log, '');
+  return {
+    env: testEnv({ PATH: `${dir}${path.delimiter}${process.env.PATH}` }),
+    calls: async () =>
+      (await readFile(log, 'utf8'))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split(' ')),
+  };
+}
+
+describe('one discovery per run', () => {
+  it('a 3-target build runs go env once and go tool dist list once', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const go = await recordingGo();
+    const result = await crossgo(['-C', dir, 'build', '-t', 'linux/amd64,linux/arm64,windows/386'], {
+      env: go.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const calls = await go.calls();
+    expect(calls.filter((c) => c[0] === 'env')).toHaveLength(1);
+    expect(calls.filter((c) => c[0] === 'tool' && c[1] === 'dist')).toHaveLength(1);
+    expect(calls.filter((c) => c[0] === 'build')).toHaveLength(3);
+  });
+
+  it('with --go, go env runs once for the go on PATH and once for the release (not again per plan)', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const go = await recordingGo();
+    const result = await crossgo(
+      ['-C', dir, 'build', '--go', OLDER, '-t', 'linux/amd64,windows/386,darwin/arm64'],
+      {
+        env: go.env,
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const calls = await go.calls();
+    expect(calls.filter((c) => c[0] === 'env')).toHaveLength(2);
+    // The release's port list only: the go on PATH's is not needed.
+    expect(calls.filter((c) => c[0] === 'tool' && c[1] === 'dist')).toHaveLength(1);
+  });
+
+  it('doctor reads go env once for every target it checks', async () => {
+    const go = await recordingGo();
+    const { dir } = await fixtureRepo('cgo');
+    const result = await crossgo(
+      ['-C', dir, 'doctor', '--json', '--cgo', 'auto', '-t', 'linux/amd64,linux/arm64,js/wasm'],
+      {
+        env: go.env,
+      },
+    );
+    expect(JSON.parse(result.stdout).targets).toHaveLength(3);
+    expect((await go.calls()).filter((c) => c[0] === 'env')).toHaveLength(1);
+  });
+});
