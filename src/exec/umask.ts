@@ -41,12 +41,18 @@ export function umaskArgv(mask: number, command: string, args: readonly string[]
 }
 
 /** When the helper could not start the command: the errno code and message it reported, else null. */
-export function startFailure(exitCode: number | null, stderr: string): { code: string; message: string } | null {
+export function startFailure(
+  exitCode: number | null,
+  stderr: string,
+): { code: string; message: string } | null {
   if (exitCode !== START_FAILED_EXIT) return null;
   const line = stderr.split('\n').find((l) => l.startsWith(START_FAILED_PREFIX));
   if (!line) return null;
   try {
-    const parsed = JSON.parse(line.slice(START_FAILED_PREFIX.length)) as { code?: unknown; message?: unknown };
+    const parsed = JSON.parse(line.slice(START_FAILED_PREFIX.length)) as {
+      code?: unknown;
+      message?: unknown;
+    };
     return { code: String(parsed.code), message: String(parsed.message) };
   } catch {
     return null;
