@@ -4,25 +4,23 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { withChildUmask } from '../exec/umask.js';
 import { type Logger, silentLogger } from '../log.js';
-import type { ArtifactRecord } from '../pipeline/manifest.js';
 import {
   type AgainstOptions,
   type AgainstReport,
   checkoutCommit,
   gitTopLevel,
-  hideSecrets,
   planCommands,
   readAgainstManifest,
-  rebuildArtifact,
+  rebuildArtifacts,
+  showCommands,
 } from '../repro/against.js';
-import { commandLine, shownCommand } from '../repro/allowlist.js';
 import { compareManifests, type ReproReport } from '../repro/compare.js';
-import { type Conditions, createSandbox, outputFolder } from '../repro/sandbox.js';
+import { createSandbox, outputFolder, type Side } from '../repro/sandbox.js';
 import { inheritedEnv } from '../stages/build/flags.js';
 import type { BuildOptions } from '../stages/build/plan.js';
 import { findGo } from '../toolchain/go.js';
 import { moduleRootOf } from '../toolchain/module.js';
-import { type BuildResult, build } from './build.js';
+import { build } from './build.js';
 
 export type { AgainstOptions, AgainstReport } from '../repro/against.js';
 export type { ReproReport, TargetRepro } from '../repro/compare.js';
@@ -73,12 +71,13 @@ export async function repro(options: ReproOptions = {}): Promise<ReproReport> {
     signal: options.signal,
   });
   try {
-    const results: BuildResult[] = [];
-    for (const side of sandbox.sides) {
-      const { out: _, ...buildOptions } = options;
-      const built = withChildUmask(side.umask, () =>
+    const { out: _, ...settings } = options;
+    // Each build's go commands get the side's umask; crossgo's own stays. One after the other:
+    // each build already uses every core.
+    const buildIn = (side: Side) =>
+      withChildUmask(side.umask, () =>
         build({
-          ...buildOptions,
+          ...settings,
           cwd: side.cwd,
           outDir: side.out,
           environment: side.env,
@@ -87,10 +86,10 @@ export async function repro(options: ReproOptions = {}): Promise<ReproReport> {
           log: options.log ?? silentLogger,
         }),
       );
-      results.push(await built);
-    }
-    const [a, b] = results as [BuildResult, BuildResult];
-    const [ca, cb] = sandbox.sides.map((s) => s.conditions) as [Conditions, Conditions];
+    const [sideA, sideB] = sandbox.sides;
+    const a = await buildIn(sideA);
+    const b = await buildIn(sideB);
+    const [ca, cb] = [sideA.conditions, sideB.conditions];
     const targets = await compareManifests(a.manifest, b.manifest, [a.outDir, b.outDir], [ca, cb]);
     return { ok: targets.every((t) => t.reproducible), conditions: { a: ca, b: cb }, targets };
   } finally {
@@ -119,9 +118,7 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
     // Every command is decided (and refused) before anything runs, then shown.
     const commands = await planCommands(manifest, { outDir, env, go, cwd, trust, signal: options.signal });
     if (trust) log.warn("--trust-manifest: running the manifest's argv and env as recorded, unchecked");
-    const shown = commands.map((c) => shownCommand(go.binary, c));
-    for (const [i, c] of commands.entries())
-      log.info(`${c.target}: ${commandLine(shown[i] as (typeof shown)[0])}`);
+    const shown = showCommands(go.binary, commands, log);
     const { checkout, moduleDir } = await checkoutCommit(
       moduleRoot,
       commit,
@@ -138,12 +135,7 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
       manifestDir: path.dirname(manifestFile),
       checkout,
     };
-    const targets: AgainstReport['targets'] = [];
-    for (const [i, command] of commands.entries()) {
-      const result = await rebuildArtifact(manifest.artifacts[i] as ArtifactRecord, command, ctx);
-      // The rebuild's error text and the difference's strings may quote a secret: hidden too.
-      targets.push({ ...hideSecrets(result, command.secrets), command: shown[i] as (typeof shown)[0] });
-    }
+    const targets = await rebuildArtifacts(manifest, commands, shown, ctx);
     const ok = targets.every((t) => t.reproducible);
     return { ok, manifest: options.manifest, commit, trusted: trust, targets, warnings };
   } finally {

@@ -14,7 +14,7 @@ import { readManifest } from '../pipeline/readManifest.js';
 import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import type { GoToolchain } from '../toolchain/go.js';
-import { checkedCommand, type ReproCommand, trustedCommand } from './allowlist.js';
+import { checkedCommand, commandLine, type ReproCommand, shownCommand, trustedCommand } from './allowlist.js';
 import type { TargetRepro } from './compare.js';
 import { explainDifference } from './explain.js';
 
@@ -163,8 +163,34 @@ export async function planCommands(
   return commands;
 }
 
+/** The commands as shown (secrets as their markers), each logged as a line a shell could run. */
+export function showCommands(goBinary: string, commands: readonly ReproCommand[], log: Logger): Shown[] {
+  const shown = commands.map((c) => shownCommand(goBinary, c));
+  for (const [i, c] of commands.entries()) log.info(`${c.target}: ${commandLine(shown[i] as Shown)}`);
+  return shown;
+}
+
+type Shown = ReturnType<typeof shownCommand>;
+type RebuildContext = Parameters<typeof rebuildArtifact>[2];
+
+/** Every artifact's rebuild, one after the other, with what ran; nothing of a secret is left in the result. */
+export async function rebuildArtifacts(
+  manifest: Manifest,
+  commands: readonly ReproCommand[],
+  shown: readonly Shown[],
+  ctx: RebuildContext,
+): Promise<AgainstReport['targets']> {
+  const targets: AgainstReport['targets'] = [];
+  for (const [i, command] of commands.entries()) {
+    const result = await rebuildArtifact(manifest.artifacts[i] as ArtifactRecord, command, ctx);
+    // The rebuild's error text and the difference's strings may quote a secret: hidden too.
+    targets.push({ ...hideSecrets(result, command.secrets), command: shown[i] as Shown });
+  }
+  return targets;
+}
+
 /** Runs one rebuild and compares it with the record; the recorded file, when still there, explains a difference. */
-export async function rebuildArtifact(
+async function rebuildArtifact(
   artifact: ArtifactRecord,
   command: ReproCommand,
   ctx: {
@@ -219,7 +245,7 @@ export async function rebuildArtifact(
 }
 
 /** Every string inside `value` with the secrets' values replaced by their markers. */
-export function hideSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
+function hideSecrets<T>(value: T, secrets: ReadonlyMap<string, string>): T {
   if (secrets.size === 0) return value;
   if (typeof value === 'string') return redactText(value, secrets) as T;
   if (Array.isArray(value)) return value.map((v) => hideSecrets(v, secrets)) as T;

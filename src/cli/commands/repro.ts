@@ -14,6 +14,8 @@ import { stderrLogger } from '../render/logger.js';
 
 export interface ReproFlagsCli {
   targets?: string;
+  /** -o/--out: the output folder, left out of the copies (default: the config's, else dist). */
+  out?: string;
   against?: string;
   trustManifest?: boolean;
   json?: boolean;
@@ -50,6 +52,7 @@ export async function reproCommand(
     cwd: cli.cwd,
     package: pkg,
     targets: flags.targets,
+    out: flags.out,
     configFile: flags.config,
     ldflags: flags.ldflags,
     tags: flags.tags,
