@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ProcessError, ToolMissingError, UsageError } from '../errors.js';
+import { checkUmask, childUmask, startFailure, umaskArgv } from './umask.js';
 
 /**
  * The one place crossgo starts processes. Always an argument array, never a shell string.
@@ -22,6 +23,11 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Written to the child's stdin, which is then closed (a passphrase: never in argv or env). */
   input?: string | Uint8Array;
+  /**
+   * The child's umask (e.g. 0o077), for the child only: crossgo's own stays as it is. Default:
+   * the one of an enclosing withChildUmask (umask.ts), else crossgo's, inherited as usual.
+   */
+  umask?: number;
 }
 
 export interface RunResult {
@@ -133,9 +139,19 @@ export function run(command: string, args: readonly string[], options: RunOption
   } catch (error) {
     return Promise.reject(error);
   }
+  const umask = childUmask(options.umask);
+  if (umask !== undefined) {
+    try {
+      checkUmask(umask);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  // With a umask the child is started by a small node script of ours that sets it first (umaskChild.ts).
+  const [file, argv] = umask === undefined ? [command, args] : umaskArgv(umask, command, args);
   const started = performance.now();
   return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, args, {
+    const child = spawn(file, argv, {
       cwd: options.cwd,
       env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] as const,
@@ -178,26 +194,7 @@ export function run(command: string, args: readonly string[], options: RunOption
 
     child.on('error', (error: NodeJS.ErrnoException) => {
       finish();
-      if (error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd)) {
-        reject(
-          new ProcessError(
-            `cannot run ${command}: its folder ${options.cwd} does not exist`,
-            command,
-            args,
-            null,
-            null,
-            '',
-          ),
-        );
-      } else if (error.code === 'ENOENT') {
-        reject(new ToolMissingError(command, options.missingHint ?? `install ${command} or put it on PATH`));
-      } else {
-        reject(
-          new ProcessError(`cannot run ${command}: ${error.message}`, command, args, null, null, '', {
-            cause: error,
-          }),
-        );
-      }
+      reject(startError(error, command, args, options));
     });
     child.on('close', (exitCode, exitSignal) => {
       finish();
@@ -206,6 +203,12 @@ export function run(command: string, args: readonly string[], options: RunOption
       if (killTimer) clearTimeout(killTimer);
       if (signal?.aborted) {
         reject(signal.reason);
+        return;
+      }
+      const failed = umask === undefined ? null : startFailure(exitCode, stderr.text());
+      if (failed) {
+        const error = Object.assign(new Error(failed.message), { code: failed.code });
+        reject(startError(error, command, args, options));
         return;
       }
       resolve({
@@ -219,6 +222,31 @@ export function run(command: string, args: readonly string[], options: RunOption
         timedOut,
       });
     });
+  });
+}
+
+/** The error for a command that could not be started: not installed, no such folder, or another errno. */
+function startError(
+  error: NodeJS.ErrnoException,
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Error {
+  if (error.code === 'ENOENT' && options.cwd !== undefined && !existsSync(options.cwd)) {
+    return new ProcessError(
+      `cannot run ${command}: its folder ${options.cwd} does not exist`,
+      command,
+      args,
+      null,
+      null,
+      '',
+    );
+  }
+  if (error.code === 'ENOENT') {
+    return new ToolMissingError(command, options.missingHint ?? `install ${command} or put it on PATH`);
+  }
+  return new ProcessError(`cannot run ${command}: ${error.message}`, command, args, null, null, '', {
+    cause: error,
   });
 }
 

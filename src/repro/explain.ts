@@ -33,7 +33,9 @@ export type CauseKind =
   | 'c-timestamp'
   | 'string-value'
   | 'build-id-only'
-  | 'size';
+  | 'size'
+  /** What the build info does not record, so a rebuild from it cannot repeat (crossgo rebuild). */
+  | 'not-recorded';
 
 export interface Cause {
   kind: CauseKind;
@@ -186,10 +188,14 @@ function buildInfoChanges(fa: BinaryFacts, fb: BinaryFacts): Cause[] {
     const y = gb.settings[key];
     if (x !== y) changes.push(`${key}=${x ?? '(unset)'} → ${y ?? '(unset)'}`);
   }
-  const deps = (g: NonNullable<BinaryFacts['go']>) => g.deps.map((d) => `${d.path}@${d.version}`).join(' ');
+  // With their go.sum hashes: the same version from another source (a proxy, a replace) differs too.
+  const deps = (g: NonNullable<BinaryFacts['go']>) =>
+    g.deps.map((d) => `${d.path}@${d.version} ${d.sum}`).join(' ');
   if (deps(ga) !== deps(gb)) changes.push('the dependency list');
   if (ga.main?.version !== gb.main?.version)
     changes.push(`main module version ${ga.main?.version} → ${gb.main?.version}`);
+  else if (ga.main?.sum !== gb.main?.sum)
+    changes.push(`main module sum ${ga.main?.sum || '(none)'} → ${gb.main?.sum || '(none)'}`);
   if (changes.length === 0) return [];
   const hint = changes.some((c) => c.startsWith('vcs.modified'))
     ? ' (vcs.modified: one tree had uncommitted or untracked files)'

@@ -117,7 +117,7 @@ describe('crossgo rebuild of a binary made by go install path@version', () => {
       reproducible: true,
       sizes: { expected: size, got: size },
     });
-    expect(report.firstDifference).toBeUndefined();
+    expect(report.difference).toBeNull();
     expect(report.command).toEqual(['install', '-trimpath', '-pgo=off', `${PKG}@${VERSION}`]);
     expect(report.env).toMatchObject({
       GOTOOLCHAIN: goVersion,
@@ -149,17 +149,23 @@ describe('crossgo rebuild of a binary made by go install path@version', () => {
     expect(result.stdout).toContain('reproducible: the rebuild is byte for byte identical');
   });
 
-  it('finds the first changed byte of a binary altered after install', async () => {
+  it('explains a binary altered after install as crossgo repro explains two builds: section, first byte, causes', async () => {
     const altered = path.join(await tempDir(), 'tool');
     await copyFile(arm64, altered);
     // A byte inside .text (found by readelf), so the build info still reads.
     const sections = await readelf(['-S'], altered);
     const text = /\.text\s+PROGBITS\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(sections);
     const offset = Number.parseInt(text?.[1] ?? '', 16) + 0x40;
-    const bytes = await readFile(altered);
-    const original = Buffer.from(bytes.subarray(offset, offset + 16));
+    const genuine = await readFile(arm64);
+    const bytes = Buffer.from(genuine);
     bytes[offset] = (bytes[offset] ?? 0) ^ 0xff;
     await writeFile(altered, bytes);
+    // The excerpt repro shows: 16 bytes from 4 before the first difference, spaced.
+    const hex = (b: Buffer) =>
+      b
+        .subarray(offset - 4, offset + 12)
+        .toString('hex')
+        .replace(/(..)(?!$)/g, '$1 ');
 
     const { code, report } = await rebuildJson(altered);
     expect(code).toBe(1);
@@ -169,16 +175,32 @@ describe('crossgo rebuild of a binary made by go install path@version', () => {
       expectedSha256: await sha256sum(altered),
       gotSha256: await sha256sum(arm64),
       sizes: { expected: bytes.length, got: bytes.length },
-      firstDifference: {
-        offset,
-        hexExpected: bytes.subarray(offset, offset + 16).toString('hex'),
-        hexGot: original.toString('hex'),
+      difference: {
+        sizes: [bytes.length, bytes.length],
+        first: { offset, section: '.text', hexA: hex(bytes), hexB: hex(genuine) },
       },
     });
-    expect(report.reason).toMatch(/^the bytes differ: /);
+    expect(report.difference?.sections).toEqual([
+      expect.objectContaining({ name: '.text', differingBytes: 1 }),
+    ]);
+    // One byte of code changed nothing the build info says; what it does not record is named.
+    expect(report.difference?.causes.map((c) => c.kind)).toEqual(['not-recorded']);
+    expect(report.reason).toMatch(/^the bytes differ: with -trimpath go does not record -ldflags/);
     const human = await crossgo(['rebuild', altered], { env });
     expect(human.code).toBe(1);
-    expect(human.stdout).toContain(`differs    at byte ${offset} (0x${offset.toString(16)})`);
+    // The lines of crossgo repro's own report (src/cli/render/difference.ts), 1 the file and 2 the rebuild.
+    expect(human.stdout).toContain(
+      [
+        `  differs    ${bytes.length} and ${bytes.length} bytes, 1 the file and 2 the rebuild:`,
+        '  sections that differ: .text (1 bytes)',
+        `  first difference at 0x${offset.toString(16)} in .text:`,
+        `    1: ${hex(bytes)}  |`,
+      ].join('\n'),
+    );
+    expect(human.stdout).toContain(`\n    2: ${hex(genuine)}  |`);
+    expect(human.stdout).toContain(
+      '\n  likely cause (not-recorded): with -trimpath go does not record -ldflags',
+    );
     expect(human.stdout).toContain('not reproducible: the bytes differ');
   });
 });

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import { type RebuildReport, rebuild } from '../../commands/rebuild.js';
 import type { CliContext } from '../context.js';
+import { differenceLines } from '../render/difference.js';
 import { formatBytes } from '../render/format.js';
 
 /** Variables that only say where go keeps things; shown with --json, left out of the human line. */
@@ -29,12 +30,12 @@ function describe(r: RebuildReport): string {
   if (r.gotSha256 !== null && r.sizes.got !== null) {
     add('got', `sha256 ${r.gotSha256} (${formatBytes(r.sizes.got)})`);
   }
-  const d = r.firstDifference;
-  if (d)
-    add(
-      'differs',
-      `at byte ${d.offset} (0x${d.offset.toString(16)}): ${d.hexExpected || 'end of file'} ≠ ${d.hexGot || 'end of file'}`,
-    );
+  // 1 is the file, 2 the rebuild: the lines crossgo repro prints for its two builds.
+  if (r.difference) {
+    const [a, b] = r.difference.sizes;
+    add('differs', `${a} and ${b} bytes, 1 the file and 2 the rebuild:`);
+    lines.push(...differenceLines(r.difference));
+  }
   if (r.reproducible === true) lines.push(pc.green('reproducible: the rebuild is byte for byte identical'));
   else if (r.reproducible === false) lines.push(pc.red(`not reproducible: ${r.reason}`));
   else if (r.rebuildable) lines.push(pc.red(`rebuild failed: ${r.reason}`));

@@ -8,11 +8,14 @@ import {
 } from '../../commands/repro.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { differenceLines } from '../render/difference.js';
 import { formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
 
 export interface ReproFlagsCli {
   targets?: string;
+  /** -o/--out: the output folder, left out of the copies (default: the config's, else dist). */
+  out?: string;
   against?: string;
   trustManifest?: boolean;
   json?: boolean;
@@ -49,6 +52,7 @@ export async function reproCommand(
     cwd: cli.cwd,
     package: pkg,
     targets: flags.targets,
+    out: flags.out,
     configFile: flags.config,
     ldflags: flags.ldflags,
     tags: flags.tags,
@@ -116,20 +120,5 @@ function details(t: TargetRepro): string[] {
   if (t.error) return ['', `${t.target}: ${t.error}`];
   const d = t.difference;
   if (!d) return [];
-  const out = ['', `${t.target}: ${d.sizes[0]} and ${d.sizes[1]} bytes`];
-  if (d.sections.length > 0) {
-    out.push(
-      `  sections that differ: ${d.sections.map((s) => `${s.name} (${s.differingBytes} bytes)`).join(', ')}`,
-    );
-  }
-  if (d.first) {
-    out.push(
-      `  first difference at 0x${d.first.offset.toString(16)}${d.first.section ? ` in ${d.first.section}` : ''}:`,
-    );
-    out.push(`    1: ${d.first.hexA}  |${d.first.textA}|`);
-    out.push(`    2: ${d.first.hexB}  |${d.first.textB}|`);
-  }
-  for (const c of d.causes) out.push(`  likely cause (${c.kind}): ${c.detail}`);
-  if (d.causes.length === 0) out.push('  no likely cause found in the bytes or the build info');
-  return out;
+  return ['', `${t.target}: ${d.sizes[0]} and ${d.sizes[1]} bytes`, ...differenceLines(d)];
 }
