@@ -213,16 +213,15 @@ Examples:
       exitCode = await benchCommand(pkg, { ...flags, extra, programArgs }, context());
     });
 
-  program
+  const repro = program
     .command('repro')
     .description(
       'build each target twice under different conditions and compare bytes; or rebuild a manifest',
     )
     .argument('[package]', 'the main package', '.')
-    .option(
-      '-t, --targets <list>',
-      "targets (default: the config's, else linux/amd64,darwin/arm64,windows/386)",
-    )
+    .addOption(targetsOption())
+    .addOption(outOption('output folder, left out of the copies the two builds run in'))
+    .addOption(configOption())
     .option(
       '--against <manifest>',
       'rebuild what this manifest describes (its commit, Go release, argv, env) and compare with its hashes',
@@ -231,7 +230,6 @@ Examples:
       '--trust-manifest',
       "with --against: run the manifest's argv and env as recorded, even flags and variables crossgo does not write",
     )
-    .option('--config <file>', 'config file')
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
     .option('--tags <tags>', 'build tags (repeatable)', collect)
     .option('--no-trimpath', 'build without -trimpath')
@@ -239,12 +237,16 @@ Examples:
     .option('--cgo <mode>', 'off, on or auto')
     .option('--cc <compiler>', 'C compiler for cgo')
     .option('--json', 'print JSON')
-    .action(async (pkg: string, flags) => {
+    .action(async (pkg: string, _flags, command: Command) => {
       const { reproCommand } = await import('./commands/repro.js');
-      exitCode = await reproCommand(pkg, flags, context());
+      exitCode = await reproCommand(pkg, given(command), context());
     });
+  examples(repro, [
+    ['crossgo repro -t linux/amd64,windows/amd64', 'two builds under different conditions, bytes compared'],
+    ['crossgo repro --against dist/manifest.json', "rebuild a release from its manifest's commit"],
+  ]);
 
-  program
+  const rebuild = program
     .command('rebuild')
     .description(
       'rebuild a Go program from its own build info (go install path@version) and compare the bytes',
@@ -255,6 +257,10 @@ Examples:
       const { rebuildCommand } = await import('./commands/rebuild.js');
       exitCode = await rebuildCommand(file, flags, context());
     });
+  examples(rebuild, [
+    ['crossgo rebuild ~/go/bin/gopls', 'was this binary built from the source its build info names?'],
+    ['crossgo rebuild --json ./tool', 'the same, as JSON (the first differing byte and its cause)'],
+  ]);
 
   program
     .command('package')

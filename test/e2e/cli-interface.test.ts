@@ -11,7 +11,7 @@ afterAll(cleanupTemps);
  */
 
 /** Commands that read or write the output folder, read the config, take targets. */
-const OUT = ['build', 'package', 'verify', 'repro', 'rebuild', 'bench'];
+const OUT = ['build', 'package', 'verify', 'repro', 'bench'];
 const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor'];
 const TARGETS = ['build', 'repro', 'bench', 'test', 'doctor'];
 
