@@ -19,6 +19,7 @@ import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import { findGo, type GoToolchain } from '../toolchain/go.js';
 import { build } from './build.js';
+import { binaries } from '../pipeline/manifest.js';
 
 export interface BenchOptions extends Pick<BuildOptions, 'package' | 'outDir' | 'configFile'> {
   cwd?: string;
@@ -113,7 +114,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     const samples: BenchResult['samples'] = {};
     const rows: TargetBench[] = [];
     for (const target of targets) {
-      const artifact = built.manifest.artifacts.find((a) => a.target === target.id);
+      const artifact = binaries(built.manifest).find((a) => a.target === target.id);
       if (!artifact) continue;
       const answer = findRunner(target, hostInfo);
       const row: TargetBench = {

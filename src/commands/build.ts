@@ -3,7 +3,7 @@ import { EnvironmentError, UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { silentLogger } from '../log.js';
 import type { BuildContext } from '../pipeline/context.js';
-import type { Manifest } from '../pipeline/manifest.js';
+import { binaries, type Manifest } from '../pipeline/manifest.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { compileTargets } from '../stages/build/compile.js';
 import { type BuildOptions, type BuildPlan, planBuild, ToolchainsRequested } from '../stages/build/plan.js';
@@ -123,7 +123,7 @@ async function buildOne(options: BuildOptions): Promise<BuildResult> {
     await plan.folder.release();
   }
   if (ctx.interrupted) throw ctx.interrupted;
-  const verified = ctx.manifest.artifacts.every((a) => a.verification?.ok !== false);
+  const verified = binaries(ctx.manifest).every((a) => a.verification?.ok !== false);
   return {
     ok: ctx.manifest.failures.length === 0 && verified,
     manifest: ctx.manifest,

@@ -11,7 +11,7 @@ import { confine } from '../fs/confine.js';
 import { readRegular } from '../fs/open.js';
 import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
-import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
+import { type ArtifactRecord, binaries, type Manifest } from '../pipeline/manifest.js';
 import { readManifest } from '../pipeline/readManifest.js';
 import {
   checkedCommand,
@@ -173,8 +173,8 @@ export async function repro(options: ReproOptions = {}): Promise<ReproReport> {
       { label: 'temporary folder', a: ca.tmpdir, b: cb.tmpdir },
     ];
     const targets: TargetRepro[] = [];
-    for (const artifact of a.manifest.artifacts) {
-      const other = b.manifest.artifacts.find((x) => x.target === artifact.target);
+    for (const artifact of binaries(a.manifest)) {
+      const other = binaries(b.manifest).find((x) => x.target === artifact.target);
       targets.push(await compareArtifacts(artifact, other ?? null, a.outDir, b.outDir, candidates));
     }
     for (const failure of [...a.manifest.failures, ...b.manifest.failures]) {
@@ -328,7 +328,7 @@ export async function reproAgainst(options: AgainstOptions): Promise<AgainstRepo
     const base = inheritedEnv(env);
     const targets: AgainstReport['targets'] = [];
     for (const [i, command] of commands.entries()) {
-      const artifact = manifest.artifacts[i] as ArtifactRecord;
+      const artifact = binaries(manifest)[i] as ArtifactRecord;
       const result = await rebuildArtifact(artifact, command, {
         go: go.binary,
         moduleDir,
@@ -377,7 +377,7 @@ async function planCommands(
     signal?: AbortSignal;
   },
 ): Promise<ReproCommand[]> {
-  const commands = manifest.artifacts.map((_, index) => {
+  const commands = binaries(manifest).map((_, index) => {
     const input = {
       manifest,
       index,

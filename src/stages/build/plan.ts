@@ -10,7 +10,7 @@ import type { Ownership } from '../../fs/ownership.js';
 import { isInside, resolveInside, toPortable } from '../../fs/paths.js';
 import { type Logger, silentLogger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
-import { CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
+import { binaries, CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
 import {
   type OutputFolder,
   openOutputFolder,
@@ -289,7 +289,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     await folder.release();
     throw error;
   }
-  const recorded = new Map((folder.previous?.artifacts ?? []).map((a) => [a.path, a.sha256]));
+  const recorded = new Map((folder.previous ? binaries(folder.previous) : []).map((a) => [a.path, a.sha256]));
 
   return {
     go,
