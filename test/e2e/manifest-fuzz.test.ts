@@ -17,7 +17,14 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestError } from '../../src/errors.js';
 import { relativePathProblem } from '../../src/fs/confine.js';
-import { CrossgoError, type Manifest, packageRelease, verify } from '../../src/index.js';
+import {
+  type BinaryArtifact,
+  binaries,
+  CrossgoError,
+  type Manifest,
+  packageRelease,
+  verify,
+} from '../../src/index.js';
 import { cleanupTemps, crossgo, fixtureRepo, REPO, testEnv } from '../helpers/cli.js';
 import { mulberry32 } from '../helpers/prng.js';
 
@@ -87,9 +94,11 @@ describe('the manifest crossgo writes matches its schema', () => {
     expect(built.release).toBeUndefined();
     expect(built.artifacts.map((a) => a.target)).toEqual(TARGETS.split(','));
     expect(validate(built), JSON.stringify(validate.errors)).toBe(true);
-    expect(packaged.release?.files.map((f) => f.kind).sort()).toEqual([
+    expect(packaged.artifacts.map((f) => f.kind).sort()).toEqual([
       'archive',
       'archive',
+      'binary',
+      'binary',
       'checksums',
       'sbom',
       'sbom',
@@ -502,8 +511,9 @@ function mutate(rand: () => number): { bytes: Buffer; what: string[] } {
 /** Edits that keep the manifest valid, so verify and package get past the schema and do real work. */
 function plausibleEdit(m: Manifest, rand: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-  const a = m.artifacts.length ? pick(m.artifacts) : undefined;
-  const other = packaged.artifacts.find((x) => x.path !== a?.path) as Manifest['artifacts'][number];
+  const built = binaries(m);
+  const a = built.length ? pick(built) : undefined;
+  const other = binaries(packaged).find((x) => x.path !== a?.path) as BinaryArtifact;
   const edits: [string, () => void][] = [
     ['nothing', () => {}],
     [
@@ -632,47 +642,47 @@ function plausibleEdit(m: Manifest, rand: () => number): string {
     [
       'release file through a link',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'sbom',
           path: pick(['link/secret.txt', 'link/inner/greet_1.2.3_checksums.txt', 'secret-link', 'loop']),
           size: 1,
           sha256: '0'.repeat(64),
-          of: [],
+          from: [],
         }),
     ],
     [
       'release file of a FIFO or folder',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'signature',
           path: pick(['fifo', 'folder']),
           size: 1,
           sha256: '0'.repeat(64),
-          of: ['fifo'],
+          from: [],
         }),
     ],
     [
       'release file missing',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'archive',
           path: 'folder/gone.tar.gz',
           size: 1,
           sha256: '0'.repeat(64),
           target: 'linux/amd64',
-          of: ['greet-linux-amd64'],
+          from: ['greet-linux-amd64'],
         }),
     ],
     [
       'no release files',
       () => {
-        m.release?.files.splice(0);
+        m.artifacts = binaries(m);
       },
     ],
     [
       'release file sha256',
       () => {
-        const f = m.release?.files[0];
+        const f = m.artifacts.find((x) => x.kind !== 'binary');
         if (f) f.sha256 = 'f'.repeat(64);
       },
     ],
