@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { type Logger, silentLogger } from '../log.js';
+import { binaries } from '../pipeline/manifest.js';
 import { openOutputFolder, refuseForeign } from '../pipeline/outputFolder.js';
 import { findRunner, type Runner } from '../runners/detect.js';
 import { runUnder } from '../runners/run.js';
@@ -19,7 +20,6 @@ import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
 import { findGo, type GoToolchain } from '../toolchain/go.js';
 import { build } from './build.js';
-import { binaries } from '../pipeline/manifest.js';
 
 export interface BenchOptions extends Pick<BuildOptions, 'package' | 'outDir' | 'configFile'> {
   cwd?: string;

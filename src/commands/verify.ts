@@ -107,7 +107,12 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   return inPool(chosen, async (a) => {
     const shown = shownPath(shownRoot, a.path);
     if (a.kind !== 'binary') {
-      const file = await confined(root, a.path, { what: `release file in ${manifestPath}`, shownRoot }, shown);
+      const file = await confined(
+        root,
+        a.path,
+        { what: `release file in ${manifestPath}`, shownRoot },
+        shown,
+      );
       if (typeof file !== 'string') return { ...file, target: a.target ?? null };
       return verifyReleaseFile(file, shown, a, { follow: false, signal });
     }

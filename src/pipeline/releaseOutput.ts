@@ -6,7 +6,13 @@ import { tempPathFor } from '../fs/atomic.js';
 import { checkRelativePath, confine } from '../fs/confine.js';
 import { hashFile } from '../fs/hash.js';
 import { readRegular } from '../fs/open.js';
-import { type Artifact, artifactsOfKind, binaries, type ReleaseArtifact, type ReleaseKind } from './manifest.js';
+import {
+  type Artifact,
+  artifactsOfKind,
+  binaries,
+  type ReleaseArtifact,
+  type ReleaseKind,
+} from './manifest.js';
 import type { PackageContext } from './release.js';
 
 /**

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { type Port, parseDistList } from '../../src/targets/ports.js';
 import {
   type CliResult,
@@ -15,7 +16,6 @@ import {
   runTool,
   testEnv,
 } from '../helpers/cli.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 /**
  * `crossgo build -t all` on a pure-Go program: every port the toolchain does not mark broken and
@@ -76,7 +76,11 @@ describe('crossgo build -t all', () => {
       .filter((id) => !refused.has(id) && !EXCLUDED.includes(id));
     // 42 of the 47 ports that are not broken, with go1.26.
     expect(refused.size).toBeGreaterThan(0);
-    expect(binaries(manifest).map((a) => a.target).sort()).toEqual(expected.sort());
+    expect(
+      binaries(manifest)
+        .map((a) => a.target)
+        .sort(),
+    ).toEqual(expected.sort());
     expect(manifest.failures).toEqual([]);
     expect(manifest.complete).toBe(true);
   });
@@ -117,7 +121,11 @@ describe('crossgo build -t all', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(/\s+\*?/)[1]);
-    expect(listed.sort()).toEqual(binaries(manifest).map((a) => a.path).sort());
+    expect(listed.sort()).toEqual(
+      binaries(manifest)
+        .map((a) => a.path)
+        .sort(),
+    );
     const check = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dist });
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout.match(/: OK$/gm)).toHaveLength(binaries(manifest).length);

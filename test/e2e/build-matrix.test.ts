@@ -3,9 +3,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { COMMIT_DATE, cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { fileType, goVersionM, readelf } from '../helpers/oracles.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 /** Each target, what `file` must say, and for ELF what readelf must say. */
 const EXPECTED: Record<string, { file: RegExp; elf?: { class: string; machine: RegExp } }> = {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/commands/inspect.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { buildScaleLibraries, zigBinary } from '../helpers/clib.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 afterAll(cleanupTemps);
 

@@ -2,9 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { goVersionM } from '../helpers/oracles.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 afterAll(cleanupTemps);
 

@@ -50,8 +50,7 @@ beforeAll(async () => {
 
 describe('crossgo package: archives', () => {
   it('writes one archive per target (zip for windows) and lists every release file in the manifest', () => {
-    const byKind = (kind: string) =>
-      manifest.artifacts.filter((f) => f.kind === kind).map((f) => f.path);
+    const byKind = (kind: string) => manifest.artifacts.filter((f) => f.kind === kind).map((f) => f.path);
     expect(byKind('archive')).toEqual([
       'hello_1.2.3_linux_amd64.tar.gz',
       'hello_1.2.3_windows_386.zip',
@@ -337,7 +336,9 @@ describe('crossgo package: signatures', () => {
     expect(packaged.code).toBe(0);
     expect(packaged.stdout + packaged.stderr).not.toContain(secret);
     expect(await readFile(path.join(dist, 'manifest.json'), 'utf8')).not.toContain(secret);
-    const signatures = (JSON.parse(packaged.stdout) as Manifest).artifacts.filter((f) => f.kind === 'signature');
+    const signatures = (JSON.parse(packaged.stdout) as Manifest).artifacts.filter(
+      (f) => f.kind === 'signature',
+    );
     // Every binary and every release file made before signing: 4 binaries, 4 archives, 4 SBOMs, the checksums (no --universal this time).
     expect(signatures.length).toBe(13);
     for (const s of signatures) {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgainstReport } from '../../src/commands/repro.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { type BinaryArtifact, binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
-import { binaries, type BinaryArtifact } from '../../src/pipeline/manifest.js';
 
 afterAll(cleanupTemps);
 

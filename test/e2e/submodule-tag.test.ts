@@ -110,9 +110,7 @@ describe('a tag with "/" that is not the module\'s', () => {
     ]);
     const manifest = JSON.parse(result.stdout) as Manifest;
     expect(manifest.source.version).toBe('release-v2');
-    expect(manifest.artifacts.map((f) => f.path)).toContain(
-      'mono_release-v2_linux_amd64.tar.gz',
-    );
+    expect(manifest.artifacts.map((f) => f.path)).toContain('mono_release-v2_linux_amd64.tar.gz');
     const run = await runTool(path.join(repo, 'dist', 'mono-linux-amd64'), []);
     expect(run.stdout.trim()).toBe('mono version=release-v2');
   });

@@ -3,8 +3,8 @@ import { chmod, copyFile, open, readdir, readFile, rm, stat, symlink, writeFile 
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
-import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { binaries } from '../../src/pipeline/manifest.js';
+import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 
 afterAll(cleanupTemps);
 

@@ -2,9 +2,9 @@ import { appendFile, copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import type { VerifyReport } from '../../src/stages/verify/verifyFile.js';
 import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 afterAll(cleanupTemps);
 

@@ -74,7 +74,12 @@ function validManifest(): Manifest {
       },
     ],
     failures: v1.failures,
-    release: { mtime: '2024-05-06T07:08:09.000Z', mtimeSource: 'commit', checksum: 'sha256', signature: null },
+    release: {
+      mtime: '2024-05-06T07:08:09.000Z',
+      mtimeSource: 'commit',
+      checksum: 'sha256',
+      signature: null,
+    },
   };
 }
 
@@ -220,7 +225,13 @@ describe('the manifest schema', () => {
   it('accepts the kinds reserved for later (package, image, debug, provenance, changelog) with the common fields', () => {
     const m = validManifest();
     for (const kind of ['package', 'image', 'debug', 'provenance', 'changelog'] as const) {
-      m.artifacts.push({ kind, path: `x.${kind}`, size: 1, sha256: hex('e'), from: ['sub/greet-linux-amd64'] });
+      m.artifacts.push({
+        kind,
+        path: `x.${kind}`,
+        size: 1,
+        sha256: hex('e'),
+        from: ['sub/greet-linux-amd64'],
+      });
     }
     expect(parseManifest(JSON.stringify(m), SHOWN)).toEqual(m);
   });
@@ -348,7 +359,14 @@ describe('the manifest schema', () => {
     [
       'a reserved kind with a field of its own (later versions add them)',
       (m) => {
-        m.artifacts.push({ kind: 'debug', path: 'x.debug', size: 1, sha256: hex('e'), from: [], dwarf: 5 } as never);
+        m.artifacts.push({
+          kind: 'debug',
+          path: 'x.debug',
+          size: 1,
+          sha256: hex('e'),
+          from: [],
+          dwarf: 5,
+        } as never);
       },
       '/artifacts/3/dwarf: unknown key (expected one of kind, path, size, sha256, target, from)',
     ],
@@ -541,7 +559,7 @@ describe('the manifest schema', () => {
 });
 
 describe('a manifest of schemaVersion 1', () => {
-  const FIXTURE = new URL('../fixtures/manifest-v1/manifest.json', import.meta.url);
+  const FIXTURE = new URL('../fixtures/manifest-v1/dist/manifest.json', import.meta.url);
 
   it('as crossgo 8ead8a6 wrote it (build, then package --universal --sign gpg): read and converted to the one list', () => {
     const text = readFileSync(FIXTURE, 'utf8');
@@ -578,14 +596,14 @@ describe('a manifest of schemaVersion 1', () => {
     [
       'a release file made of a "." segment',
       (m) => {
-        (m.release?.files[1] as { of: string[] }).of[1] = 'sub/./greet';
+        ((m.release?.files ?? [])[1] as { of: string[] }).of[1] = 'sub/./greet';
       },
       '/release/files/1/of/1: "sub/./greet" has an empty or "." segment: expected a plain relative path inside the output folder',
     ],
     [
       'a release file that is an artifact',
       (m) => {
-        (m.release?.files[0] as { path: string }).path = 'sub/greet-linux-amd64';
+        ((m.release?.files ?? [])[0] as { path: string }).path = 'sub/greet-linux-amd64';
       },
       '/release/files/0/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
     ],
@@ -613,7 +631,10 @@ function independentValidator(file: string) {
   const schema = JSON.parse(readFileSync(new URL(`../../schema/${file}`, import.meta.url), 'utf8'));
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  ajv.addFormat('relative-path', { type: 'string', validate: (v: string) => relativePathProblem(v) === null });
+  ajv.addFormat('relative-path', {
+    type: 'string',
+    validate: (v: string) => relativePathProblem(v) === null,
+  });
   return ajv.compile(schema);
 }
 

@@ -10,6 +10,7 @@ import {
   secretsOf,
 } from '../../src/exec/redact.js';
 import type { ArtifactRecord, Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import {
   type CommandInput,
   checkedCommand,
@@ -22,7 +23,6 @@ import { type BuildOptions, planBuild } from '../../src/stages/build/plan.js';
 import { newManifest } from '../../src/stages/manifest/write.js';
 import { CROSSGO_VERSION } from '../../src/version.js';
 import { cleanupTemps, fixtureRepo, tempDir, testEnv } from '../helpers/cli.js';
-import { binaries } from '../../src/pipeline/manifest.js';
 
 afterAll(cleanupTemps);
 

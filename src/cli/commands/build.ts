@@ -52,7 +52,8 @@ export async function buildCommand(
 ): Promise<number> {
   const implied = packageImpliedBy(flags);
   // Asked for release files without --package: make them, and say why (one line, stderr).
-  if (!flags.package && implied.length > 0) stderrLogger.info(`crossgo: ${implied.join(' and ')} implies --package`);
+  if (!flags.package && implied.length > 0)
+    stderrLogger.info(`crossgo: ${implied.join(' and ')} implies --package`);
   const progress = new Progress(process.stderr, process.stderr.isTTY === true);
   const started = Date.now();
   let results: BuildResult[];
@@ -121,7 +122,9 @@ export async function buildCommand(
 
 /** The flags that only mean something for release files: each implies --package. */
 function packageImpliedBy(flags: BuildFlagsCli): string[] {
-  return [flags.universal ? '--universal' : '', flags.sign !== undefined ? '--sign' : ''].filter((f) => f !== '');
+  return [flags.universal ? '--universal' : '', flags.sign !== undefined ? '--sign' : ''].filter(
+    (f) => f !== '',
+  );
 }
 
 function printResult(result: BuildResult, cli: CliContext, started: number): void {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
+import { binaries } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { expectationFromManifest, leakNeedles } from './expect.js';
 import { type VerifyReport, verifyFile } from './verifyFile.js';
-import { binaries } from '../../pipeline/manifest.js';
 
 /**
  * Verifies every artifact of the run with crossgo's own readers and records the checks in the
