@@ -511,7 +511,10 @@ function mutate(rand: () => number): { bytes: Buffer; what: string[] } {
 /** Edits that keep the manifest valid, so verify and package get past the schema and do real work. */
 function plausibleEdit(m: Manifest, rand: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-  const built = binaries(m);
+  // Earlier mutations may have left anything in the list: the binaries are the records that say so.
+  const built = (Array.isArray(m.artifacts) ? m.artifacts : []).filter(
+    (x): x is BinaryArtifact => (x as { kind?: unknown } | null)?.kind === 'binary',
+  );
   const a = built.length ? pick(built) : undefined;
   const other = binaries(packaged).find((x) => x.path !== a?.path) as BinaryArtifact;
   const edits: [string, () => void][] = [
