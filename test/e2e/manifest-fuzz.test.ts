@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   copyFile,
   lstat,
@@ -13,10 +12,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestError } from '../../src/errors.js';
-import { relativePathProblem } from '../../src/fs/confine.js';
 import {
   type BinaryArtifact,
   binaries,
@@ -25,7 +22,8 @@ import {
   packageRelease,
   verify,
 } from '../../src/index.js';
-import { cleanupTemps, crossgo, fixtureRepo, REPO, testEnv } from '../helpers/cli.js';
+import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 /**
@@ -90,7 +88,7 @@ beforeAll(async () => {
 
 describe('the manifest crossgo writes matches its schema', () => {
   it('after crossgo build and after crossgo package, checked by a separate ajv', () => {
-    const validate = independentValidator();
+    const validate = manifestValidator();
     expect(built.release).toBeUndefined();
     expect(built.artifacts.map((a) => a.target)).toEqual(TARGETS.split(','));
     expect(validate(built), JSON.stringify(validate.errors)).toBe(true);
@@ -114,7 +112,7 @@ describe('the manifest crossgo writes matches its schema', () => {
     expect(manifest.artifacts).toEqual([]);
     expect(manifest.failures.map((f) => f.target)).toEqual(['windows/amd64']);
     expect(manifest.verified).toBe(false);
-    const validate = independentValidator();
+    const validate = manifestValidator();
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     const check = await crossgo(['verify'], { cwd: dir, env: testEnv() });
     expect(check.code).toBe(2);
@@ -256,17 +254,6 @@ function expectOneLine(result: { code: number; stdout: string; stderr: string },
   }
   expect(lines.length, detail).toBeLessThanOrEqual(1);
   for (const line of lines) expect(line, detail).toMatch(/^crossgo: /);
-}
-
-function independentValidator() {
-  const schema = JSON.parse(readFileSync(path.join(REPO, 'schema', 'manifest.schema.json'), 'utf8'));
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  ajv.addFormat('relative-path', {
-    type: 'string',
-    validate: (s: string) => relativePathProblem(s) === null,
-  });
-  return ajv.compile(schema);
 }
 
 // ---- mutations ---------------------------------------------------------------------------

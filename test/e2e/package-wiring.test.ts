@@ -1,8 +1,11 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packageRelease } from '../../src/commands/package.js';
+import { verify } from '../../src/commands/verify.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 
 /**
  * How the release settings reach `crossgo package`: from the config file (also one named with
@@ -12,6 +15,14 @@ import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '.
 afterAll(cleanupTemps);
 
 const kindsAndPaths = (m: Manifest) => m.artifacts.map((a) => [a.kind, a.path]);
+const validate = manifestValidator();
+
+/** The output folder's manifest, checked against schema/manifest.schema.json by a separate ajv. */
+async function writtenManifest(out: string): Promise<Manifest> {
+  const m = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+  expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
+  return m;
+}
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 describe('the package settings of the config', () => {
@@ -46,6 +57,7 @@ describe('the package settings of the config', () => {
       'manifest.json',
     ]);
     const m = JSON.parse(result.stdout) as Manifest;
+    expect(await writtenManifest(path.join(dir, 'dist'))).toEqual(m);
     expect(kindsAndPaths(m)).toEqual([
       ['binary', 'hello-linux-amd64'],
       ['archive', 'hello_1.2.3_linux_amd64.zip'],
@@ -56,6 +68,30 @@ describe('the package settings of the config', () => {
       'hello_1.2.3_linux_amd64/',
       'hello_1.2.3_linux_amd64/LICENSE',
       'hello_1.2.3_linux_amd64/hello',
+    ]);
+  });
+});
+
+describe('the output folder, named once', () => {
+  it('packageRelease and verify take out, as build does', async () => {
+    const { dir } = await fixtureRepo('release');
+    const built = await crossgo(['-C', dir, 'build', '-o', 'out', '-t', 'linux/amd64'], { env: testEnv() });
+    expect(built.code, built.stderr).toBe(0);
+    const packaged = await packageRelease({ cwd: dir, out: 'out', sbom: false, environment: testEnv() });
+    expect(await writtenManifest(path.join(dir, 'out'))).toEqual(packaged.manifest);
+    expect(packaged.made.map((a) => a.path)).toEqual([
+      'hello_1.2.3_linux_amd64.tar.gz',
+      'hello_1.2.3_checksums.txt',
+    ]);
+    const check = await runTool('sha256sum', ['-c', 'hello_1.2.3_checksums.txt'], {
+      cwd: path.join(dir, 'out'),
+    });
+    expect(check.code, check.stdout).toBe(0);
+    const reports = await verify({ cwd: dir, out: 'out', environment: testEnv() });
+    expect(reports.map((r) => [r.file, r.ok])).toEqual([
+      ['out/hello-linux-amd64', true],
+      ['out/hello_1.2.3_linux_amd64.tar.gz', true],
+      ['out/hello_1.2.3_checksums.txt', true],
     ]);
   });
 });
@@ -75,7 +111,7 @@ describe('build flags that imply --package', () => {
     const universal = path.join(dir, 'dist', 'hello-darwin-universal');
     const file = await runTool('file', ['-b', universal]);
     expect(file.stdout).toMatch(/^Mach-O universal binary with 2 architectures/);
-    const m = JSON.parse(await readFile(path.join(dir, 'dist', 'manifest.json'), 'utf8')) as Manifest;
+    const m = await writtenManifest(path.join(dir, 'dist'));
     expect(m.artifacts.filter((a) => a.kind === 'universal').map((a) => [a.path, a.target, a.from])).toEqual([
       ['hello-darwin-universal', 'darwin/universal', ['hello-darwin-amd64', 'hello-darwin-arm64']],
     ]);
@@ -118,6 +154,11 @@ describe('build flags that imply --package', () => {
       checksums,
     ]);
     expect(verify.code, verify.stderr).toBe(0);
+    const m = await writtenManifest(path.join(dir, 'dist'));
+    expect(m.artifacts.filter((a) => a.kind === 'signature').map((a) => [a.path, a.from])).toEqual([
+      ['hello_1.2.3_checksums.txt.sig', ['hello_1.2.3_checksums.txt']],
+    ]);
+    expect(m.release?.signature).toBe('ssh');
   });
 });
 

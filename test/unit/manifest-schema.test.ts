@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor, ManifestError, UsageError } from '../../src/errors.js';
 import { relativePathProblem } from '../../src/fs/confine.js';
 import { binaries, type Manifest } from '../../src/pipeline/manifest.js';
 import type { ManifestV1 } from '../../src/pipeline/manifestV1.js';
 import { MAX_MANIFEST_BYTES, parseManifest, readManifest } from '../../src/pipeline/readManifest.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const HINT = ' (not as crossgo wrote it: build again into an empty output folder)';
@@ -587,9 +587,9 @@ describe('a manifest of schemaVersion 1', () => {
       'signature',
     ]);
     // The conversion is a valid schemaVersion 2 manifest, for a validator that is not crossgo's.
-    const validate = independentValidator('manifest.schema.json');
+    const validate = manifestValidator();
     expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
-    expect(independentValidator('manifest.v1.schema.json')(raw)).toBe(true);
+    expect(manifestValidator('manifest.v1.schema.json')(raw)).toBe(true);
   });
 
   it.each<[string, (m: ManifestV1 & Loose) => unknown, string]>([
@@ -625,18 +625,6 @@ describe('a manifest of schemaVersion 1', () => {
     expect(problemOf(validV1Manifest(), mutate)).toBe(`${SHOWN}: ${message}`);
   });
 });
-
-/** ajv over a schema file, set up here: not crossgo's reader. */
-function independentValidator(file: string) {
-  const schema = JSON.parse(readFileSync(new URL(`../../schema/${file}`, import.meta.url), 'utf8'));
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  ajv.addFormat('relative-path', {
-    type: 'string',
-    validate: (v: string) => relativePathProblem(v) === null,
-  });
-  return ajv.compile(schema);
-}
 
 describe('readManifest', () => {
   let dir: string;
