@@ -2,6 +2,7 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRelease } from '../../src/commands/package.js';
+import type { AgainstReport } from '../../src/commands/repro.js';
 import { verify } from '../../src/commands/verify.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
@@ -92,6 +93,27 @@ describe('the output folder, named once', () => {
       ['out/hello-linux-amd64', true],
       ['out/hello_1.2.3_linux_amd64.tar.gz', true],
       ['out/hello_1.2.3_checksums.txt', true],
+    ]);
+  });
+});
+
+describe('readers of a packaged manifest select its binaries', () => {
+  it('repro --against rebuilds each binary of a manifest that also lists archives, SBOMs and checksums', async () => {
+    const { dir } = await fixtureRepo('release');
+    const built = await crossgo(['-C', dir, 'build', '--package', '-t', 'linux/amd64,windows/386'], {
+      env: testEnv(),
+    });
+    expect(built.code, built.stderr).toBe(0);
+    const m = await writtenManifest(path.join(dir, 'dist'));
+    expect(m.artifacts).toHaveLength(7);
+    const result = await crossgo(['-C', dir, 'repro', '--against', 'dist/manifest.json', '--json'], {
+      env: testEnv(),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as AgainstReport;
+    expect(report.targets.map((t) => [t.target, t.reproducible])).toEqual([
+      ['linux/amd64', true],
+      ['windows/386', true],
     ]);
   });
 });
