@@ -85,9 +85,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--static', 'link cgo Linux targets statically against musl (through zig)')
     .option('--macos-sdk <path>', 'a MacOSX.sdk, for darwin cgo targets that link Apple frameworks')
     .option('--package', 'then make the release files (see crossgo package; settings from the config)')
-    .option('--sign <method>', 'with --package: gpg or ssh')
+    .option('--sign <method>', 'gpg or ssh: sign the release (implies --package)')
     .option('--key <key>', 'with --package: the signing key')
-    .option('--universal', 'with --package: a universal macOS binary')
+    .option('--universal', 'a universal macOS binary (implies --package)')
     .option(
       '--go <releases>',
       'build with these Go releases (GOTOOLCHAIN), e.g. 1.25.4 or 1.24.9,1.26: one subfolder each',
