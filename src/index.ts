@@ -48,11 +48,17 @@ export type { Logger } from './log.js';
 export type { BuildContext } from './pipeline/context.js';
 export type { BuildEvent } from './pipeline/events.js';
 export {
+  type Artifact,
+  type ArtifactKind,
   type ArtifactRecord,
+  artifactsOfKind,
+  type BinaryArtifact,
+  binaries,
   CHECKSUMS_FILE,
   type FailureRecord,
   MANIFEST_FILE,
   type Manifest,
+  type ReleaseRecord,
 } from './pipeline/manifest.js';
 export { readManifest } from './pipeline/readManifest.js';
 export type { Stage } from './pipeline/stage.js';

@@ -108,9 +108,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--static', 'link cgo Linux targets statically against musl (through zig)')
     .option('--macos-sdk <path>', 'a MacOSX.sdk, for darwin cgo targets that link Apple frameworks')
     .option('--package', 'then make the release files (see crossgo package; settings from the config)')
-    .option('--sign <method>', 'with --package: gpg or ssh')
+    .option('--sign <method>', 'gpg or ssh: sign the release (implies --package)')
     .option('--key <key>', 'with --package: the signing key')
-    .option('--universal', 'with --package: a universal macOS binary')
+    .option('--universal', 'a universal macOS binary (implies --package)')
     .addOption(
       new Option(
         '--go <releases>',

@@ -7,6 +7,7 @@ import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from 
 import { CrossgoError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { type Logger, silentLogger } from '../log.js';
+import { binaries } from '../pipeline/manifest.js';
 import { openOutputFolder, refuseForeign } from '../pipeline/outputFolder.js';
 import { findRunner, type Runner } from '../runners/detect.js';
 import {
@@ -117,7 +118,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     const rows: TargetBench[] = [];
     let ok = true;
     for (const target of targets) {
-      const artifact = built.manifest.artifacts.find((a) => a.target === target.id);
+      const artifact = binaries(built.manifest).find((a) => a.target === target.id);
       if (!artifact) continue;
       const answer = findRunner(target, hostInfo);
       const row: TargetBench = {
@@ -207,7 +208,9 @@ function buildFailed(manifest: Awaited<ReturnType<typeof build>>['manifest']): C
       `bench: the build failed for ${failures.join('; ')}: crossgo build -t ${ids} shows the whole error`,
     );
   }
-  const unverified = manifest.artifacts.filter((a) => a.verification?.ok === false).map((a) => a.target);
+  const unverified = binaries(manifest)
+    .filter((a) => a.verification?.ok === false)
+    .map((a) => a.target);
   return new CrossgoError(
     `bench: ${unverified.join(', ') || 'an artifact'} failed verification: crossgo verify shows why`,
   );

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { silentLogger } from '../log.js';
 import type { BuildContext } from '../pipeline/context.js';
 import { holdOutputFolder } from '../pipeline/holdFolder.js';
-import type { Manifest } from '../pipeline/manifest.js';
+import { binaries, type Manifest } from '../pipeline/manifest.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { compileTargets } from '../stages/build/compile.js';
 import { type BuildOptions, type BuildPlan, planBuild, planBuilds } from '../stages/build/plan.js';
@@ -78,7 +78,7 @@ async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<Build
     await plan.folder.release();
   }
   if (ctx.interrupted) throw ctx.interrupted;
-  const verified = ctx.manifest.artifacts.every((a) => a.verification?.ok !== false);
+  const verified = binaries(ctx.manifest).every((a) => a.verification?.ok !== false);
   return {
     ok: ctx.manifest.failures.length === 0 && verified,
     manifest: ctx.manifest,

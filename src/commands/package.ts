@@ -12,11 +12,11 @@ import { checkRecordedSha256 } from '../fs/hash.js';
 import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { BuildEvent } from '../pipeline/events.js';
-import { MANIFEST_FILE, type Manifest, type ReleaseFile } from '../pipeline/manifest.js';
+import { type Artifact, binaries, MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
 import { type OutputFolder, openOutputFolder } from '../pipeline/outputFolder.js';
 import { readManifest } from '../pipeline/readManifest.js';
 import type { PackageContext, PackageSettings } from '../pipeline/release.js';
-import { commitRelease, discardStaged } from '../pipeline/releaseOutput.js';
+import { commitRelease, discardStaged, madeByRelease } from '../pipeline/releaseOutput.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { archiveStage } from '../stages/archive/stage.js';
 import type { ArchiveFormat } from '../stages/archive/write.js';
@@ -30,8 +30,12 @@ export type PackageFormat = ArchiveFormat | 'binary' | 'auto';
 
 export interface PackageOptions {
   cwd?: string;
-  /** The build's manifest; default dist/manifest.json. */
+  /** The output folder the build wrote (relative to cwd); default dist. */
+  out?: string;
+  /** The build's manifest; default <out>/manifest.json. */
   manifest?: string;
+  /** The config file whose `package:` block gives the defaults (relative to cwd); default the module root's crossgo.yaml. */
+  configFile?: string;
   /** auto (default: zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives). */
   format?: PackageFormat;
   /** Globs of extra files for every archive, relative to the module root; default README*, LICENSE*, CHANGELOG*. */
@@ -54,9 +58,11 @@ export interface PackageOptions {
 }
 
 export interface PackageResult {
+  /** The manifest as written: the build's binaries, then the records of `made`. */
   manifest: Manifest;
   outDir: string;
-  files: ReleaseFile[];
+  /** What this run made (archives, SBOMs, checksums, signatures, universal binary), in order. */
+  made: Artifact[];
 }
 
 /** The release stages, in order: each later one may use what the earlier ones made. */
@@ -90,7 +96,7 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   const env = options.environment ?? process.env;
   const log = options.log ?? silentLogger;
   const signal = options.signal ?? new AbortController().signal;
-  const manifestArg = options.manifest ?? path.join('dist', MANIFEST_FILE);
+  const manifestArg = options.manifest ?? path.join(options.out ?? 'dist', MANIFEST_FILE);
   const manifestFile = path.resolve(cwd, manifestArg);
   if (!(await lstat(manifestFile).catch(() => null))) {
     throw new UsageError(
@@ -107,13 +113,18 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
   });
   let ctx: PackageContext | undefined;
   try {
-    const manifest = await manifestOf(folder, manifestFile, manifestArg);
-    if (manifest.artifacts.length === 0)
-      throw new UsageError(`${manifestArg} lists no artifacts: nothing to package`);
+    const built = await manifestOf(folder, manifestFile, manifestArg);
+    if (binaries(built).length === 0)
+      throw new UsageError(`${manifestArg} lists no binaries: nothing to package`);
     // Nothing is packed, hashed or signed that is not byte for byte what the build recorded.
-    await checkArtifacts(folder, manifest, signal);
+    await checkArtifacts(folder, built, signal);
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
-    const config = (await loadConfig(moduleRoot)).config.package ?? {};
+    const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
+    const config = (await loadConfig(moduleRoot, configFile)).config.package ?? {};
+    // The stages start from the build's binaries: the previous release's records (and files,
+    // by the ownership journal) are replaced by what this run makes.
+    const { release: _previous, ...facts } = built;
+    const manifest: Manifest = { ...facts, artifacts: binaries(built) };
     const settings = await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env);
     ctx = {
       outDir: folder.dir,
@@ -125,7 +136,6 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
       log,
       owned: folder.owned,
       staged: new Map(),
-      files: [],
       emit: (event) => options.onEvent?.(event),
       interrupted: null,
     };
@@ -138,11 +148,10 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
       mtimeSource: settings.mtimeSource,
       checksum: settings.checksum,
       signature: settings.sign?.method ?? null,
-      files: ctx.files,
     };
     await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
     await folder.owned.compact();
-    return { manifest, outDir: folder.dir, files: ctx.files };
+    return { manifest, outDir: folder.dir, made: madeByRelease(ctx) };
   } finally {
     if (ctx) await discardStaged(ctx);
     await folder.release();
@@ -160,10 +169,10 @@ async function manifestOf(folder: OutputFolder, file: string, shown: string): Pr
   return manifest;
 }
 
-/** Each artifact confined to the output folder and holding the bytes the manifest records. */
+/** Each binary confined to the output folder and holding the bytes the manifest records. */
 async function checkArtifacts(folder: OutputFolder, manifest: Manifest, signal: AbortSignal): Promise<void> {
   const outcomes = await runPool(
-    manifest.artifacts,
+    binaries(manifest),
     4,
     async (a) => {
       const file = await confine(folder.dir, a.path, {
@@ -264,7 +273,8 @@ async function extraFiles(
     // A link among them could pack any file of the machine: only real files of the module.
     await confine(root, name, { what: 'package files:', shownRoot: '.', leaf: 'file' });
   }
-  if (globs && names.length === 0) {
+  // `files: []` asks for archives that hold the binary alone; a glob list that finds nothing is a mistake.
+  if (globs && globs.length > 0 && names.length === 0) {
     throw new UsageError(`package files ${globs.join(', ')}: no file matches (relative to ${root})`);
   }
   return names.map((name) => ({ file: path.join(root, name), name }));

@@ -20,6 +20,8 @@ export interface VerifyOptions {
   files?: readonly string[];
   /** A crossgo manifest: each artifact is checked against what it records. */
   manifest?: string;
+  /** The output folder whose manifest.json to read (files, if named, are among its artifacts); default dist when no file is named. */
+  out?: string;
   /** goos/goarch[/variant] every file must be. */
   expect?: string;
   stripped?: boolean;
@@ -50,9 +52,15 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const files = options.files ?? [];
   const signal = options.signal;
+  // An output folder named means its manifest (files then pick among its artifacts); else
+  // dist/manifest.json when no file is named and it exists.
   const manifestPath =
     options.manifest ??
-    (files.length === 0 && existsSync(path.join(cwd, DEFAULT_MANIFEST)) ? DEFAULT_MANIFEST : undefined);
+    (options.out !== undefined
+      ? path.join(options.out, 'manifest.json')
+      : files.length === 0 && existsSync(path.join(cwd, DEFAULT_MANIFEST))
+        ? DEFAULT_MANIFEST
+        : undefined);
   if (!manifestPath && files.length === 0) {
     throw new UsageError(
       'nothing to verify: name files, or --manifest dist/manifest.json (run crossgo build first)',
@@ -70,7 +78,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   const manifestFile = manifestPath ? path.resolve(cwd, manifestPath) : '';
   const manifest = manifestPath ? await readManifest(manifestFile, manifestPath) : null;
   if (manifestPath && !manifest)
-    throw new UsageError(`--manifest ${manifestPath}: no such file: run crossgo build first`);
+    throw new UsageError(`${manifestPath}: no such file: run crossgo build first`);
   if (manifest?.artifacts.length === 0)
     throw new UsageError(
       `${manifestPath} lists no artifacts: nothing to verify (its build made none; see its failures)`,
@@ -88,14 +96,26 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
   const wanted = new Set(files.map((f) => path.resolve(cwd, f)));
   // Only to match names: each path is confined to the manifest's folder when it is read.
   const located = (rel: unknown) => path.join(root, typeof rel === 'string' ? rel : '');
-  const artifacts = manifest.artifacts.filter((a) => wanted.size === 0 || wanted.has(located(a.path)));
+  const chosen = manifest.artifacts.filter((a) => wanted.size === 0 || wanted.has(located(a.path)));
   for (const f of wanted) {
-    if (!artifacts.some((a) => located(a.path) === f)) {
+    if (!chosen.some((a) => located(a.path) === f)) {
       throw new UsageError(`${path.relative(cwd, f)} is not an artifact of ${manifestPath}`);
     }
   }
-  const binaries = await inPool(artifacts, async (a) => {
+  // A binary against everything its record says; another file (archive, checksums, signature,
+  // SBOM, universal binary) for being there with the recorded bytes.
+  return inPool(chosen, async (a) => {
     const shown = shownPath(shownRoot, a.path);
+    if (a.kind !== 'binary') {
+      const file = await confined(
+        root,
+        a.path,
+        { what: `release file in ${manifestPath}`, shownRoot },
+        shown,
+      );
+      if (typeof file !== 'string') return { ...file, target: a.target ?? null };
+      return verifyReleaseFile(file, shown, a, { follow: false, signal });
+    }
     const base = expectationFromManifest(manifest, a);
     const expect = {
       ...base,
@@ -109,14 +129,6 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport[]> {
     if (typeof file !== 'string') return file;
     return verifyFile(file, shown, expect, needles, { follow: false, signal });
   });
-  const releaseFiles = wanted.size === 0 ? (manifest.release?.files ?? []) : [];
-  const release = await inPool(releaseFiles, async (f) => {
-    const shown = shownPath(shownRoot, f.path);
-    const file = await confined(root, f.path, { what: `release file in ${manifestPath}`, shownRoot }, shown);
-    if (typeof file !== 'string') return { ...file, target: f.target ?? null };
-    return verifyReleaseFile(file, shown, f, { follow: false, signal });
-  });
-  return [...binaries, ...release];
 
   /** Runs `task` over items, verifyWidth() at a time, in order; the signal ends the run. */
   async function inPool<I>(items: readonly I[], task: (item: I) => Promise<VerifyReport>) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { UNKNOWN_COMMIT } from '../toolchain/vcs.js';
-import { CHECKSUMS_FILE, MANIFEST_FILE } from './manifest.js';
+import { binaries, CHECKSUMS_FILE, MANIFEST_FILE } from './manifest.js';
 import { openOutputFolder, refuseForeign } from './outputFolder.js';
 import type { BuildPlan, HeldPlan } from './plan.js';
 
@@ -40,6 +40,6 @@ export async function holdOutputFolder(plan: BuildPlan, options: HoldOptions): P
     await folder.release();
     throw error;
   }
-  const recorded = new Map((folder.previous?.artifacts ?? []).map((a) => [a.path, a.sha256]));
+  const recorded = new Map((folder.previous ? binaries(folder.previous) : []).map((a) => [a.path, a.sha256]));
   return { ...plan, folder, owned: folder.owned, recorded };
 }

@@ -6,11 +6,12 @@ import type { CgoRecord } from '../cgo/plan.js';
  * a rebuild needs and nothing machine-specific (no absolute paths).
  */
 export interface Manifest {
-  schemaVersion: 1;
+  /** 2 since the one artifact list; a manifest of schemaVersion 1 is converted on read (manifestV1.ts). */
+  schemaVersion: 2;
   crossgo: string;
-  /** False when the run was interrupted or targets failed: only `artifacts` exist. */
+  /** False when the run was interrupted or targets failed: only the binaries that finished exist. */
   complete: boolean;
-  /** True when every artifact was verified and passed (false with --no-verify). */
+  /** True when every binary was verified and passed (false with --no-verify). */
   verified: boolean;
   project: {
     module: string;
@@ -41,46 +42,43 @@ export interface Manifest {
     strip: boolean;
     outputTemplate: string;
   };
-  artifacts: ArtifactRecord[];
+  /**
+   * Every file crossgo made in the output folder, one record each (GoReleaser's ctx.Artifacts):
+   * the binaries a build made, then what `crossgo package` made from them. Select with
+   * binaries() and artifactsOfKind().
+   */
+  artifacts: Artifact[];
   failures: FailureRecord[];
-  /** What `crossgo package` made from the artifacts (absent until it runs). */
+  /** How `crossgo package` made its files (absent until it runs); the files are in `artifacts`. */
   release?: ReleaseRecord;
 }
 
-/** The kinds of file a release holds besides the binaries (which are `artifacts`, kind binary). */
-export type ReleaseFileKind = 'archive' | 'checksums' | 'signature' | 'sbom' | 'universal';
+/** What crossgo makes today. */
+export type MadeKind = 'binary' | 'archive' | 'checksums' | 'signature' | 'sbom' | 'universal';
+/** Kinds the schema already accepts, with the common fields only, for the stages that come next. */
+export type ReservedKind = 'package' | 'image' | 'debug' | 'provenance' | 'changelog';
+export type ArtifactKind = MadeKind | ReservedKind;
 
-export interface ReleaseFile {
-  kind: ReleaseFileKind;
+/** The fields every artifact record has. */
+export interface ArtifactBase {
+  kind: ArtifactKind;
   /** Relative to the output folder, forward slashes. */
   path: string;
   size: number;
   sha256: string;
-  /** The target it belongs to (an archive, an SBOM; darwin/universal), if any. */
+  /** The target it belongs to (a binary, an archive, an SBOM; darwin/universal), if any. */
   target?: string;
-  /** The files it is made from, describes or signs, relative to the output folder. */
-  of: string[];
+  /** The artifacts it was made from, describes or signs (their paths); [] for a binary. */
+  from: string[];
 }
 
-export interface ReleaseRecord {
-  /** The archive mtime (ISO 8601) and where it came from. */
-  mtime: string;
-  mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
-  checksum: 'sha256' | 'sha512';
-  signature: 'gpg' | 'ssh' | null;
-  files: ReleaseFile[];
-}
-
-export interface ArtifactRecord {
+/** A binary `go build` made. */
+export interface BinaryArtifact extends ArtifactBase {
   kind: 'binary';
   target: string;
   goos: string;
   goarch: string;
   variant: string | null;
-  /** Relative to the output folder, forward slashes. */
-  path: string;
-  size: number;
-  sha256: string;
   durationMs: number;
   goVersion: string;
   /** The go command as run; the -o operand is the final path relative to the module root. */
@@ -94,6 +92,54 @@ export interface ArtifactRecord {
     ok: boolean;
     checks: { name: string; status: 'pass' | 'fail' | 'skip' | 'warn'; detail: string }[];
   };
+  /** sha256 (hex) of the inputs digest this binary was built from: equal means go need not run. */
+  inputs?: string;
+}
+
+/** The binary record under its earlier name. */
+export type ArtifactRecord = BinaryArtifact;
+
+/** A file `crossgo package` made: archive, checksums file, signature, SBOM, universal binary. */
+export interface ReleaseArtifact extends ArtifactBase {
+  kind: ReleaseKind;
+}
+
+export type ReleaseKind = Exclude<MadeKind, 'binary'>;
+
+/** A kind a later crossgo makes: read and kept, with its common fields. */
+export interface ReservedArtifact extends ArtifactBase {
+  kind: ReservedKind;
+}
+
+export type Artifact = BinaryArtifact | ReleaseArtifact | ReservedArtifact;
+
+/** The record of one kind, narrowed. */
+export type ArtifactOfKind<K extends ArtifactKind> = K extends 'binary'
+  ? BinaryArtifact
+  : K extends ReservedKind
+    ? ReservedArtifact & { kind: K }
+    : ReleaseArtifact & { kind: K };
+
+/** The binaries `go build` made, in the manifest's order. */
+export function binaries(manifest: Pick<Manifest, 'artifacts'>): BinaryArtifact[] {
+  return manifest.artifacts.filter((a): a is BinaryArtifact => a.kind === 'binary');
+}
+
+/** The records of one kind, in the manifest's order. */
+export function artifactsOfKind<K extends ArtifactKind>(
+  manifest: Pick<Manifest, 'artifacts'>,
+  kind: K,
+): ArtifactOfKind<K>[] {
+  return manifest.artifacts.filter((a): a is ArtifactOfKind<K> => a.kind === kind);
+}
+
+/** Package-level facts of the release; its files are records in `artifacts`. */
+export interface ReleaseRecord {
+  /** The archive mtime (ISO 8601) and where it came from. */
+  mtime: string;
+  mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
+  checksum: 'sha256' | 'sha512';
+  signature: 'gpg' | 'ssh' | null;
 }
 
 export interface FailureRecord {

@@ -4,20 +4,23 @@ import { ManifestError } from '../errors.js';
 import { relativePathProblem } from '../fs/confine.js';
 import { nearest } from '../targets/suggest.js';
 import type { Manifest } from './manifest.js';
+import { fromV1, type ManifestV1 } from './manifestV1.js';
 
 const SCHEMA_URL = new URL('../../schema/manifest.schema.json', import.meta.url);
+const SCHEMA_V1_URL = new URL('../../schema/manifest.v1.schema.json', import.meta.url);
 
 /** The custom format the schema gives every path inside the output folder. */
 export const RELATIVE_PATH_FORMAT = 'relative-path';
 
-let validator: ValidateFunction | undefined;
+const validators = new Map<URL, ValidateFunction>();
 
 /**
  * Compiled once, on first use. allErrors off: ajv stops at the first problem, so a file with
  * 20000 bad entries costs one error, not 20000; verbose: each error carries the bad value and
  * its schema, for the message.
  */
-function compiled(): ValidateFunction {
+function compiled(url: URL): ValidateFunction {
+  let validator = validators.get(url);
   if (!validator) {
     const ajv = new Ajv({ allErrors: false, verbose: true, allowUnionTypes: true });
     ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
@@ -25,45 +28,93 @@ function compiled(): ValidateFunction {
       type: 'string',
       validate: (value: string) => relativePathProblem(value) === null,
     });
-    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
+    validator = ajv.compile(JSON.parse(readFileSync(url, 'utf8')) as object);
+    validators.set(url, validator);
   }
   return validator;
 }
 
 /**
  * Checks parsed JSON against schema/manifest.schema.json, then what a schema cannot say (no path
- * listed twice among the artifacts and release files, each artifact's target spelled from its
- * goos, goarch and variant). A target may appear twice: a manifest may list copies of one build. Throws a ManifestError naming the first problem.
+ * listed twice, each binary's target spelled from its goos, goarch and variant, each `from` naming
+ * an artifact of the list). A target may appear twice: a manifest may list copies of one build.
+ * A manifest of schemaVersion 1 is checked against schema/manifest.v1.schema.json (its messages
+ * point into the file as written) and converted. Throws a ManifestError naming the first problem.
  */
 export function checkManifest(data: unknown, shown: string): Manifest {
-  const validate = compiled();
-  if (!validate(data)) {
-    const errors = validate.errors ?? [];
-    const { where, problem } = describe(errors);
-    throw new ManifestError(shown, where, problem);
+  if (isObject(data) && data.schemaVersion === 1) {
+    const v1 = validated<ManifestV1>(SCHEMA_V1_URL, data, shown);
+    checkV1(v1, shown);
+    return fromV1(v1);
   }
-  const manifest = data as Manifest;
-  const seen = new Map<string, string>();
-  const once = (key: string, pointer: string, what: string) => {
-    const earlier = seen.get(key);
-    if (earlier) throw new ManifestError(shown, pointer, `${what} is listed twice (also at ${earlier})`);
-    seen.set(key, pointer);
-  };
+  const manifest = validated<Manifest>(SCHEMA_URL, data, shown);
+  const once = pathsOnce(shown);
   for (const [i, a] of manifest.artifacts.entries()) {
-    const spelled = [a.goos, a.goarch, a.variant].filter((p) => p !== null).join('/');
-    if (a.target !== spelled) {
-      throw new ManifestError(
-        shown,
-        `/artifacts/${i}/target`,
-        `${quote(a.target)} does not match goos, goarch and variant (${spelled})`,
-      );
-    }
-    once(`path ${a.path}`, `/artifacts/${i}/path`, `path ${quote(a.path)}`);
+    if (a.kind === 'binary') checkTarget(a, `/artifacts/${i}/target`, shown);
+    once(a.path, `/artifacts/${i}/path`);
   }
-  for (const [i, f] of (manifest.release?.files ?? []).entries()) {
-    once(`path ${f.path}`, `/release/files/${i}/path`, `path ${quote(f.path)}`);
+  const listed = new Set(manifest.artifacts.map((a) => a.path));
+  for (const [i, a] of manifest.artifacts.entries()) {
+    for (const [j, rel] of a.from.entries()) {
+      if (!listed.has(rel)) {
+        throw new ManifestError(
+          shown,
+          `/artifacts/${i}/from/${j}`,
+          `${quote(rel)} is not the path of an artifact in this manifest`,
+        );
+      }
+    }
   }
   return manifest;
+}
+
+function isObject(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}
+
+function validated<T>(url: URL, data: unknown, shown: string): T {
+  const validate = compiled(url);
+  if (!validate(data)) {
+    const { where, problem } = describe(validate.errors ?? []);
+    throw new ManifestError(shown, where, problem);
+  }
+  return data as T;
+}
+
+/** The schemaVersion 1 checks, with pointers into the file as written. */
+function checkV1(manifest: ManifestV1, shown: string): void {
+  const once = pathsOnce(shown);
+  for (const [i, a] of manifest.artifacts.entries()) {
+    checkTarget(a, `/artifacts/${i}/target`, shown);
+    once(a.path, `/artifacts/${i}/path`);
+  }
+  for (const [i, f] of (manifest.release?.files ?? []).entries()) once(f.path, `/release/files/${i}/path`);
+}
+
+/** A function that refuses a path it was given before, naming where it was first. */
+function pathsOnce(shown: string): (rel: string, pointer: string) => void {
+  const seen = new Map<string, string>();
+  return (rel, pointer) => {
+    const earlier = seen.get(rel);
+    if (earlier)
+      throw new ManifestError(shown, pointer, `path ${quote(rel)} is listed twice (also at ${earlier})`);
+    seen.set(rel, pointer);
+  };
+}
+
+function checkTarget(
+  a: { target: string; goos: string; goarch: string; variant: string | null },
+  pointer: string,
+  shown: string,
+): void {
+  const spelled = [a.goos, a.goarch, a.variant].filter((p) => p !== null).join('/');
+  if (a.target !== spelled) {
+    throw new ManifestError(
+      shown,
+      pointer,
+      `${quote(a.target)} does not match goos, goarch and variant (${spelled})`,
+    );
+  }
 }
 
 /** The first error, as a JSON pointer (the key itself for a key problem) and what was expected. */

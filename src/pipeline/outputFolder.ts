@@ -71,8 +71,9 @@ async function releaseLock(lock: FolderLock): Promise<void> {
 function adoptManifest(owned: Ownership, manifest: Manifest): void {
   owned.adopt(MANIFEST_FILE, { kind: 'state', sha256: null });
   owned.adopt(CHECKSUMS_FILE, { kind: 'state', sha256: null });
-  for (const a of manifest.artifacts) owned.adopt(a.path, { kind: 'binary', sha256: a.sha256 });
-  for (const f of manifest.release?.files ?? []) owned.adopt(f.path, { kind: 'release', sha256: f.sha256 });
+  for (const a of manifest.artifacts) {
+    owned.adopt(a.path, { kind: a.kind === 'binary' ? 'binary' : 'release', sha256: a.sha256 });
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import type { InterruptedError } from '../errors.js';
 import type { Ownership } from '../fs/ownership.js';
 import type { Logger } from '../log.js';
 import type { BuildEvent } from './events.js';
-import type { Manifest, ReleaseFile } from './manifest.js';
+import type { Manifest } from './manifest.js';
 
 export type ArchiveFormat = 'tar.gz' | 'zip';
 export type SignMethod = 'gpg' | 'ssh';
@@ -22,11 +22,16 @@ export interface PackageSettings {
   mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
 }
 
-/** What the release stages share; `files` fills up as they run. */
+/**
+ * What the release stages share. Each stage appends the records of what it makes to
+ * `manifest.artifacts` (the one list: the build's binaries first) and selects its inputs from it;
+ * a record's file stays staged until commitRelease.
+ */
 export interface PackageContext {
   /** The output folder (real path) and as the user named it. */
   readonly outDir: string;
   readonly shown: string;
+  /** The manifest being packaged: the build's binaries, then the records this run adds. */
   readonly manifest: Manifest;
   readonly settings: PackageSettings;
   readonly env: NodeJS.ProcessEnv;
@@ -34,9 +39,8 @@ export interface PackageContext {
   readonly log: Logger;
   /** What crossgo made in the output folder and may replace. */
   readonly owned: Ownership;
-  /** Release files made by this run, not yet in place: path → temporary file (see release/output.ts). */
+  /** Files made by this run, not yet in place: path → temporary file (see releaseOutput.ts). */
   readonly staged: Map<string, string>;
-  files: ReleaseFile[];
   emit(event: BuildEvent): void;
   interrupted: InterruptedError | null;
 }

@@ -6,7 +6,13 @@ import { tempPathFor } from '../fs/atomic.js';
 import { checkRelativePath, confine } from '../fs/confine.js';
 import { hashFile } from '../fs/hash.js';
 import { readRegular } from '../fs/open.js';
-import type { ReleaseFile, ReleaseFileKind } from './manifest.js';
+import {
+  type Artifact,
+  artifactsOfKind,
+  binaries,
+  type ReleaseArtifact,
+  type ReleaseKind,
+} from './manifest.js';
 import type { PackageContext } from './release.js';
 
 /**
@@ -55,37 +61,53 @@ export async function readVerified(file: string, sha256: string, shown: string):
   return bytes;
 }
 
+/** What a stage says of a file it made; the path, size and sha256 come from the file. */
+export interface ReleaseFacts {
+  kind: ReleaseKind;
+  target?: string;
+  /** The paths of the artifacts it is made from, describes or signs. */
+  from: string[];
+}
+
 /** Writes a release file (staged) and records it. */
 export async function writeRelease(
   ctx: PackageContext,
   name: string,
   data: string | Uint8Array,
-  record: { kind: ReleaseFileKind; target?: string; of: string[] },
-): Promise<ReleaseFile> {
+  record: ReleaseFacts,
+): Promise<ReleaseArtifact> {
   const temp = await stagePath(ctx, name);
   await writeFile(temp, data, { mode: 0o644, flag: 'wx' });
   return recordFile(ctx, name, record);
 }
 
-/** Records a staged file another tool wrote (a signature, the universal binary). */
+/**
+ * Records a staged file (written by writeRelease or by another tool: a signature, the universal
+ * binary) in the manifest's artifact list, where the later stages find it.
+ */
 export async function recordFile(
   ctx: PackageContext,
   rel: string,
-  record: { kind: ReleaseFileKind; target?: string; of: string[] },
-): Promise<ReleaseFile> {
+  record: ReleaseFacts,
+): Promise<ReleaseArtifact> {
   const temp = ctx.staged.get(rel);
   if (!temp) throw new Error(`bug: ${rel} was not staged`);
   const { sha256, size } = await hashFile(temp, { follow: false, shown: rel });
-  const entry: ReleaseFile = {
+  const entry: ReleaseArtifact = {
     kind: record.kind,
     path: rel,
     size,
     sha256,
     ...(record.target ? { target: record.target } : {}),
-    of: record.of,
+    from: record.from,
   };
-  ctx.files.push(entry);
+  ctx.manifest.artifacts.push(entry);
   return entry;
+}
+
+/** The records this run made (staged, or committed by commitRelease): every artifact but the binaries. */
+export function madeByRelease(ctx: PackageContext): Artifact[] {
+  return ctx.manifest.artifacts.filter((a) => a.kind !== 'binary');
 }
 
 /**
@@ -94,7 +116,8 @@ export async function recordFile(
  * release's files that this one did not make again are deleted (crossgo's own, unchanged ones).
  */
 export async function commitRelease(ctx: PackageContext): Promise<void> {
-  for (const file of ctx.files) {
+  const made = madeByRelease(ctx);
+  for (const file of made) {
     const temp = ctx.staged.get(file.path);
     if (!temp) continue;
     await ctx.owned.record(file.path, 'release', file.sha256);
@@ -106,9 +129,9 @@ export async function commitRelease(ctx: PackageContext): Promise<void> {
     await rename(temp, final);
     ctx.staged.delete(file.path);
   }
-  const made = new Set(ctx.files.map((f) => f.path));
+  const kept = new Set(made.map((f) => f.path));
   for (const rel of ctx.owned.paths('release')) {
-    if (!made.has(rel)) await ctx.owned.remove(rel, (m) => ctx.log.warn(m));
+    if (!kept.has(rel)) await ctx.owned.remove(rel, (m) => ctx.log.warn(m));
   }
 }
 
@@ -130,7 +153,7 @@ export interface ReleasedBinary {
 
 /** What a release ships per target: each binary, and the universal one when made. */
 export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
-  const binaries: ReleasedBinary[] = ctx.manifest.artifacts.map((a) => ({
+  const built: ReleasedBinary[] = binaries(ctx.manifest).map((a) => ({
     path: a.path,
     target: a.target,
     goos: a.goos,
@@ -138,16 +161,13 @@ export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
     variant: a.variant,
     sha256: a.sha256,
   }));
-  for (const f of ctx.files) {
-    if (f.kind !== 'universal') continue;
-    binaries.push({
-      path: f.path,
-      target: f.target as string,
-      goos: 'darwin',
-      goarch: 'universal',
-      variant: null,
-      sha256: f.sha256,
-    });
-  }
-  return binaries;
+  const universal = artifactsOfKind(ctx.manifest, 'universal').map((f) => ({
+    path: f.path,
+    target: f.target ?? 'darwin/universal',
+    goos: 'darwin',
+    goarch: 'universal',
+    variant: null,
+    sha256: f.sha256,
+  }));
+  return [...built, ...universal];
 }

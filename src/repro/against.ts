@@ -9,7 +9,7 @@ import { run, runChecked } from '../exec/run.js';
 import { confine } from '../fs/confine.js';
 import { readRegular } from '../fs/open.js';
 import type { Logger } from '../log.js';
-import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
+import { type ArtifactRecord, binaries, type Manifest } from '../pipeline/manifest.js';
 import { readManifest } from '../pipeline/readManifest.js';
 import { expandTargets, type Target } from '../targets/parse.js';
 import { listPorts } from '../targets/ports.js';
@@ -130,7 +130,7 @@ export async function planCommands(
     signal?: AbortSignal;
   },
 ): Promise<ReproCommand[]> {
-  const commands = manifest.artifacts.map((_, index) => {
+  const commands = binaries(manifest).map((_, index) => {
     const input = { manifest, index, output: path.join(ctx.outDir, `${index}`), userEnv: ctx.env };
     return ctx.trust ? trustedCommand(input) : checkedCommand(input);
   });
@@ -182,7 +182,7 @@ export async function rebuildArtifacts(
 ): Promise<AgainstReport['targets']> {
   const targets: AgainstReport['targets'] = [];
   for (const [i, command] of commands.entries()) {
-    const result = await rebuildArtifact(manifest.artifacts[i] as ArtifactRecord, command, ctx);
+    const result = await rebuildArtifact(binaries(manifest)[i] as ArtifactRecord, command, ctx);
     // The rebuild's error text and the difference's strings may quote a secret: hidden too.
     targets.push({ ...hideSecrets(result, command.secrets), command: shown[i] as Shown });
   }

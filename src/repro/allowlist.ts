@@ -8,7 +8,7 @@ import {
   redactText,
   sha256Matches,
 } from '../exec/redact.js';
-import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
+import { type ArtifactRecord, binaries, type Manifest } from '../pipeline/manifest.js';
 import { LEVEL_VARIABLES, levelFor } from '../targets/variants.js';
 
 /*
@@ -148,7 +148,7 @@ function quote(text: string): string {
 
 function recordOf(manifest: Manifest, index: number): ArtifactRecord {
   const field = `artifacts[${index}]`;
-  const record = manifest.artifacts[index] as unknown;
+  const record = binaries(manifest)[index] as unknown;
   if (typeof record !== 'object' || record === null) throw new UsageError(`${field}: expected an object`);
   const r = record as Record<string, unknown>;
   if (typeof r.target !== 'string') throw new UsageError(`${field}.target: expected a string`);

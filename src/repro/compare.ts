@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ArtifactRecord, Manifest } from '../pipeline/manifest.js';
+import { type ArtifactRecord, binaries, type Manifest } from '../pipeline/manifest.js';
 import { type Difference, explainDifference, type PathCandidate } from './explain.js';
 import type { Conditions } from './sandbox.js';
 
@@ -68,8 +68,8 @@ export async function compareManifests(
     { label: 'temporary folder', a: ca.tmpdir, b: cb.tmpdir },
   ];
   const targets: TargetRepro[] = [];
-  for (const artifact of a.artifacts) {
-    const other = b.artifacts.find((x) => x.target === artifact.target) ?? null;
+  for (const artifact of binaries(a)) {
+    const other = binaries(b).find((x) => x.target === artifact.target) ?? null;
     targets.push(await compareBuilds(artifact, other, outs, candidates));
   }
   for (const failure of [...a.failures, ...b.failures]) {

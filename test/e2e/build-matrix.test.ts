@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { COMMIT_DATE, cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { fileType, goVersionM, readelf } from '../helpers/oracles.js';
 
@@ -47,7 +48,7 @@ afterAll(cleanupTemps);
 
 const dist = () => path.join(dir, 'dist');
 const artifact = (target: string) => {
-  const found = manifest.artifacts.find((a) => a.target === target);
+  const found = binaries(manifest).find((a) => a.target === target);
   if (!found) throw new Error(`no artifact for ${target}`);
   return found;
 };
@@ -56,7 +57,7 @@ describe('crossgo build for a matrix of targets', () => {
   it('prints only the manifest on stdout with --json, every target built', async () => {
     expect(manifest.complete).toBe(true);
     expect(manifest.failures).toEqual([]);
-    expect(manifest.artifacts.map((a) => a.target)).toEqual(TARGETS);
+    expect(binaries(manifest).map((a) => a.target)).toEqual(TARGETS);
     const onDisk = JSON.parse(await readFile(path.join(dist(), 'manifest.json'), 'utf8')) as Manifest;
     expect(onDisk).toEqual(manifest);
   });
@@ -69,7 +70,7 @@ describe('crossgo build for a matrix of targets', () => {
   });
 
   it('records size and sha256 that match the files', async () => {
-    for (const a of manifest.artifacts) {
+    for (const a of binaries(manifest)) {
       const bytes = await readFile(path.join(dist(), a.path));
       expect(a.size, a.target).toBe(bytes.length);
       expect(a.sha256, a.target).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -142,14 +143,14 @@ describe('crossgo build for a matrix of targets', () => {
   it('writes SHA256SUMS that sha256sum -c accepts', async () => {
     const check = await runTool('sha256sum', ['-c', '--strict', 'SHA256SUMS'], { cwd: dist() });
     expect(check.code, check.stderr).toBe(0);
-    for (const a of manifest.artifacts) expect(check.stdout).toContain(`${a.path}: OK`);
+    for (const a of binaries(manifest)) expect(check.stdout).toContain(`${a.path}: OK`);
   });
 
   it('leaves no temporary file in the output folder', async () => {
     const files = await readdir(dist());
     expect(files.filter((f) => f.includes('crossgo-tmp'))).toEqual([]);
     expect(files.sort()).toEqual(
-      [...manifest.artifacts.map((a) => a.path), '.crossgo-owned', 'SHA256SUMS', 'manifest.json'].sort(),
+      [...binaries(manifest).map((a) => a.path), '.crossgo-owned', 'SHA256SUMS', 'manifest.json'].sort(),
     );
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/commands/inspect.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { buildScaleLibraries, zigBinary } from '../helpers/clib.js';
 
@@ -56,7 +57,7 @@ describe('cgo builds with real C toolchains', () => {
       'out/host',
     ]);
     expect(code).toBe(0);
-    const artifact = manifest.artifacts[0];
+    const artifact = binaries(manifest)[0];
     expect(artifact?.cgo).toMatchObject({
       enabled: true,
       mode: 'auto',
@@ -87,12 +88,12 @@ describe('cgo builds with real C toolchains', () => {
       ]);
       expect(cross.code).toBe(0);
       expect(zig.code).toBe(0);
-      expect(cross.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
+      expect(binaries(cross.manifest)[0]?.cgo.compiler).toMatchObject({
         kind: 'cross',
         cc: 'aarch64-linux-gnu-gcc',
       });
       const zigRelease = (await runTool(await zigBinary(), ['version'])).stdout.trim();
-      expect(zig.manifest.artifacts[0]?.cgo.compiler).toMatchObject({
+      expect(binaries(zig.manifest)[0]?.cgo.compiler).toMatchObject({
         kind: 'zig',
         triple: 'aarch64-linux-gnu',
         version: `zig ${zigRelease}`,
@@ -102,7 +103,7 @@ describe('cgo builds with real C toolchains', () => {
         ['out/cross', cross.manifest],
         ['out/zig', zig.manifest],
       ] as const) {
-        const file = path.join(dir, out, m.artifacts[0]?.path as string);
+        const file = path.join(dir, out, binaries(m)[0]?.path as string);
         const run = await runTool('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', file]);
         expect(run.stdout).toBe(EXPECTED_OUTPUT('linux/arm64'));
         const facts = await inspectOne(file);
@@ -114,7 +115,7 @@ describe('cgo builds with real C toolchains', () => {
         });
         expect(facts.libraries).toEqual(oracle.needed);
         // -s -w reaches the C side too: no symbols, no DWARF, no build paths (verify ran in the build).
-        expect(m.artifacts[0]?.verification?.ok).toBe(true);
+        expect(binaries(m)[0]?.verification?.ok).toBe(true);
         expect(facts.stripped).toBe(true);
       }
     },
@@ -133,12 +134,12 @@ describe('cgo builds with real C toolchains', () => {
       'out/windows',
     ]);
     expect(code).toBe(0);
-    const compilers = manifest.artifacts.map((a) => [a.target, a.cgo.compiler?.cc]);
+    const compilers = binaries(manifest).map((a) => [a.target, a.cgo.compiler?.cc]);
     expect(compilers).toEqual([
       ['windows/386', 'i686-w64-mingw32-gcc'],
       ['windows/amd64', 'x86_64-w64-mingw32-gcc'],
     ]);
-    for (const artifact of manifest.artifacts) {
+    for (const artifact of binaries(manifest)) {
       const file = path.join(dir, 'out/windows', artifact.path);
       const facts = await inspectOne(file);
       const objdump = await runTool('llvm-objdump', ['-p', file]);
@@ -172,7 +173,7 @@ describe('cgo builds with real C toolchains', () => {
         'out/static',
       ]);
       expect(code).toBe(0);
-      const artifact = manifest.artifacts[0];
+      const artifact = binaries(manifest)[0];
       expect(artifact?.cgo).toMatchObject({
         enabled: true,
         static: true,
@@ -222,7 +223,7 @@ describe('cgo builds with real C toolchains', () => {
       ]);
       expect(stderr).not.toMatch(/FAILED/);
       expect(code).toBe(0);
-      const artifact = manifest.artifacts[0];
+      const artifact = binaries(manifest)[0];
       expect(artifact?.cgo.compiler).toMatchObject({ kind: 'zig', triple: 'aarch64-macos.12.0' });
       // The link stubs for the two system libraries Go's own packages link (see src/cgo/darwin.ts).
       expect(artifact?.cgo.compiler?.flags.join(' ')).toMatch(
@@ -286,7 +287,7 @@ describe('cgo builds with real C toolchains', () => {
         { env: testEnv() },
       );
       expect(built.code).toBe(0);
-      const artifact = (JSON.parse(built.stdout) as Manifest).artifacts[0];
+      const artifact = binaries(JSON.parse(built.stdout) as Manifest)[0];
       expect(artifact?.cgo.compiler?.flags).toEqual([`-F${frameworks}`, `-L${path.join(sdk, 'usr/lib')}`]);
       const facts = await inspectOne(path.join(iokit, 'dist', artifact?.path as string));
       expect(facts.libraries).toContain('/System/Library/Frameworks/IOKit.framework/Versions/A/IOKit');
@@ -322,7 +323,7 @@ describe('cgo builds with real C toolchains', () => {
         ]);
         expect(code).toBe(0);
         expect(
-          manifest.artifacts.map((a) => [
+          binaries(manifest).map((a) => [
             a.target,
             a.cgo.compiler?.kind,
             a.cgo.compiler?.cc.split('/').at(-1),
@@ -346,7 +347,7 @@ describe('cgo builds with real C toolchains', () => {
       env: testEnv(),
     });
     expect(auto.code).toBe(0);
-    const artifact = (JSON.parse(auto.stdout) as Manifest).artifacts[0];
+    const artifact = binaries(JSON.parse(auto.stdout) as Manifest)[0];
     expect(artifact?.cgo).toEqual({
       enabled: false,
       mode: 'auto',

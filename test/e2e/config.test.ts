@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { goVersionM } from '../helpers/oracles.js';
 
@@ -35,7 +36,7 @@ describe('crossgo.yaml', () => {
     const result = await crossgo(['build', '--json'], { cwd: dir, env: testEnv() });
     expect(result.code, result.stderr).toBe(0);
     const manifest = JSON.parse(result.stdout) as Manifest;
-    expect(manifest.artifacts.map((a) => a.path)).toEqual([
+    expect(binaries(manifest).map((a) => a.path)).toEqual([
       'linux_amd64/greet-v1.2.3',
       'linux_arm64/greet-v1.2.3',
       'windows_amd64/greet-v1.2.3.exe',
@@ -47,11 +48,11 @@ describe('crossgo.yaml', () => {
     const arm64 = await runTool('qemu-aarch64', [path.join(out, 'linux_arm64/greet-v1.2.3')]);
     expect(arm64.stdout).toContain('edition=linux-only flavour=fancy platform=linux/arm64');
 
-    const win = manifest.artifacts[2];
+    const win = binaries(manifest)[2];
     expect(win?.argv).toContain('-tags=fancy,windowsonly');
     expect(win?.argv.find((a) => a.startsWith('-ldflags='))).toMatch(/-X main\.edition=global$/);
     expect(win?.env).toEqual({ GREET_UNUSED: '1', GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0' });
-    expect(manifest.artifacts[1]?.env).toMatchObject({ GOEXPERIMENT: '' });
+    expect(binaries(manifest)[1]?.env).toMatchObject({ GOEXPERIMENT: '' });
     const settings = await goVersionM(path.join(out, 'windows_amd64/greet-v1.2.3.exe'));
     expect(settings.get('-tags')).toBe('fancy,windowsonly');
 
@@ -92,7 +93,7 @@ describe('crossgo.yaml', () => {
     const result = await crossgo(['build', '--json'], { cwd: dir, env: testEnv() });
     expect(result.code, result.stderr).toBe(0);
     const manifest = JSON.parse(result.stdout) as Manifest;
-    expect(manifest.artifacts[0]?.path).toBe('greet-linux-amd64-v2');
+    expect(binaries(manifest)[0]?.path).toBe('greet-linux-amd64-v2');
     const run = await runTool(path.join(dir, 'dist', 'greet-linux-amd64-v2'), []);
     expect(run.stdout).toContain('edition=json flavour=fancy');
     expect((await goVersionM(path.join(dir, 'dist', 'greet-linux-amd64-v2'))).get('GOAMD64')).toBe('v2');

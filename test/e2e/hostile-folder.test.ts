@@ -65,15 +65,15 @@ describe('a tampered manifest or output folder', () => {
     const before = { victim: await sha256(victim), main: await sha256(path.join(dir, 'main.go')) };
     const dist = path.join(dir, 'dist');
     const m = await readManifest(dist);
-    const fake = (p: string) => ({ kind: 'archive', path: p, size: 1, sha256: before.victim, of: [] });
+    const fake = (p: string) => ({ kind: 'archive', path: p, size: 1, sha256: before.victim, from: [] });
     await writeManifest(dist, {
       ...m,
+      artifacts: [...m.artifacts, fake('../../victim'), fake('../main.go'), fake(victim)],
       release: {
         mtime: '2024-05-06T07:08:09.000Z',
         mtimeSource: 'commit',
         checksum: 'sha256',
         signature: null,
-        files: [fake('../../victim'), fake('../main.go'), fake(victim)],
       },
     });
     for (const args of [['build', '-t', 'linux/amd64'], ['package'], ['verify']]) {
@@ -99,12 +99,15 @@ describe('a tampered manifest or output folder', () => {
     const m = await readManifest(dist);
     await writeManifest(dist, {
       ...m,
+      artifacts: [
+        ...m.artifacts,
+        { kind: 'archive', path: 'sub/x.tar.gz', size: 7, sha256: before['x.tar.gz'], from: [] },
+      ],
       release: {
         mtime: '2024-05-06T07:08:09.000Z',
         mtimeSource: 'commit',
         checksum: 'sha256',
         signature: null,
-        files: [{ kind: 'archive', path: 'sub/x.tar.gz', size: 7, sha256: before['x.tar.gz'], of: [] }],
       },
     });
     const rebuilt = await crossgo(['build', '-t', 'linux/amd64'], { cwd: dir, env });

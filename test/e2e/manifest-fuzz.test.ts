@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   copyFile,
   lstat,
@@ -13,12 +12,18 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestError } from '../../src/errors.js';
-import { relativePathProblem } from '../../src/fs/confine.js';
-import { CrossgoError, type Manifest, packageRelease, verify } from '../../src/index.js';
-import { cleanupTemps, crossgo, fixtureRepo, REPO, testEnv } from '../helpers/cli.js';
+import {
+  type BinaryArtifact,
+  binaries,
+  CrossgoError,
+  type Manifest,
+  packageRelease,
+  verify,
+} from '../../src/index.js';
+import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 /**
@@ -83,13 +88,15 @@ beforeAll(async () => {
 
 describe('the manifest crossgo writes matches its schema', () => {
   it('after crossgo build and after crossgo package, checked by a separate ajv', () => {
-    const validate = independentValidator();
+    const validate = manifestValidator();
     expect(built.release).toBeUndefined();
     expect(built.artifacts.map((a) => a.target)).toEqual(TARGETS.split(','));
     expect(validate(built), JSON.stringify(validate.errors)).toBe(true);
-    expect(packaged.release?.files.map((f) => f.kind).sort()).toEqual([
+    expect(packaged.artifacts.map((f) => f.kind).sort()).toEqual([
       'archive',
       'archive',
+      'binary',
+      'binary',
       'checksums',
       'sbom',
       'sbom',
@@ -105,7 +112,7 @@ describe('the manifest crossgo writes matches its schema', () => {
     expect(manifest.artifacts).toEqual([]);
     expect(manifest.failures.map((f) => f.target)).toEqual(['windows/amd64']);
     expect(manifest.verified).toBe(false);
-    const validate = independentValidator();
+    const validate = manifestValidator();
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     const check = await crossgo(['verify'], { cwd: dir, env: testEnv() });
     expect(check.code).toBe(2);
@@ -247,17 +254,6 @@ function expectOneLine(result: { code: number; stdout: string; stderr: string },
   }
   expect(lines.length, detail).toBeLessThanOrEqual(1);
   for (const line of lines) expect(line, detail).toMatch(/^crossgo: /);
-}
-
-function independentValidator() {
-  const schema = JSON.parse(readFileSync(path.join(REPO, 'schema', 'manifest.schema.json'), 'utf8'));
-  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  ajv.addFormat('relative-path', {
-    type: 'string',
-    validate: (s: string) => relativePathProblem(s) === null,
-  });
-  return ajv.compile(schema);
 }
 
 // ---- mutations ---------------------------------------------------------------------------
@@ -502,8 +498,12 @@ function mutate(rand: () => number): { bytes: Buffer; what: string[] } {
 /** Edits that keep the manifest valid, so verify and package get past the schema and do real work. */
 function plausibleEdit(m: Manifest, rand: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-  const a = m.artifacts.length ? pick(m.artifacts) : undefined;
-  const other = packaged.artifacts.find((x) => x.path !== a?.path) as Manifest['artifacts'][number];
+  // Earlier mutations may have left anything in the list: the binaries are the records that say so.
+  const built = (Array.isArray(m.artifacts) ? m.artifacts : []).filter(
+    (x): x is BinaryArtifact => (x as { kind?: unknown } | null)?.kind === 'binary',
+  );
+  const a = built.length ? pick(built) : undefined;
+  const other = binaries(packaged).find((x) => x.path !== a?.path) as BinaryArtifact;
   const edits: [string, () => void][] = [
     ['nothing', () => {}],
     [
@@ -632,47 +632,47 @@ function plausibleEdit(m: Manifest, rand: () => number): string {
     [
       'release file through a link',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'sbom',
           path: pick(['link/secret.txt', 'link/inner/greet_1.2.3_checksums.txt', 'secret-link', 'loop']),
           size: 1,
           sha256: '0'.repeat(64),
-          of: [],
+          from: [],
         }),
     ],
     [
       'release file of a FIFO or folder',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'signature',
           path: pick(['fifo', 'folder']),
           size: 1,
           sha256: '0'.repeat(64),
-          of: ['fifo'],
+          from: [],
         }),
     ],
     [
       'release file missing',
       () =>
-        m.release?.files.push({
+        m.artifacts.push({
           kind: 'archive',
           path: 'folder/gone.tar.gz',
           size: 1,
           sha256: '0'.repeat(64),
           target: 'linux/amd64',
-          of: ['greet-linux-amd64'],
+          from: ['greet-linux-amd64'],
         }),
     ],
     [
       'no release files',
       () => {
-        m.release?.files.splice(0);
+        m.artifacts = binaries(m);
       },
     ],
     [
       'release file sha256',
       () => {
-        const f = m.release?.files[0];
+        const f = m.artifacts.find((x) => x.kind !== 'binary');
         if (f) f.sha256 = 'f'.repeat(64);
       },
     ],

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries, type Manifest } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { goVersionM } from '../helpers/oracles.js';
 
@@ -20,7 +20,7 @@ async function manifestOf(dist: string): Promise<Manifest> {
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const leakedPaths = (manifest: Manifest, i: number) =>
-  manifest.artifacts[i]?.verification?.checks.find((c) => c.name === 'leaked-paths');
+  binaries(manifest)[i]?.verification?.checks.find((c) => c.name === 'leaked-paths');
 
 describe('build --no-trimpath', () => {
   it('warns about the build paths it was asked to keep, and says "0 failed" truly', async () => {
@@ -40,7 +40,7 @@ describe('build --no-trimpath', () => {
 
     const dist = path.join(dir, 'dist');
     const manifest = await manifestOf(dist);
-    for (const [i, artifact] of manifest.artifacts.entries()) {
+    for (const [i, artifact] of binaries(manifest).entries()) {
       const file = path.join(dist, artifact.path);
       // The paths are really there: go records no -trimpath, and grep finds the module folder.
       expect((await goVersionM(file)).has('-trimpath')).toBe(false);
@@ -79,10 +79,10 @@ describe('build --no-trimpath', () => {
     expect(result.stdout).not.toMatch(/\n {4}leaked-paths:/);
     const manifest = await manifestOf(path.join(dir, 'dist'));
     expect(
-      manifest.artifacts.map((a) => [
+      binaries(manifest).map((a) => [
         a.target,
         a.verification?.ok,
-        leakedPaths(manifest, manifest.artifacts.indexOf(a))?.status,
+        leakedPaths(manifest, binaries(manifest).indexOf(a))?.status,
       ]),
     ).toEqual([
       ['linux/amd64', false, 'warn'],
@@ -101,7 +101,7 @@ describe('build --no-trimpath', () => {
     expect(result.stdout).toMatch(/\n1 built, 1 failed verification in /);
     expect(result.stdout).toMatch(/\n {4}leaked-paths: module folder \(/);
     const manifest = await manifestOf(path.join(dir, 'dist'));
-    const file = path.join(dir, 'dist', manifest.artifacts[0]?.path as string);
+    const file = path.join(dir, 'dist', binaries(manifest)[0]?.path as string);
     expect((await goVersionM(file)).get('-trimpath')).toBe('true');
     expect((await runTool('grep', ['-c', '-a', '-F', dir, file])).code).toBe(0);
     expect(leakedPaths(manifest, 0)?.status).toBe('fail');

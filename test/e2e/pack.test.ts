@@ -39,8 +39,10 @@ describe('the npm package', () => {
     expect(build.code, build.stderr).toBe(0);
     const run = await runTool(path.join(dir, 'dist', 'greet-linux-amd64'), []);
     expect(run.stdout).toMatch(/^greet version=v1\.2\.3 /);
-    // The installed package carries the config schema too.
+    // The installed package carries the config schema and both manifest schemas (v1 is still read).
     const files = await readdir(path.join(prefix, 'lib', 'node_modules', 'crossgo', 'schema'));
-    expect(files).toContain('crossgo.schema.json');
+    expect(files).toEqual(
+      expect.arrayContaining(['crossgo.schema.json', 'manifest.schema.json', 'manifest.v1.schema.json']),
+    );
   });
 });

@@ -51,8 +51,7 @@ beforeAll(async () => {
 
 describe('crossgo package: archives', () => {
   it('writes one archive per target (zip for windows) and lists every release file in the manifest', () => {
-    const byKind = (kind: string) =>
-      manifest.release?.files.filter((f) => f.kind === kind).map((f) => f.path) ?? [];
+    const byKind = (kind: string) => manifest.artifacts.filter((f) => f.kind === kind).map((f) => f.path);
     expect(byKind('archive')).toEqual([
       'hello_1.2.3_linux_amd64.tar.gz',
       'hello_1.2.3_windows_386.zip',
@@ -164,8 +163,8 @@ describe('crossgo package: archives', () => {
     );
     expect(packaged.code).toBe(0);
     const again = JSON.parse(packaged.stdout) as Manifest;
-    expect(again.release?.files.map((f) => [f.path, f.sha256])).toEqual(
-      manifest.release?.files.map((f) => [f.path, f.sha256]),
+    expect(again.artifacts.map((f) => [f.kind, f.path, f.sha256])).toEqual(
+      manifest.artifacts.map((f) => [f.kind, f.path, f.sha256]),
     );
   });
 });
@@ -177,9 +176,7 @@ describe('crossgo package: checksums, SBOMs, universal binary', () => {
     const lines = check.stdout.trim().split('\n');
     expect(lines.every((l) => l.endsWith(': OK'))).toBe(true);
     expect(lines).toHaveLength(
-      manifest.artifacts.length +
-        (manifest.release?.files.filter((f) => ['archive', 'sbom', 'universal'].includes(f.kind)).length ??
-          0),
+      manifest.artifacts.filter((f) => ['binary', 'archive', 'sbom', 'universal'].includes(f.kind)).length,
     );
   });
 
@@ -301,8 +298,9 @@ describe('crossgo package: signatures', () => {
   it('gpg: an ASCII-armoured detached signature of the checksums file that gpg --verify accepts', async () => {
     const packaged = await run(['package', '--json', '--sign', 'gpg', '--key', fingerprint], gpgEnv());
     expect(packaged.code).toBe(0);
-    const release = (JSON.parse(packaged.stdout) as Manifest).release;
-    expect(release?.files.filter((f) => f.kind === 'signature').map((f) => [f.path, f.of])).toEqual([
+    const signed = JSON.parse(packaged.stdout) as Manifest;
+    expect(signed.release?.signature).toBe('gpg');
+    expect(signed.artifacts.filter((f) => f.kind === 'signature').map((f) => [f.path, f.from])).toEqual([
       ['hello_1.2.3_checksums.txt.asc', ['hello_1.2.3_checksums.txt']],
     ]);
     const asc = await readFile(path.join(dist, 'hello_1.2.3_checksums.txt.asc'), 'utf8');
@@ -337,12 +335,13 @@ describe('crossgo package: signatures', () => {
     expect(packaged.code).toBe(0);
     expect(packaged.stdout + packaged.stderr).not.toContain(secret);
     expect(await readFile(path.join(dist, 'manifest.json'), 'utf8')).not.toContain(secret);
-    const signatures =
-      (JSON.parse(packaged.stdout) as Manifest).release?.files.filter((f) => f.kind === 'signature') ?? [];
+    const signatures = (JSON.parse(packaged.stdout) as Manifest).artifacts.filter(
+      (f) => f.kind === 'signature',
+    );
     // Every binary and every release file made before signing: 4 binaries, 4 archives, 4 SBOMs, the checksums (no --universal this time).
     expect(signatures.length).toBe(13);
     for (const s of signatures) {
-      const v = await runTool('gpg', ['--batch', '--verify', s.path, s.of[0] as string], {
+      const v = await runTool('gpg', ['--batch', '--verify', s.path, s.from[0] as string], {
         cwd: dist,
         env: { ...process.env, GNUPGHOME: gnupg },
       });
@@ -439,7 +438,8 @@ describe('crossgo build --package', () => {
     });
     expect(result.code).toBe(0);
     const m = JSON.parse(result.stdout) as Manifest;
-    expect(m.release?.files.map((f) => f.path)).toEqual([
+    expect(m.artifacts.map((f) => f.path)).toEqual([
+      'hello-linux-arm64',
       'hello_1.2.3_linux_arm64.tar.gz',
       'hello_1.2.3_linux_arm64.sbom.cdx.json',
       'hello_1.2.3_checksums.txt',

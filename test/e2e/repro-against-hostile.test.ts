@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgainstReport } from '../../src/commands/repro.js';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { type BinaryArtifact, binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 
 afterAll(cleanupTemps);
@@ -67,7 +68,7 @@ describe('repro --against a tampered manifest', () => {
   it('a -toolexec in the argv', async () => {
     const marker = path.join(scratch, 'pwned-argv');
     const manifest = await tampered(greet, 'toolexec', (m) =>
-      m.artifacts[0]?.argv.splice(2, 0, `-toolexec=sh -c "id > ${marker}"`),
+      binaries(m)[0]?.argv.splice(2, 0, `-toolexec=sh -c "id > ${marker}"`),
     );
     await expectRefused(
       greet,
@@ -81,7 +82,7 @@ describe('repro --against a tampered manifest', () => {
     const marker = path.join(scratch, 'pwned-goflags');
     const evil = await payload('evil-toolexec.sh', marker);
     const inEnv = await tampered(greet, 'goflags-env', (m) => {
-      (m.artifacts[0] as Manifest['artifacts'][number]).env.GOFLAGS = `-toolexec=${evil}`;
+      (binaries(m)[0] as BinaryArtifact).env.GOFLAGS = `-toolexec=${evil}`;
     });
     await expectRefused(
       greet,
@@ -104,7 +105,7 @@ describe('repro --against a tampered manifest', () => {
     const marker = path.join(scratch, 'pwned-cc');
     const evil = await payload('evil-cc', marker, 'gcc "$@"');
     const cgo = await tampered(cgoTime, 'cc', (m) => {
-      (m.artifacts[0] as Manifest['artifacts'][number]).env.CC = evil;
+      (binaries(m)[0] as BinaryArtifact).env.CC = evil;
     });
     await expectRefused(
       cgoTime,
@@ -113,7 +114,7 @@ describe('repro --against a tampered manifest', () => {
       marker,
     );
     const pure = await tampered(greet, 'cc', (m) => {
-      Object.assign((m.artifacts[0] as Manifest['artifacts'][number]).env, { CC: evil, CGO_ENABLED: '1' });
+      Object.assign((binaries(m)[0] as BinaryArtifact).env, { CC: evil, CGO_ENABLED: '1' });
     });
     await expectRefused(
       greet,
@@ -125,7 +126,7 @@ describe('repro --against a tampered manifest', () => {
 
   it('GOPROXY, GOSUMDB=off and GOTOOLCHAIN=local', async () => {
     const all = await tampered(greet, 'proxy', (m) => {
-      Object.assign((m.artifacts[0] as Manifest['artifacts'][number]).env, {
+      Object.assign((binaries(m)[0] as BinaryArtifact).env, {
         GOPROXY: 'https://proxy.evil.example',
         GOSUMDB: 'off',
         GOTOOLCHAIN: 'local',
@@ -137,7 +138,7 @@ describe('repro --against a tampered manifest', () => {
       `crossgo: artifacts[0].env.GOPROXY: "https://proxy.evil.example": crossgo does not set GOPROXY itself (it came from the build's --env or config); set it in your environment to that value, or ${TRUST}`,
     );
     const local = await tampered(greet, 'local', (m) => {
-      (m.artifacts[0] as Manifest['artifacts'][number]).env.GOTOOLCHAIN = 'local';
+      (binaries(m)[0] as BinaryArtifact).env.GOTOOLCHAIN = 'local';
     });
     await expectRefused(
       greet,
@@ -152,7 +153,7 @@ describe('repro --against --trust-manifest', () => {
     const marker = path.join(scratch, 'ran-toolexec');
     const wrapper = await payload('marking-toolexec.sh', marker);
     const manifest = await tampered(greet, 'trusted-toolexec', (m) =>
-      m.artifacts[0]?.argv.splice(2, 0, `-toolexec=${wrapper}`),
+      binaries(m)[0]?.argv.splice(2, 0, `-toolexec=${wrapper}`),
     );
     const result = await against(greet, manifest, ['--trust-manifest']);
     expect(result.stderr).toContain(
@@ -167,7 +168,7 @@ describe('repro --against --trust-manifest', () => {
     const marker = path.join(scratch, 'ran-cc');
     const cc = await payload('marking-cc', marker, 'gcc "$@"');
     const manifest = await tampered(cgoTime, 'trusted-cc', (m) => {
-      (m.artifacts[0] as Manifest['artifacts'][number]).env.CC = cc;
+      (binaries(m)[0] as BinaryArtifact).env.CC = cc;
     });
     const result = await against(cgoTime, manifest, ['--trust-manifest']);
     expect([0, 1]).toContain(result.code);
@@ -243,11 +244,11 @@ describe('secrets', () => {
     const sha = (value: string) => runTool('sh', ['-c', 'printf %s "$1" | sha256sum', 'sh', value]);
     const [tokenSha, keySha] = (await Promise.all([sha(TOKEN), sha(KEY)])).map((r) => r.stdout.split(' ')[0]);
     const manifest = JSON.parse(text) as Manifest;
-    expect(manifest.artifacts[0]?.env.API_TOKEN).toBe(`<redacted sha256:${tokenSha}>`);
-    expect(manifest.artifacts[0]?.argv.join(' ')).toContain(
+    expect(binaries(manifest)[0]?.env.API_TOKEN).toBe(`<redacted sha256:${tokenSha}>`);
+    expect(binaries(manifest)[0]?.argv.join(' ')).toContain(
       `-X main.edition=<redacted RELEASE_KEY sha256:${keySha}>`,
     );
-    const run = await runTool(path.join(dir, 'dist', manifest.artifacts[0]?.path ?? ''), []);
+    const run = await runTool(path.join(dir, 'dist', binaries(manifest)[0]?.path ?? ''), []);
     expect(run.stdout).toContain(KEY);
   });
 

@@ -76,7 +76,10 @@ describe('a module in a subfolder, tagged sub/vX.Y.Z as Go reads it', () => {
 
   it('names the release files 1.2.3, with one top folder, and sha256sum -c accepts the checksums', async () => {
     const dist = path.join(repo, 'sub', 'dist');
-    const names = (manifest.release?.files ?? []).map((f) => f.path).sort();
+    const names = manifest.artifacts
+      .filter((f) => f.kind !== 'binary')
+      .map((f) => f.path)
+      .sort();
     expect(names).toEqual([
       'sub_1.2.3_checksums.txt',
       'sub_1.2.3_linux_amd64.sbom.cdx.json',
@@ -107,9 +110,7 @@ describe('a tag with "/" that is not the module\'s', () => {
     ]);
     const manifest = JSON.parse(result.stdout) as Manifest;
     expect(manifest.source.version).toBe('release-v2');
-    expect((manifest.release?.files ?? []).map((f) => f.path)).toContain(
-      'mono_release-v2_linux_amd64.tar.gz',
-    );
+    expect(manifest.artifacts.map((f) => f.path)).toContain('mono_release-v2_linux_amd64.tar.gz');
     const run = await runTool(path.join(repo, 'dist', 'mono-linux-amd64'), []);
     expect(run.stdout.trim()).toBe('mono version=release-v2');
   });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { readelf } from '../helpers/oracles.js';
 
@@ -42,16 +43,16 @@ describe('the summary line', () => {
 
     const dist = path.join(dir, 'dist');
     const manifest = await manifestOf(dist);
-    expect(manifest.artifacts.map((a) => [a.target, a.verification?.ok])).toEqual([
+    expect(binaries(manifest).map((a) => [a.target, a.verification?.ok])).toEqual([
       ['linux/amd64', false],
       ['openbsd/amd64', false],
       ['freebsd/amd64', true],
     ]);
     // The verdict is true: the artifacts do link libz.so, as readelf reads them.
-    for (const artifact of manifest.artifacts.slice(0, 2)) {
+    for (const artifact of binaries(manifest).slice(0, 2)) {
       expect(await readelf(['-d'], path.join(dist, artifact.path))).toContain('Shared library: [libz.so]');
     }
-    expect(await readelf(['-d'], path.join(dist, manifest.artifacts[2]?.path as string))).not.toContain(
+    expect(await readelf(['-d'], path.join(dist, binaries(manifest)[2]?.path as string))).not.toContain(
       'NEEDED',
     );
     // Built artifacts are listed and hashed whatever their verdict.
@@ -83,6 +84,6 @@ describe('the summary line', () => {
     });
     expect(unverified.code).toBe(0);
     expect(unverified.stdout).toMatch(/\n1 built, 0 failed in /);
-    expect((await manifestOf(path.join(dir, 'out'))).artifacts[0]?.verification).toBeUndefined();
+    expect(binaries(await manifestOf(path.join(dir, 'out')))[0]?.verification).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { chmod, copyFile, open, readdir, readFile, rm, stat, symlink, writeFile 
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 
 afterAll(cleanupTemps);
@@ -75,7 +76,7 @@ async function buildIdOf(file: string): Promise<string> {
 /** Keeps a copy and the facts of every artifact of a first, untouched build. */
 async function keepGenuine(manifest: Manifest, outDir: string, keep: string) {
   const genuine = new Map<string, { sha256: string; buildId: string; copy: string }>();
-  for (const artifact of manifest.artifacts) {
+  for (const artifact of binaries(manifest)) {
     const file = path.join(outDir, artifact.path);
     const copy = path.join(keep, `genuine-${artifact.target.replace('/', '-')}`);
     await copyFile(file, copy);
@@ -129,8 +130,8 @@ async function runArtifact(file: string, target: string) {
 
 /** The build recorded and wrote the genuine bytes, and the oracles agree. */
 async function expectGenuine(outDir: string, manifest: Manifest, genuine: Genuine) {
-  expect(manifest.artifacts).toHaveLength(TARGETS.length);
-  for (const artifact of manifest.artifacts) {
+  expect(binaries(manifest)).toHaveLength(TARGETS.length);
+  for (const artifact of binaries(manifest)) {
     const want = genuine.get(artifact.target);
     const file = path.join(outDir, artifact.path);
     expect(artifact.sha256, artifact.target).toBe(want?.sha256);

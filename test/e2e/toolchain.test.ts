@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, testEnv } from '../helpers/cli.js';
 import { goVersionOf } from '../helpers/oracles.js';
 
@@ -27,7 +28,7 @@ describe('--go: building with other Go releases through GOTOOLCHAIN', () => {
     expect(result.code).toBe(0);
     const manifest = JSON.parse(result.stdout) as Manifest;
     expect(manifest.toolchain).toMatchObject({ goVersion: `go${OLDER}`, gotoolchain: `go${OLDER}` });
-    for (const artifact of manifest.artifacts) {
+    for (const artifact of binaries(manifest)) {
       expect(artifact.goVersion).toBe(`go${OLDER}`);
       expect(artifact.env.GOTOOLCHAIN).toBe(`go${OLDER}`);
       expect(await goVersionOf(path.join(dir, 'dist', artifact.path))).toBe(`go${OLDER}`);
@@ -47,13 +48,13 @@ describe('--go: building with other Go releases through GOTOOLCHAIN', () => {
     const manifests = JSON.parse(result.stdout) as Manifest[];
     expect(manifests.map((m) => m.toolchain.goVersion)).toEqual([`go${OLDER}`, local]);
     for (const m of manifests) {
-      const file = path.join(dir, 'dist', m.toolchain.goVersion, m.artifacts[0]?.path as string);
+      const file = path.join(dir, 'dist', m.toolchain.goVersion, binaries(m)[0]?.path as string);
       expect(await goVersionOf(file)).toBe(m.toolchain.goVersion);
     }
     await writeFile(path.join(dir, 'crossgo.yaml'), `go: "${OLDER}"\ntargets: linux/amd64\n`);
     const configured = await crossgo(['-C', dir, 'build', '--json', '-o', 'out'], { env: testEnv() });
     expect(configured.code).toBe(0);
-    expect((JSON.parse(configured.stdout) as Manifest).artifacts[0]?.goVersion).toBe(`go${OLDER}`);
+    expect(binaries(JSON.parse(configured.stdout) as Manifest)[0]?.goVersion).toBe(`go${OLDER}`);
   });
 
   it('says clearly when a release cannot be had or is not a release', async () => {

@@ -2,6 +2,7 @@ import { appendFile, copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import type { VerifyReport } from '../../src/stages/verify/verifyFile.js';
 import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
 
@@ -23,7 +24,7 @@ const statusOf = (report: VerifyReport, name: string) => report.checks.find((c) 
 describe('crossgo build verifies what it builds', () => {
   it('records every check in the manifest, all passing', () => {
     expect(manifest.verified).toBe(true);
-    for (const artifact of manifest.artifacts) {
+    for (const artifact of binaries(manifest)) {
       expect(artifact.verification?.ok, artifact.target).toBe(true);
       const names = artifact.verification?.checks.map((c) => c.name);
       expect(names).toEqual([
@@ -47,7 +48,7 @@ describe('crossgo build verifies what it builds', () => {
         'leaked-paths': 'pass',
       });
     }
-    const v2 = manifest.artifacts.find((a) => a.target === 'linux/amd64/v2');
+    const v2 = binaries(manifest).find((a) => a.target === 'linux/amd64/v2');
     expect(v2?.verification?.checks.find((c) => c.name === 'variant')).toMatchObject({
       status: 'pass',
       detail: 'GOAMD64=v2',
@@ -62,7 +63,7 @@ describe('crossgo build verifies what it builds', () => {
     );
     expect(leaky.code).toBe(1);
     const m = JSON.parse(leaky.stdout) as Manifest;
-    const leak = m.artifacts[0]?.verification?.checks.find((c) => c.name === 'leaked-paths');
+    const leak = binaries(m)[0]?.verification?.checks.find((c) => c.name === 'leaked-paths');
     expect(leak?.status).toBe('fail');
     expect(leak?.detail).toContain(`module folder (${dir})`);
     expect(m.verified).toBe(false);

@@ -6,16 +6,85 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor, ManifestError, UsageError } from '../../src/errors.js';
 import { relativePathProblem } from '../../src/fs/confine.js';
-import type { Manifest, ReleaseRecord } from '../../src/pipeline/manifest.js';
+import { binaries, type Manifest } from '../../src/pipeline/manifest.js';
+import type { ManifestV1 } from '../../src/pipeline/manifestV1.js';
 import { MAX_MANIFEST_BYTES, parseManifest, readManifest } from '../../src/pipeline/readManifest.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 import { mulberry32 } from '../helpers/prng.js';
 
 const HINT = ' (not as crossgo wrote it: build again into an empty output folder)';
 const SHOWN = 'dist/manifest.json';
 const hex = (c: string) => c.repeat(64);
 
-/** A manifest of today's shape: an artifact with its checks, a cgo failure, a release. */
+/**
+ * A manifest of schemaVersion 2: a binary with its checks, then an archive of it and a
+ * checksums file over both, a cgo failure, a release.
+ */
 function validManifest(): Manifest {
+  const v1 = validV1Manifest();
+  const [binary] = v1.artifacts;
+  return {
+    schemaVersion: 2,
+    crossgo: v1.crossgo,
+    complete: v1.complete,
+    verified: v1.verified,
+    project: v1.project,
+    toolchain: v1.toolchain,
+    source: v1.source,
+    settings: v1.settings,
+    artifacts: [
+      {
+        kind: 'binary',
+        target: 'linux/amd64/v3',
+        goos: 'linux',
+        goarch: 'amd64',
+        variant: 'v3',
+        path: 'sub/greet-linux-amd64',
+        size: 1593506,
+        sha256: hex('a'),
+        from: [],
+        durationMs: 803,
+        goVersion: 'go1.26.8',
+        argv: binary?.argv ?? [],
+        env: { GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0', GOAMD64: 'v3' },
+        cgo: { enabled: false, mode: 'off', packages: [], static: false, compiler: null },
+        verification: {
+          ok: true,
+          checks: [
+            { name: 'format', status: 'pass', detail: 'elf' },
+            { name: 'go-version', status: 'skip', detail: 'no minimum asked (--min-go)' },
+          ],
+        },
+        inputs: hex('d'),
+      },
+      {
+        kind: 'archive',
+        path: 'greet_1.2.3_linux_amd64_v3.tar.gz',
+        size: 721039,
+        sha256: hex('b'),
+        target: 'linux/amd64/v3',
+        from: ['sub/greet-linux-amd64'],
+      },
+      {
+        kind: 'checksums',
+        path: 'greet_1.2.3_checksums.txt',
+        size: 174,
+        sha256: hex('c'),
+        from: ['greet_1.2.3_linux_amd64_v3.tar.gz', 'sub/greet-linux-amd64'],
+      },
+    ],
+    failures: v1.failures,
+    release: {
+      mtime: '2024-05-06T07:08:09.000Z',
+      mtimeSource: 'commit',
+      checksum: 'sha256',
+      signature: null,
+    },
+  };
+}
+
+/** A manifest of schemaVersion 1 (crossgo before the one artifact list): binaries, and release.files. */
+function validV1Manifest(): ManifestV1 {
   const argv = [
     'go',
     'build',
@@ -122,7 +191,11 @@ function validManifest(): Manifest {
 
 /** The message parseManifest gives for a mutated valid manifest (fails the test when it accepts it). */
 function problem(mutate: (m: Manifest & Record<string, unknown>) => unknown): string {
-  const m = validManifest() as Manifest & Record<string, unknown>;
+  return problemOf(validManifest(), mutate);
+}
+
+function problemOf<M>(valid: M, mutate: (m: M & Record<string, unknown>) => unknown): string {
+  const m = valid as M & Record<string, unknown>;
   const replaced = mutate(m);
   const text = JSON.stringify(replaced === undefined ? m : replaced);
   try {
@@ -139,14 +212,28 @@ function problem(mutate: (m: Manifest & Record<string, unknown>) => unknown): st
 
 type Loose = Record<string, unknown>;
 const artifact0 = (m: Manifest) => m.artifacts[0] as unknown as Loose;
-const files = (m: Manifest) => (m.release as ReleaseRecord).files;
+const artifactAt = (m: Manifest, i: number) => m.artifacts[i] as unknown as Loose;
 
 describe('the manifest schema', () => {
-  it('accepts a manifest of today’s shape, and one without a release or artifacts', () => {
+  it('accepts a manifest of schemaVersion 2, and one without a release or artifacts', () => {
     const m = validManifest();
     expect(parseManifest(JSON.stringify(m), SHOWN)).toEqual(m);
     const { release: _, ...built } = m;
     expect(parseManifest(JSON.stringify({ ...built, artifacts: [] }), SHOWN).artifacts).toEqual([]);
+  });
+
+  it('accepts the kinds reserved for later (package, image, debug, provenance, changelog) with the common fields', () => {
+    const m = validManifest();
+    for (const kind of ['package', 'image', 'debug', 'provenance', 'changelog'] as const) {
+      m.artifacts.push({
+        kind,
+        path: `x.${kind}`,
+        size: 1,
+        sha256: hex('e'),
+        from: ['sub/greet-linux-amd64'],
+      });
+    }
+    expect(parseManifest(JSON.stringify(m), SHOWN)).toEqual(m);
   });
 
   it.each<[string, (m: Manifest & Loose) => unknown, string]>([
@@ -207,11 +294,88 @@ describe('the manifest schema', () => {
       '/artifacts/0/path: "greet\\nforged  line" holds a control character: expected a plain relative path inside the output folder',
     ],
     [
-      'a release file made of a "." segment',
+      'a from made of a "." segment',
       (m) => {
-        (files(m)[1] as { of: string[] }).of[1] = 'sub/./greet';
+        (artifactAt(m, 2).from as string[])[1] = 'sub/./greet';
       },
-      '/release/files/1/of/1: "sub/./greet" has an empty or "." segment: expected a plain relative path inside the output folder',
+      '/artifacts/2/from/1: "sub/./greet" has an empty or "." segment: expected a plain relative path inside the output folder',
+    ],
+    [
+      'a from naming no artifact of the list',
+      (m) => {
+        artifactAt(m, 1).from = ['greet-linux-arm64'];
+      },
+      '/artifacts/1/from/0: "greet-linux-arm64" is not the path of an artifact in this manifest',
+    ],
+    [
+      'a binary without from',
+      (m) => {
+        delete artifact0(m).from;
+      },
+      '/artifacts/0/from: missing (a required key)',
+    ],
+    [
+      'inputs that are not a sha256',
+      (m) => {
+        artifact0(m).inputs = 'abc';
+      },
+      '/artifacts/0/inputs: expected a sha256: 64 lowercase hex digits, got "abc"',
+    ],
+    [
+      'an unknown kind',
+      (m) => {
+        artifactAt(m, 1).kind = 'tarball';
+      },
+      '/artifacts/1/kind: expected an artifact kind: binary, archive, checksums, signature, sbom, universal (and, reserved for later, package, image, debug, provenance, changelog), got "tarball"',
+    ],
+    [
+      'no kind',
+      (m) => {
+        delete artifactAt(m, 1).kind;
+      },
+      '/artifacts/1/kind: missing (a required key)',
+    ],
+    [
+      'a binary’s field on an archive',
+      (m) => {
+        artifactAt(m, 1).goos = 'linux';
+      },
+      '/artifacts/1/goos: unknown key (expected one of kind, path, size, sha256, target, from)',
+    ],
+    [
+      'an archive without a sha256',
+      (m) => {
+        delete artifactAt(m, 1).sha256;
+      },
+      '/artifacts/1/sha256: missing (a required key)',
+    ],
+    [
+      'a binary without its goos',
+      (m) => {
+        delete artifact0(m).goos;
+      },
+      '/artifacts/0/goos: missing (a required key)',
+    ],
+    [
+      'a reserved kind with a field of its own (later versions add them)',
+      (m) => {
+        m.artifacts.push({
+          kind: 'debug',
+          path: 'x.debug',
+          size: 1,
+          sha256: hex('e'),
+          from: [],
+          dwarf: 5,
+        } as never);
+      },
+      '/artifacts/3/dwarf: unknown key (expected one of kind, path, size, sha256, target, from)',
+    ],
+    [
+      'a file list in the release',
+      (m) => {
+        (m.release as unknown as Loose).files = [];
+      },
+      '/release/files: unknown key (expected one of mtime, mtimeSource, checksum, signature)',
     ],
     [
       'a string over its limit',
@@ -223,7 +387,7 @@ describe('the manifest schema', () => {
     [
       'a check detail over 64 KiB',
       (m) => {
-        m.artifacts[0]?.verification?.checks.push({ name: 'x', status: 'fail', detail: 'y'.repeat(65537) });
+        binaries(m)[0]?.verification?.checks.push({ name: 'x', status: 'fail', detail: 'y'.repeat(65537) });
       },
       '/artifacts/0/verification/checks/2/detail: expected at most 65536 characters, got 65537',
     ],
@@ -235,11 +399,11 @@ describe('the manifest schema', () => {
       '/artifacts/0/argv: expected at most 4096 items, got 4097',
     ],
     [
-      'more than 20000 artifacts',
+      'more than 100000 artifacts',
       (m) => {
-        m.artifacts = Array.from({ length: 20001 }, () => m.artifacts[0] as never);
+        m.artifacts = Array.from({ length: 100001 }, () => null as never);
       },
-      '/artifacts: expected at most 20000 items, got 20001',
+      '/artifacts: expected at most 100000 items, got 100001',
     ],
     [
       'more than 1024 environment variables',
@@ -302,21 +466,21 @@ describe('the manifest schema', () => {
       (m) => {
         m.artifacts.push(structuredClone(m.artifacts[0] as never));
       },
-      '/artifacts/1/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
+      '/artifacts/3/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
     ],
     [
-      'a release file that is an artifact',
+      'an archive at a binary’s path',
       (m) => {
-        (files(m)[0] as { path: string }).path = 'sub/greet-linux-amd64';
+        artifactAt(m, 1).path = 'sub/greet-linux-amd64';
       },
-      '/release/files/0/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
+      '/artifacts/1/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
     ],
     [
       'another schema version',
       (m) => {
-        m.schemaVersion = 2 as 1;
+        m.schemaVersion = 3 as 2;
       },
-      '/schemaVersion: expected schemaVersion 1 (the only manifest version this crossgo reads), got 2',
+      '/schemaVersion: expected schemaVersion 2 (crossgo also reads 1, and converts it), got 3',
     ],
     [
       'a version that would make a folder of a release name',
@@ -391,6 +555,74 @@ describe('the manifest schema', () => {
     for (const sample of samples) {
       expect(pattern.test(sample), JSON.stringify(sample)).toBe(relativePathProblem(sample) === null);
     }
+  });
+});
+
+describe('a manifest of schemaVersion 1', () => {
+  const FIXTURE = new URL('../fixtures/manifest-v1/dist/manifest.json', import.meta.url);
+
+  it('as crossgo 8ead8a6 wrote it (build, then package --universal --sign gpg): read and converted to the one list', () => {
+    const text = readFileSync(FIXTURE, 'utf8');
+    // The oracle is the file itself, read as plain JSON: every fact of it is in the conversion.
+    const raw = JSON.parse(text) as ManifestV1;
+    expect(raw.schemaVersion).toBe(1);
+    expect(raw.release?.files.length).toBe(13);
+    const m = parseManifest(text, SHOWN);
+    expect(m.schemaVersion).toBe(2);
+    const { schemaVersion: _a, artifacts: _b, release: rawRelease, ...rawFacts } = raw;
+    const { schemaVersion: _c, artifacts, release, ...facts } = m;
+    expect(facts).toEqual(rawFacts);
+    const { files, ...releaseFacts } = rawRelease as NonNullable<ManifestV1['release']>;
+    expect(release).toEqual(releaseFacts);
+    expect(artifacts).toEqual([
+      ...raw.artifacts.map((a) => ({ ...a, from: [] })),
+      ...files.map(({ of, ...f }) => ({ ...f, from: of })),
+    ]);
+    expect(artifacts.map((a) => a.kind)).toEqual([
+      ...Array(4).fill('binary'),
+      'universal',
+      ...Array(5).fill('archive'),
+      ...Array(5).fill('sbom'),
+      'checksums',
+      'signature',
+    ]);
+    // The conversion is a valid schemaVersion 2 manifest, for a validator that is not crossgo's.
+    const validate = manifestValidator();
+    expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
+    expect(manifestValidator('manifest.v1.schema.json')(raw)).toBe(true);
+  });
+
+  it.each<[string, (m: ManifestV1 & Loose) => unknown, string]>([
+    [
+      'a release file made of a "." segment',
+      (m) => {
+        ((m.release?.files ?? [])[1] as { of: string[] }).of[1] = 'sub/./greet';
+      },
+      '/release/files/1/of/1: "sub/./greet" has an empty or "." segment: expected a plain relative path inside the output folder',
+    ],
+    [
+      'a release file that is an artifact',
+      (m) => {
+        ((m.release?.files ?? [])[0] as { path: string }).path = 'sub/greet-linux-amd64';
+      },
+      '/release/files/0/path: path "sub/greet-linux-amd64" is listed twice (also at /artifacts/0/path)',
+    ],
+    [
+      'a v2 field in a v1 artifact',
+      (m) => {
+        (m.artifacts[0] as unknown as Loose).from = [];
+      },
+      '/artifacts/0/from: unknown key (expected one of kind, target, goos, goarch, variant, path, size, sha256, durationMs, goVersion, argv, env, cgo, verification)',
+    ],
+    [
+      'a target that is not its goos/goarch',
+      (m) => {
+        (m.artifacts[0] as unknown as Loose).target = 'linux/arm64';
+      },
+      '/artifacts/0/target: "linux/arm64" does not match goos, goarch and variant (linux/amd64/v3)',
+    ],
+  ])('refuses %s, pointing into the file as written', (_, mutate, message) => {
+    expect(problemOf(validV1Manifest(), mutate)).toBe(`${SHOWN}: ${message}`);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   secretsOf,
 } from '../../src/exec/redact.js';
 import type { ArtifactRecord, Manifest } from '../../src/pipeline/manifest.js';
+import { binaries } from '../../src/pipeline/manifest.js';
 import {
   type CommandInput,
   checkedCommand,
@@ -66,6 +67,7 @@ async function plannedManifest(
       path: build.outputRel,
       size: 1,
       sha256: '0'.repeat(64),
+      from: [],
       durationMs: 1,
       goVersion: plan.go.version.raw,
       argv: redactArgv(
@@ -95,7 +97,7 @@ function expectedArgs(artifact: ArtifactRecord): string[] {
 }
 
 function expectAccepted(manifest: Manifest, userEnv: NodeJS.ProcessEnv = testEnv()) {
-  return manifest.artifacts.map((artifact, index) => {
+  return binaries(manifest).map((artifact, index) => {
     const command = checkedCommand(input(manifest, index, userEnv));
     expect(command.target).toBe(artifact.target);
     expect(command.args).toEqual(expectedArgs(artifact));
@@ -151,7 +153,7 @@ describe('checkedCommand accepts what crossgo build writes', () => {
       strip: false,
       goToolchain: local,
     });
-    const argv = manifest.artifacts[0]?.argv ?? [];
+    const argv = binaries(manifest)[0]?.argv ?? [];
     expect(argv).toContain('-tags=fancy,netgo,osusergo');
     expect(argv).toContain('-gcflags=all=-N -l');
     expect(argv).not.toContain('-trimpath');
@@ -170,18 +172,18 @@ describe('checkedCommand accepts what crossgo build writes', () => {
       cgo: 'on',
       static: true,
     });
-    expect(musl.artifacts[0]?.argv.find((w) => w.startsWith('-ldflags='))).toMatch(
+    expect(binaries(musl)[0]?.argv.find((w) => w.startsWith('-ldflags='))).toMatch(
       / -linkmode=external '-extldflags=-static -s'$/,
     );
     for (const manifest of [zig, musl]) {
       const commands = expectAccepted(manifest);
       expect(commands.map((c) => c.compiler)).toEqual(
-        manifest.artifacts.map((a) => ({ kind: 'zig', static: a.cgo.static })),
+        binaries(manifest).map((a) => ({ kind: 'zig', static: a.cgo.static })),
       );
       // The recorded CC is never what runs: the rebuild finds its own.
       for (const c of commands) expect(c.env.CC).toBeUndefined();
     }
-    expect(musl.artifacts.map((a) => a.cgo.static)).toEqual([true, true]);
+    expect(binaries(musl).map((a) => a.cgo.static)).toEqual([true, true]);
   });
 
   it('cgo through the Debian cross gcc, the host gcc and cgo auto', async () => {
@@ -195,7 +197,7 @@ describe('checkedCommand accepts what crossgo build writes', () => {
 
   it('an explicit compiler only as the user sets CC; a --env variable only as the user has it', async () => {
     const manifest = await plannedManifest(cgoTime, { targets: 'linux/amd64', cgo: 'on', cc: 'gcc' });
-    expect(manifest.artifacts[0]?.cgo.compiler?.kind).toBe('explicit');
+    expect(binaries(manifest)[0]?.cgo.compiler?.kind).toBe('explicit');
     expect(refusal(manifest)).toBe(
       `artifacts[0].cgo.compiler.kind: "explicit": the build ran its own C compiler ("gcc"), which crossgo does not run from a manifest: set CC (and CXX) in your environment to yours, or ${TRUST}`,
     );
@@ -222,11 +224,11 @@ describe('checkedCommand refuses everything else, naming the field', () => {
     cgo = await plannedManifest(cgoTime, { targets: 'linux/amd64', cgo: 'on', cc: 'zig' });
   });
   const ldflagsIndex = (m: Manifest) =>
-    m.artifacts[0]?.argv.findIndex((w) => w.startsWith('-ldflags=')) ?? -1;
+    binaries(m)[0]?.argv.findIndex((w) => w.startsWith('-ldflags=')) ?? -1;
 
   const withArgv = (edit: (argv: string[]) => void): Manifest => {
     const m = copy(base);
-    edit((m.artifacts[0] as ArtifactRecord).argv);
+    edit((binaries(m)[0] as ArtifactRecord).argv);
     return m;
   };
   const inserted = (...words: string[]) => withArgv((argv) => argv.splice(2, 0, ...words));
@@ -255,18 +257,18 @@ describe('checkedCommand refuses everything else, naming the field', () => {
     );
     const i = ldflagsIndex(base);
     expect(refusal(withArgv((argv) => argv.splice(i, 0, '-ldflags=-s')))).toBe(
-      `artifacts[0].argv[${i + 1}]: ${JSON.stringify(base.artifacts[0]?.argv[i]).slice(0, 117)}…": -ldflags is given twice; ${TRUST}`,
+      `artifacts[0].argv[${i + 1}]: ${JSON.stringify(binaries(base)[0]?.argv[i]).slice(0, 117)}…": -ldflags is given twice; ${TRUST}`,
     );
     expect(refusal(withArgv((argv) => argv.splice(argv.indexOf('-o'), 2)))).toBe(
       'artifacts[0].argv: no -o <file>: it was not written by crossgo build',
     );
-    const last = (base.artifacts[0]?.argv.length ?? 0) - 1;
+    const last = (binaries(base)[0]?.argv.length ?? 0) - 1;
     expect(refusal(withArgv((argv) => (argv[last] = 'example.com/greet/../evil')))).toBe(
       `artifacts[0].argv[${last}]: "example.com/greet/../evil" is not the manifest's package (project.importPath "example.com/greet"); ${TRUST}`,
     );
     const flagPackage = copy(base);
     flagPackage.project.importPath = '-toolexec=/tmp/x';
-    (flagPackage.artifacts[0] as ArtifactRecord).argv[last] = '-toolexec=/tmp/x';
+    (binaries(flagPackage)[0] as ArtifactRecord).argv[last] = '-toolexec=/tmp/x';
     expect(refusal(flagPackage)).toBe('project.importPath: "-toolexec=/tmp/x" is not an import path');
     const outside = copy(base);
     outside.project.importPath = 'evil.example/pkg';
@@ -324,7 +326,7 @@ describe('checkedCommand refuses everything else, naming the field', () => {
 
   const withEnv = (env: Record<string, string>, from: Manifest = base): Manifest => {
     const m = copy(from);
-    Object.assign((m.artifacts[0] as ArtifactRecord).env, env);
+    Object.assign((binaries(m)[0] as ArtifactRecord).env, env);
     return m;
   };
 
@@ -401,7 +403,7 @@ describe('checkedCommand refuses everything else, naming the field', () => {
       `artifacts[0].env.CC: "/tmp/evil" is not a C compiler crossgo's finder picks for kind "zig" (cgo.compiler); ${TRUST}`,
     );
     const kind = copy(cgo);
-    (kind.artifacts[0]?.cgo.compiler as { kind: string }).kind = 'shell';
+    (binaries(kind)[0]?.cgo.compiler as { kind: string }).kind = 'shell';
     expect(refusal(kind)).toBe(
       `artifacts[0].cgo.compiler.kind: "shell" is not a kind crossgo records (zig, cross, host, explicit); ${TRUST}`,
     );
@@ -411,7 +413,7 @@ describe('checkedCommand refuses everything else, naming the field', () => {
     const darwin = await plannedManifest(cgoTime, { targets: 'darwin/arm64', cgo: 'on', cc: 'zig' });
     expect(checkedCommand(input(darwin)).compiler).toEqual({ kind: 'zig', static: false });
     const sdk = copy(darwin);
-    const compiler = sdk.artifacts[0]?.cgo.compiler as { flags: string[] };
+    const compiler = binaries(sdk)[0]?.cgo.compiler as { flags: string[] };
     compiler.flags = ['-F/opt/MacOSX.sdk/System/Library/Frameworks', '-L/opt/MacOSX.sdk/usr/lib'];
     expect(refusal(sdk)).toBe(
       `artifacts[0].cgo.compiler.flags: the build linked a macOS SDK (--macos-sdk), which repro --against does not take; ${TRUST}`,
@@ -420,10 +422,10 @@ describe('checkedCommand refuses everything else, naming the field', () => {
 
   it('a manifest of the wrong shape', () => {
     const argv = copy(base);
-    (argv.artifacts[0] as unknown as { argv: unknown }).argv = 'go build';
+    (binaries(argv)[0] as unknown as { argv: unknown }).argv = 'go build';
     expect(refusal(argv)).toBe('artifacts[0].argv: expected a list of strings');
     const env = copy(base);
-    (env.artifacts[0] as unknown as { env: unknown }).env = { GOOS: 1 };
+    (binaries(env)[0] as unknown as { env: unknown }).env = { GOOS: 1 };
     expect(refusal(env)).toBe('artifacts[0].env: expected an object of strings');
   });
 });
@@ -457,7 +459,7 @@ describe('secrets', () => {
     const text = JSON.stringify(manifest);
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(LICENSE);
-    const artifact = manifest.artifacts[0] as ArtifactRecord;
+    const artifact = binaries(manifest)[0] as ArtifactRecord;
     expect(artifact.env.API_TOKEN).toMatch(/^<redacted sha256:[0-9a-f]{64}>$/);
     expect(artifact.argv.find((w) => w.startsWith('-ldflags='))).toContain(
       ` -X main.edition=${argvMarker('LICENSE_KEY', LICENSE)}`,
@@ -472,7 +474,7 @@ describe('secrets', () => {
     const shown = shownCommand('go', command);
     const line = commandLine(shown);
     expect(`${JSON.stringify(shown)} ${line}`).not.toMatch(new RegExp(`${SECRET}|${LICENSE}`));
-    expect(shown.env.API_TOKEN).toBe(manifest.artifacts[0]?.env.API_TOKEN);
+    expect(shown.env.API_TOKEN).toBe(binaries(manifest)[0]?.env.API_TOKEN);
     expect(trustedCommand(input(manifest, 0, userEnv)).env.API_TOKEN).toBe(SECRET);
   });
 
@@ -480,7 +482,7 @@ describe('secrets', () => {
     expect(refusal(manifest, testEnv({ LICENSE_KEY: LICENSE }))).toBe(
       "artifacts[0].env.API_TOKEN: the build's API_TOKEN is recorded redacted (a secret): set API_TOKEN in your environment to the value the build used",
     );
-    const i = manifest.artifacts[0]?.argv.findIndex((w) => w.startsWith('-ldflags='));
+    const i = binaries(manifest)[0]?.argv.findIndex((w) => w.startsWith('-ldflags='));
     const wrong = refusal(manifest, testEnv({ API_TOKEN: SECRET, LICENSE_KEY: 'something else' }));
     expect(wrong).toBe(
       `artifacts[0].argv[${i}]: LICENSE_KEY in your environment is not the value the build used (its sha256 differs from the manifest's)`,
@@ -502,9 +504,9 @@ describe('secrets', () => {
 describe('trustedCommand and splitQuoted', () => {
   it('runs the recorded argv with only -o replaced', async () => {
     const manifest = copy(await plannedManifest(greet, { targets: 'linux/amd64' }));
-    (manifest.artifacts[0] as ArtifactRecord).argv.splice(2, 0, '-toolexec=/bin/true');
+    (binaries(manifest)[0] as ArtifactRecord).argv.splice(2, 0, '-toolexec=/bin/true');
     const command = trustedCommand(input(manifest));
-    expect(command.args).toEqual(expectedArgs(manifest.artifacts[0] as ArtifactRecord));
+    expect(command.args).toEqual(expectedArgs(binaries(manifest)[0] as ArtifactRecord));
     expect(command.checked).toBe(false);
   });
 

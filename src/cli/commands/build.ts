@@ -5,6 +5,7 @@ import type { BuildResult } from '../../commands/build.js';
 import { buildAll } from '../../commands/build.js';
 import { type PackageResult, packageRelease } from '../../commands/package.js';
 import { UsageError } from '../../errors.js';
+import { binaries } from '../../pipeline/manifest.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
@@ -49,6 +50,10 @@ export async function buildCommand(
   flags: BuildFlagsCli,
   cli: CliContext,
 ): Promise<number> {
+  const implied = packageImpliedBy(flags);
+  // Asked for release files without --package: make them, and say why (one line, stderr).
+  if (!flags.package && implied.length > 0)
+    stderrLogger.info(`crossgo: ${implied.join(' and ')} implies --package`);
   const progress = new Progress(process.stderr, process.stderr.isTTY === true);
   const started = Date.now();
   let results: BuildResult[];
@@ -86,14 +91,17 @@ export async function buildCommand(
     progress.stop();
   }
   const packaged: PackageResult[] = [];
-  if (flags.package && results.every((r) => r.ok)) {
-    // The release files come from each build's manifest, which then lists them too.
+  if ((flags.package || implied.length > 0) && results.every((r) => r.ok)) {
+    // The release files come from each build's manifest, which then lists them too; the package
+    // settings from the same config file the build read.
     for (const result of results) {
       const release = await packageRelease({
         ...packageOptionsFrom({ sign: flags.sign, key: flags.key, universal: flags.universal }),
         manifest: path.join(result.outDir, 'manifest.json'),
+        configFile: flags.config,
         cwd: cli.cwd,
         signal: cli.signal,
+        log: stderrLogger,
       });
       result.manifest = release.manifest;
       packaged.push(release);
@@ -112,9 +120,16 @@ export async function buildCommand(
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
+/** The flags that only mean something for release files: each implies --package. */
+function packageImpliedBy(flags: BuildFlagsCli): string[] {
+  return [flags.universal ? '--universal' : '', flags.sign !== undefined ? '--sign' : ''].filter(
+    (f) => f !== '',
+  );
+}
+
 function printResult(result: BuildResult, cli: CliContext, started: number): void {
   const { manifest } = result;
-  const rows = manifest.artifacts.map((a) => [
+  const rows = binaries(manifest).map((a) => [
     a.target,
     formatBytes(a.size),
     formatDuration(a.durationMs),
@@ -124,13 +139,13 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
   if (rows.length > 0)
     process.stdout.write(`${formatTable(['target', '>size', '>time', 'sha256', 'file'], rows)}\n`);
   // Warnings (build paths kept by --no-trimpath): what the build asked for, said once, not failed.
-  const warnings = manifest.artifacts.flatMap((a) =>
+  const warnings = binaries(manifest).flatMap((a) =>
     (a.verification?.checks ?? [])
       .filter((c) => c.status === 'warn')
       .map((c) => `${pc.yellow(`! ${a.target}`)} ${c.name}: ${c.detail}`),
   );
   if (warnings.length > 0) process.stdout.write(`\n${warnings.join('\n')}\n`);
-  for (const artifact of manifest.artifacts) {
+  for (const artifact of binaries(manifest)) {
     const failed = artifact.verification?.checks.filter((c) => c.status === 'fail') ?? [];
     if (failed.length === 0) continue;
     process.stdout.write(`\n${pc.red(`✗ ${artifact.target} failed verification`)}\n`);
@@ -155,10 +170,10 @@ export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts
   text: string;
   ok: boolean;
 } {
-  const built = manifest.artifacts.length;
+  const built = binaries(manifest).length;
   const failed = manifest.failures.length;
-  const unverified = manifest.artifacts.filter((a) => a.verification?.ok === false).length;
-  const warned = manifest.artifacts.filter((a) =>
+  const unverified = binaries(manifest).filter((a) => a.verification?.ok === false).length;
+  const warned = binaries(manifest).filter((a) =>
     a.verification?.checks.some((c) => c.status === 'warn'),
   ).length;
   const text =

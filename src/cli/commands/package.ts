@@ -13,6 +13,8 @@ import { parseDuration } from './test.js';
 
 export interface PackageFlagsCli {
   wait?: string;
+  out?: string;
+  config?: string;
   manifest?: string;
   format?: string;
   files?: string[];
@@ -28,7 +30,9 @@ export interface PackageFlagsCli {
 /** The package options the flags give (also used by `build --package`). */
 export function packageOptionsFrom(flags: PackageFlagsCli): PackageOptions {
   return {
+    out: flags.out,
     manifest: flags.manifest,
+    configFile: flags.config,
     format: flags.format as PackageFormat | undefined,
     files: flags.files,
     checksum: flags.checksum as 'sha256' | 'sha512' | undefined,
@@ -55,7 +59,7 @@ export async function packageCommand(flags: PackageFlagsCli, cli: CliContext): P
 }
 
 export function describePackage(result: PackageResult, cli: CliContext): string {
-  const rows = result.files.map((f) => [f.kind, f.path, formatBytes(f.size), f.sha256.slice(0, 12)]);
+  const rows = result.made.map((f) => [f.kind, f.path, formatBytes(f.size), f.sha256.slice(0, 12)]);
   const where = path.relative(cli.cwd, result.outDir) || '.';
-  return `${formatTable(['kind', 'file', '>size', 'sha256'], rows)}\n\n${result.files.length} release files → ${where}/ (listed in manifest.json)\n`;
+  return `${formatTable(['kind', 'file', '>size', 'sha256'], rows)}\n\n${result.made.length} release files → ${where}/ (listed in manifest.json)\n`;
 }

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { formatTable } from '../render/format.js';
 
 export interface VerifyFlagsCli {
+  out?: string;
   manifest?: string;
   expect?: string;
   stripped?: boolean;
@@ -21,6 +22,7 @@ export async function verifyCommand(
 ): Promise<number> {
   const reports = await verify({
     files,
+    out: flags.out,
     manifest: flags.manifest,
     expect: flags.expect,
     stripped: flags.stripped,

@@ -37,7 +37,7 @@ export const archiveStage: Stage<PackageContext> = {
       await writeRelease(ctx, `${base}.${format}`, bytes, {
         kind: 'archive',
         target: binary.target,
-        of: [binary.path],
+        from: [binary.path],
       });
     }
   },

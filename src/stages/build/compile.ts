@@ -104,6 +104,7 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       path: build.outputRel,
       size,
       sha256,
+      from: [],
       durationMs: Math.round(result.durationMs),
       goVersion: plan.go.version.raw,
       argv,

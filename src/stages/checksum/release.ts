@@ -5,16 +5,17 @@ import type { Stage } from '../../pipeline/stage.js';
 import { checksumsName } from '../../release/naming.js';
 
 /**
- * <name>_<version>_checksums.txt over every binary, archive and SBOM, in the format
+ * <name>_<version>_checksums.txt over every binary, archive, SBOM and universal binary, in the format
  * `sha256sum -c` (or `sha512sum -c`) reads: "<hex>  <path>", sorted by path.
  */
 export const releaseChecksumsStage: Stage<PackageContext> = {
   name: 'checksums',
   async run(ctx) {
-    const paths = [
-      ...ctx.manifest.artifacts.map((a) => a.path),
-      ...ctx.files.filter((f) => f.kind !== 'signature' && f.kind !== 'checksums').map((f) => f.path),
-    ].sort();
+    // Everything made so far but signatures (which sign this file) and checksum files.
+    const paths = ctx.manifest.artifacts
+      .filter((a) => a.kind !== 'signature' && a.kind !== 'checksums')
+      .map((a) => a.path)
+      .sort();
     const lines: string[] = [];
     for (const rel of paths) {
       lines.push(
@@ -27,7 +28,7 @@ export const releaseChecksumsStage: Stage<PackageContext> = {
       lines.join(''),
       {
         kind: 'checksums',
-        of: paths,
+        from: paths,
       },
     );
   },

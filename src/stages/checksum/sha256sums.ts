@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { asIoError } from '../../errors.js';
 import { batchFor, previousKept } from '../../fs/atomic.js';
-import { type ArtifactRecord, CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
+import { type Artifact, binaries, CHECKSUMS_FILE, MANIFEST_FILE } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 
 /** The text of a checksum file in the format `sha256sum -c` reads: "<hex>  <path>", sorted by path. */
-export function formatSha256Sums(artifacts: readonly Pick<ArtifactRecord, 'path' | 'sha256'>[]): string {
+export function formatSha256Sums(artifacts: readonly Pick<Artifact, 'path' | 'sha256'>[]): string {
   return [...artifacts]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((a) => `${a.sha256}  ${a.path}\n`)
@@ -13,7 +13,7 @@ export function formatSha256Sums(artifacts: readonly Pick<ArtifactRecord, 'path'
 }
 
 /**
- * Writes <out>/SHA256SUMS over every artifact of the run, under a temporary name: the manifest
+ * Writes <out>/SHA256SUMS over every binary of the run, under a temporary name: the manifest
  * stage renames it into place together with manifest.json, so the two never disagree.
  */
 export const writeChecksums: Stage = {
@@ -23,11 +23,11 @@ export const writeChecksums: Stage = {
     await ctx.plan.owned.record(CHECKSUMS_FILE, 'state', null);
     const file = path.join(ctx.plan.outDir, CHECKSUMS_FILE);
     try {
-      await batchFor(ctx.manifest).add(file, formatSha256Sums(ctx.manifest.artifacts));
+      await batchFor(ctx.manifest).add(file, formatSha256Sums(binaries(ctx.manifest)));
     } catch (error) {
       await batchFor(ctx.manifest).discard();
       const kept = await previousKept([path.join(ctx.plan.outDir, MANIFEST_FILE), file]);
-      const n = ctx.manifest.artifacts.length;
+      const n = binaries(ctx.manifest).length;
       const built =
         n === 0
           ? ''

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { asIoError } from '../../errors.js';
 import { batchFor, previousKept } from '../../fs/atomic.js';
-import { CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
+import { binaries, CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
 import type { BuildPlan } from '../../pipeline/plan.js';
 import type { Stage } from '../../pipeline/stage.js';
 
@@ -9,7 +9,7 @@ import type { Stage } from '../../pipeline/stage.js';
 export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string): Manifest {
   const pkgArg = plan.pkg.pattern;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     crossgo: crossgoVersion,
     complete: false,
     verified: false,
@@ -55,16 +55,14 @@ export const writeManifest: Stage = {
   async run(ctx) {
     const { manifest, plan } = ctx;
     const order = new Map(plan.builds.map((b, i) => [b.target.id, i]));
-    const byTarget = (a: { target: string }, b: { target: string }) =>
-      (order.get(a.target) ?? 0) - (order.get(b.target) ?? 0);
+    const byTarget = (a: { target?: string }, b: { target?: string }) =>
+      (order.get(a.target ?? '') ?? 0) - (order.get(b.target ?? '') ?? 0);
     manifest.artifacts.sort(byTarget);
     manifest.failures.sort(byTarget);
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
     // Nothing built is nothing verified (every() of an empty list is true).
-    manifest.verified =
-      plan.verify &&
-      manifest.artifacts.length > 0 &&
-      manifest.artifacts.every((a) => a.verification?.ok === true);
+    const built = binaries(manifest);
+    manifest.verified = plan.verify && built.length > 0 && built.every((a) => a.verification?.ok === true);
     await plan.owned.record(MANIFEST_FILE, 'state', null);
     const file = path.join(plan.outDir, MANIFEST_FILE);
     const pair = [file, path.join(plan.outDir, CHECKSUMS_FILE)];
@@ -91,7 +89,7 @@ export const writeManifest: Stage = {
 
 /** The state a failed write leaves the binaries of this run in, for its message. */
 function unrecorded(manifest: Manifest): string {
-  const n = manifest.artifacts.length;
+  const n = binaries(manifest).length;
   if (n === 0) return '';
   return `; the ${n === 1 ? 'binary' : `${n} binaries`} built now ${n === 1 ? 'is' : 'are'} not recorded: build again once the folder can be written`;
 }

@@ -34,7 +34,7 @@ export const sbomStage: Stage<PackageContext> = {
       await writeRelease(ctx, `${base}.sbom.cdx.json`, `${JSON.stringify(bom, null, 2)}\n`, {
         kind: 'sbom',
         target: artifact.target,
-        of: [artifact.path],
+        from: [artifact.path],
       });
     }
   },

@@ -1,3 +1,4 @@
+import { artifactsOfKind } from '../../pipeline/manifest.js';
 import type { PackageContext } from '../../pipeline/release.js';
 import { recordFile, sourcePath, stagePath } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
@@ -10,10 +11,10 @@ export const signStage: Stage<PackageContext> = {
   async run(ctx) {
     const sign = ctx.settings.sign;
     if (!sign) return;
-    const checksums = ctx.files.filter((f) => f.kind === 'checksums').map((f) => f.path);
-    const targets = sign.all
-      ? [...ctx.manifest.artifacts.map((a) => a.path), ...ctx.files.map((f) => f.path)]
-      : checksums;
+    // Chosen before the loop: a signature made here is not signed again.
+    const targets = (sign.all ? ctx.manifest.artifacts : artifactsOfKind(ctx.manifest, 'checksums')).map(
+      (a) => a.path,
+    );
     for (const rel of targets) {
       const name = signatureName(rel, sign.method);
       const output = await stagePath(ctx, name);
@@ -24,7 +25,7 @@ export const signStage: Stage<PackageContext> = {
         env: ctx.env,
         signal: ctx.signal,
       });
-      await recordFile(ctx, name, { kind: 'signature', of: [rel] });
+      await recordFile(ctx, name, { kind: 'signature', from: [rel] });
     }
   },
 };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
+import { binaries } from '../../pipeline/manifest.js';
 import type { PackageContext } from '../../pipeline/release.js';
 import { recordFile, stagePath } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
@@ -12,7 +13,7 @@ export const universalStage: Stage<PackageContext> = {
   name: 'universal',
   skip: (ctx) => (ctx.settings.universal ? false : 'not asked (--universal)'),
   async run(ctx) {
-    const darwin = ctx.manifest.artifacts.filter((a) => a.goos === 'darwin');
+    const darwin = binaries(ctx.manifest).filter((a) => a.goos === 'darwin');
     const pick = (goarch: string) => {
       const found = darwin.filter((a) => a.goarch === goarch);
       if (found.length !== 1) {
@@ -32,7 +33,7 @@ export const universalStage: Stage<PackageContext> = {
     await recordFile(ctx, name, {
       kind: 'universal',
       target: UNIVERSAL_TARGET,
-      of: slices.map((a) => a.path),
+      from: slices.map((a) => a.path),
     });
   },
 };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
+import { binaries } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { expectationFromManifest, leakNeedles } from './expect.js';
 import { type VerifyReport, verifyFile } from './verifyFile.js';
@@ -12,7 +13,7 @@ export const verifyArtifacts: Stage = {
   name: 'verify',
   skip(ctx) {
     if (!ctx.plan.verify) return 'asked not to (--no-verify)';
-    return ctx.manifest.artifacts.length === 0 ? 'nothing was built' : false;
+    return binaries(ctx.manifest).length === 0 ? 'nothing was built' : false;
   },
   async run(ctx) {
     const { plan, manifest } = ctx;
@@ -23,7 +24,7 @@ export const verifyArtifacts: Stage = {
       gomodcache: plan.go.env.GOMODCACHE,
     });
     // One artifact at a time: the build's own pool has just finished, and each check is fast.
-    for (const artifact of manifest.artifacts) {
+    for (const artifact of binaries(manifest)) {
       let report: VerifyReport;
       try {
         report = await verifyFile(
