@@ -262,22 +262,33 @@ Examples:
     ['crossgo rebuild --json ./tool', 'the same, as JSON (the first differing byte and its cause)'],
   ]);
 
-  program
+  const pkgCmd = program
     .command('package')
     .description(
       'release files from the build: archives, SBOMs, checksums, signatures, a universal macOS binary',
     )
-    .option('--manifest <file>', "the build's manifest (default: dist/manifest.json)")
-    .option(
-      '--format <format>',
-      'auto (zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives)',
+    .addOption(outOption("output folder: the build's manifest is read from it, release files go to it"))
+    .addOption(configOption())
+    .addOption(
+      new Option('--manifest <file>', "the build's manifest").default(
+        'dist/manifest.json',
+        '<out>/manifest.json',
+      ),
     )
-    .option(
-      '--files <glob>',
-      'extra files for every archive, relative to the module root (repeatable; default README*, LICENSE*, CHANGELOG*)',
-      collect,
+    .addOption(
+      new Option(
+        '--format <format>',
+        'auto (zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives)',
+      ).default('auto', "the config's, else auto"),
     )
-    .option('--checksum <algorithm>', 'sha256 (default) or sha512')
+    .addOption(
+      new Option('--files <glob>', 'extra files for every archive, relative to the module root (repeatable)')
+        .default([], "the config's, else README*, LICENSE*, CHANGELOG*")
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--checksum <algorithm>', 'sha256 or sha512').default('sha256', "the config's, else sha256"),
+    )
     .option('--sign <method>', 'gpg or ssh: a detached signature of the checksums file')
     .option(
       '--key <key>',
@@ -291,10 +302,15 @@ Examples:
       'wait this long (e.g. 10m) for another crossgo run writing the output folder',
     )
     .option('--json', 'print the manifest as JSON')
-    .action(async (flags) => {
+    .action(async (_flags, command: Command) => {
       const { packageCommand } = await import('./commands/package.js');
-      exitCode = await packageCommand(flags, context());
+      exitCode = await packageCommand(given(command), context());
     });
+  examples(pkgCmd, [
+    ['crossgo package', 'archives, SBOMs and SHA256SUMS for what crossgo build made in dist/'],
+    ['crossgo package -o out --sign gpg --key release@example.com', 'signed checksums for out/'],
+    ['crossgo package --format binary --universal', 'bare binaries plus a universal macOS one'],
+  ]);
 
   const inspectCmd = program
     .command('inspect')
@@ -313,11 +329,17 @@ Examples:
     ['crossgo inspect --json $(command -v go)', 'the build info go version -m prints, as JSON'],
   ]);
 
-  program
+  const verifyCmd = program
     .command('verify')
     .description('check that each artifact is what it claims to be (exit 1 when a check fails)')
-    .argument('[file...]', 'artifacts to check (default: those of dist/manifest.json)')
-    .option('--manifest <file>', 'a crossgo manifest: check each artifact against it')
+    .argument('[file...]', 'artifacts to check (none: every artifact the manifest lists)')
+    .addOption(outOption('output folder whose manifest lists the artifacts'))
+    .addOption(
+      new Option('--manifest <file>', 'a crossgo manifest: check each artifact against it').default(
+        'dist/manifest.json',
+        '<out>/manifest.json',
+      ),
+    )
     .option('--expect <target>', 'goos/goarch[/variant] every file must be')
     .option('--stripped', 'require no symbol table and no DWARF')
     .option(
@@ -327,10 +349,17 @@ Examples:
     .option('--min-go <version>', 'require at least this Go version, e.g. 1.22')
     .option('--max-size <size>', 'require at most this size, e.g. 20MB')
     .option('--json', 'print JSON')
-    .action(async (files: string[], flags) => {
+    .action(async (files: string[], _flags, command: Command) => {
       const { verifyCommand } = await import('./commands/verify.js');
-      exitCode = await verifyCommand(files, flags, context());
+      exitCode = await verifyCommand(files, given(command), context());
     });
+  examples(verifyCmd, [
+    ['crossgo verify', 'every artifact in dist/manifest.json, against what the manifest says it is'],
+    [
+      'crossgo verify --expect linux/arm64 --static ./tool',
+      'a file from anywhere: right port, links nothing',
+    ],
+  ]);
 
   const doctorCmd = program
     .command('doctor')
