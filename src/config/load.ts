@@ -44,7 +44,13 @@ async function readConfigText(file: string, explicit: boolean): Promise<string |
     if (error instanceof UsageError) {
       throw new ConfigError(shown, '', error.message.replace(`${shown} `, ''));
     }
-    throw new ConfigError(shown, '', `cannot read: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new UsageError(
+        `--config ${file}: no such file (name it relative to where crossgo runs, or leave --config out to use crossgo.yaml in the module root)`,
+      );
+    }
+    throw new ConfigError(shown, '', `cannot read it (${code ?? (error as Error).message})`);
   }
   const { handle, info } = opened;
   try {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
@@ -142,5 +142,17 @@ describe('crossgo.yaml', () => {
     expect(both.stderr).toBe(
       'crossgo: crossgo.yaml: dist: "dist" is the old name of "out", and both are set: keep "out" only\n',
     );
+  });
+
+  it('--config naming a missing file says so in one line, for build and package alike', async () => {
+    const { dir } = await fixtureRepo('greet');
+    expect((await crossgo(['build', '-t', 'linux/amd64'], { cwd: dir, env: testEnv() })).code).toBe(0);
+    for (const args of [['build', '-t', 'linux/amd64'], ['package']]) {
+      const result = await crossgo([...args, '--config', 'nope.yaml'], { cwd: dir, env: testEnv() });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toBe(
+        `crossgo: --config ${path.join(await realpath(dir), 'nope.yaml')}: no such file (name it relative to where crossgo runs, or leave --config out to use crossgo.yaml in the module root)\n`,
+      );
+    }
   });
 });
