@@ -7,6 +7,7 @@ import type { BenchmarkComparison, BenchReport, BenchSample, TargetBench } from 
 import { CrossgoError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { type Logger, silentLogger } from '../log.js';
+import { discover } from '../pipeline/discovery.js';
 import { binaries } from '../pipeline/manifest.js';
 import { openOutputFolder, refuseForeign } from '../pipeline/outputFolder.js';
 import { findRunner, type Runner } from '../runners/detect.js';
@@ -20,8 +21,6 @@ import {
 import { inheritedEnv } from '../stages/build/flags.js';
 import type { BuildOptions } from '../stages/build/plan.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
-import { listPorts } from '../targets/ports.js';
-import { findGo } from '../toolchain/go.js';
 import { build } from './build.js';
 
 export interface BenchOptions extends Pick<BuildOptions, 'package' | 'outDir' | 'configFile'> {
@@ -90,8 +89,9 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     throw new UsageError(`--runs ${runs}: expected a whole number, 1 or more`);
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError(`--count ${count}: expected a whole number, 1 or more`);
-  const go = await findGo({ cwd, env, signal });
-  const ports = await listPorts(go, { cwd, env, signal });
+  const discovery = await discover({ cwd, env, signal });
+  const { go } = discovery;
+  const ports = await discovery.ports();
   const host = `${go.env.GOHOSTOS}/${go.env.GOHOSTARCH}`;
   const baseline = options.baseline ?? host;
   expandTargets(baseline, ports);
@@ -106,6 +106,7 @@ export async function bench(options: BenchOptions = {}): Promise<BenchResult> {
     configFile: options.configFile,
     targets: targets.map((t) => t.id),
     environment: env,
+    discovery,
     signal,
     log: options.log,
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { listPorts, type Port } from '../targets/ports.js';
-import { findGo } from '../toolchain/go.js';
+import { discover } from '../pipeline/discovery.js';
+import type { Port } from '../targets/ports.js';
 
 export interface TargetsOptions {
   cwd?: string;
@@ -21,12 +21,12 @@ export interface TargetsResult {
 export async function targets(options: TargetsOptions = {}): Promise<TargetsResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
-  const go = await findGo({ cwd, env, signal: options.signal });
-  const ports = (await listPorts(go, { cwd, env, signal: options.signal })).filter(
+  const discovery = await discover({ cwd, env, signal: options.signal });
+  const ports = (await discovery.ports()).filter(
     (p) =>
       (!options.firstClass || p.firstClass) &&
       (!options.cgo || p.cgoSupported) &&
       (options.broken || !p.broken),
   );
-  return { goVersion: go.version.raw, ports };
+  return { goVersion: discovery.go.version.raw, ports };
 }

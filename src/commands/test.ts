@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
+import { discover } from '../pipeline/discovery.js';
 import { findRunner, type Host, type RunnerKind } from '../runners/detect.js';
 import {
   compileAndRunTests,
@@ -15,8 +16,6 @@ import {
 import { inheritedEnv } from '../stages/build/flags.js';
 import { defaultJobs } from '../stages/build/jobs.js';
 import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
-import { listPorts } from '../targets/ports.js';
-import { findGo } from '../toolchain/go.js';
 import { moduleRootOf } from '../toolchain/module.js';
 
 export interface TestOptions {
@@ -74,13 +73,11 @@ export async function testTargets(options: TestOptions = {}): Promise<TestReport
   const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
     throw new UsageError('--timeout: expected a positive duration, e.g. 30s or 5m');
-  const go = await findGo({ cwd, env, signal });
+  const discovery = await discover({ cwd, env, signal });
+  const { go } = discovery;
   const root = moduleRootOf(go, cwd);
   const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
-  const [ports, config] = await Promise.all([
-    listPorts(go, { cwd, env, signal }),
-    loadConfig(root, configFile),
-  ]);
+  const [ports, config] = await Promise.all([discovery.ports(), loadConfig(root, configFile)]);
   const targets = expandTargets(options.targets ?? config.config.targets ?? DEFAULT_TARGETS, ports);
   const patterns = options.packages && options.packages.length > 0 ? options.packages : ['./...'];
   const host: Host = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };

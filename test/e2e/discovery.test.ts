@@ -76,4 +76,29 @@ describe('one discovery per run', () => {
     expect(JSON.parse(result.stdout).targets).toHaveLength(3);
     expect((await go.calls()).filter((c) => c[0] === 'env')).toHaveLength(1);
   });
+
+  it('bench and test read go env once each, the build inside bench included', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const go = await recordingGo();
+    const bench = await crossgo(
+      ['-C', dir, 'bench', '-t', 'linux/amd64', '--runs', '1', '--count', '1', '--no-html', '--json'],
+      { env: go.env },
+    );
+    expect(bench.code, bench.stderr).toBe(0);
+    const benchCalls = await go.calls();
+    expect(benchCalls.filter((c) => c[0] === 'env')).toHaveLength(1);
+    expect(benchCalls.filter((c) => c[0] === 'tool' && c[1] === 'dist')).toHaveLength(1);
+    expect(benchCalls.filter((c) => c[0] === 'build')).toHaveLength(1);
+
+    const tests = await fixtureRepo('runtests');
+    const other = await recordingGo();
+    const run = await crossgo(
+      ['-C', tests.dir, 'test', '-t', 'linux/amd64', '--run', 'TestSum', '--json', './'],
+      {
+        env: other.env,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect((await other.calls()).filter((c) => c[0] === 'env')).toHaveLength(1);
+  });
 });

@@ -22,6 +22,11 @@ export type { BuildPlan, TargetBuild };
 export interface BuildOptions {
   /** Where crossgo runs (like `go -C`); default process.cwd(). */
   cwd?: string;
+  /**
+   * What the calling command already learnt of this machine (go env, ports, git facts) for the
+   * same cwd and environment; default: discovered here. One discovery per run.
+   */
+  discovery?: Discovery;
   /** The main package; default ".". */
   package?: string;
   targets?: string | string[];
@@ -110,6 +115,7 @@ async function planRun(options: BuildOptions, given: Discovery | undefined, sing
   const cwd = planCwd(options.cwd);
   const discovery =
     given ??
+    options.discovery ??
     (await discover({
       cwd,
       env: options.environment ?? process.env,
