@@ -8,7 +8,6 @@ import { DEFAULT_OUTPUT_TEMPLATE } from '../stages/build/template.js';
 import { DEFAULT_TARGETS } from '../targets/defaults.js';
 import { CROSSGO_VERSION } from '../version.js';
 import { splitShortAssignments } from './argv.js';
-import { AUTO } from './auto.js';
 import type { CliContext } from './context.js';
 import { configOption, examples, given, outOption, targetsOption } from './help.js';
 import { separateProgramArgs } from './programArgs.js';
@@ -145,15 +144,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       "compile each package's tests per target (go test -c) and run them here: natively, under qemu-user or wine",
     )
     .argument('[packages...]', 'package patterns', ['./...'])
-    .addOption(
-      new Option('-t, --targets <list>', 'targets').default(AUTO, `the config's, else ${DEFAULT_TARGETS}`),
-    )
-    .addOption(
-      new Option('--config <file>', 'config file').default(
-        AUTO,
-        'crossgo.yaml, .yml or .json in the module root',
-      ),
-    )
+    .addOption(targetsOption())
+    .addOption(configOption())
     .option('--timeout <duration>', 'per test binary, e.g. 90s or 5m; stops the whole process tree', '10m')
     .option('--run <regexp>', 'run only the tests that match (-test.run)')
     .option('--tags <tags>', 'build tags (repeatable)', collect)
@@ -166,9 +158,9 @@ Examples:
   crossgo test --run TestParse ./internal/...
   crossgo test -t linux/arm/7 --timeout 2m --json`,
     )
-    .action(async (packages: string[], flags) => {
+    .action(async (packages: string[], _flags, command: Command) => {
       const { testCommand } = await import('./commands/test.js');
-      exitCode = await testCommand(packages, flags, context());
+      exitCode = await testCommand(packages, given(command), context());
     });
 
   program
@@ -178,26 +170,19 @@ Examples:
     )
     .argument('[package]', 'the main package', '.')
     .argument('[-- args...]', "the program's arguments for the startup runs (or --args)")
-    .option('-t, --targets <list>', 'targets (the baseline is added when missing)', DEFAULT_TARGETS)
+    .addOption(targetsOption('targets (the baseline is added when missing)'))
     .option('--runs <n>', 'startup runs per target, after one warm-up', '10')
     .option('--args <args>', "the program's arguments for the startup runs, space-separated")
     .option('--bench <regexp>', 'Go benchmarks to run (-test.bench)', '.')
     .option('--count <n>', 'runs of each Go benchmark (-test.count)', '6')
     .addOption(
-      new Option('--baseline <target>', 'the target everything is compared with').default(AUTO, "the host's"),
-    )
-    .addOption(
-      new Option('-o, --out <dir>', 'output folder (bench.html goes there)').default(
-        AUTO,
-        "the config's out, else dist in the module root",
+      new Option('--baseline <target>', 'the target everything is compared with').default(
+        'host',
+        "the host's",
       ),
     )
-    .addOption(
-      new Option('--config <file>', 'config file').default(
-        AUTO,
-        'crossgo.yaml, .yml or .json in the module root',
-      ),
-    )
+    .addOption(outOption('output folder (bench.html goes there)'))
+    .addOption(configOption())
     .option('--no-html', 'do not write <out>/bench.html')
     .option('--json', 'print JSON')
     .addHelpText(
@@ -208,9 +193,9 @@ Examples:
   crossgo bench --args --version --runs 30
   crossgo bench ./cmd/tool --bench Parse --count 10 -- serve --dry-run`,
     )
-    .action(async (pkg: string, extra: string[], flags) => {
+    .action(async (pkg: string, extra: string[], _flags, command: Command) => {
       const { benchCommand } = await import('./commands/bench.js');
-      exitCode = await benchCommand(pkg, { ...flags, extra, programArgs }, context());
+      exitCode = await benchCommand(pkg, { ...given(command), extra, programArgs }, context());
     });
 
   const repro = program

@@ -3,7 +3,6 @@ import pc from 'picocolors';
 import { formatBenchValue, formatBytes, formatMilliseconds } from '../../bench/units.js';
 import { type BenchResult, bench } from '../../commands/bench.js';
 import { UsageError } from '../../errors.js';
-import { type AUTO, given } from '../auto.js';
 import type { CliContext } from '../context.js';
 import { formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
@@ -18,9 +17,9 @@ export interface BenchFlagsCli {
   /** The words after `--` (programArgs.ts); null without `--`. */
   programArgs?: string[] | null;
   bench?: string;
-  baseline?: string | typeof AUTO;
-  out?: string | typeof AUTO;
-  config?: string | typeof AUTO;
+  baseline?: string;
+  out?: string;
+  config?: string;
   html?: boolean;
   json?: boolean;
 }
@@ -45,9 +44,9 @@ export async function benchCommand(
     count: whole(flags.count, '--count'),
     args: programArguments(flags),
     bench: flags.bench,
-    baseline: given(flags.baseline),
-    outDir: given(flags.out),
-    configFile: given(flags.config),
+    baseline: flags.baseline,
+    outDir: flags.out,
+    configFile: flags.config,
     html: flags.html !== false,
     signal: cli.signal,
     log: stderrLogger,

@@ -1,13 +1,12 @@
 import pc from 'picocolors';
 import { type TestReport, testTargets } from '../../commands/test.js';
 import { UsageError } from '../../errors.js';
-import { type AUTO, given } from '../auto.js';
 import type { CliContext } from '../context.js';
 import { formatDuration, formatTable } from '../render/format.js';
 
 export interface TestFlagsCli {
-  targets?: string | typeof AUTO;
-  config?: string | typeof AUTO;
+  targets?: string;
+  config?: string;
   timeout?: string;
   run?: string;
   tags?: string[];
@@ -19,8 +18,8 @@ export async function testCommand(packages: string[], flags: TestFlagsCli, cli: 
   const report = await testTargets({
     cwd: cli.cwd,
     packages,
-    targets: given(flags.targets),
-    configFile: given(flags.config),
+    targets: flags.targets,
+    configFile: flags.config,
     tags: flags.tags,
     run: flags.run,
     timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout'),
