@@ -118,6 +118,6 @@ describe('a default shown in --help never outranks the config', () => {
     expect(await chosen(['--config', 'ci.yaml', '-t', 'linux/arm'])).toEqual(['linux/arm']);
     const missing = await crossgo(['doctor', '--config', 'nope.yaml'], { cwd: dir, env: testEnv() });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^crossgo: nope\.yaml: /);
+    expect(missing.stderr).toMatch(/^crossgo: --config \S+\/nope\.yaml: no such file /);
   });
 });
