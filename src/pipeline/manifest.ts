@@ -89,6 +89,8 @@ export interface ArtifactRecord {
   env: Record<string, string>;
   /** Whether cgo was on, why, and which C compiler (kind, command, version, zig triple, flags). */
   cgo: CgoRecord;
+  /** The inputs digest this binary was built from (sha256 hex; stages/build/inputs.ts), when it could be taken. */
+  inputs?: string;
   /** What crossgo verify found, when the build verified its artifacts. */
   verification?: {
     ok: boolean;

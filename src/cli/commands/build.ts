@@ -28,6 +28,7 @@ export interface BuildFlagsCli {
   strip?: boolean;
   allowBroken?: boolean;
   linkCache?: boolean;
+  force?: boolean;
   verify?: boolean;
   template?: string;
   cgo?: string;
@@ -70,6 +71,7 @@ export async function buildCommand(
       allowBroken: flags.allowBroken,
       outputTemplate: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
+      force: flags.force,
       verify: flags.verify !== false,
       cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
       cc: flags.cc,

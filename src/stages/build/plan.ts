@@ -83,6 +83,8 @@ export interface BuildOptions {
   verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
   linkCache?: string | false;
+  /** Run go build for every target, even those whose inputs are unchanged since the last build. */
+  force?: boolean;
   /** How long to wait for another crossgo run writing the same output folder (ms); default 0: refuse. */
   waitMs?: number;
   /** The environment crossgo starts from; default process.env. */
@@ -311,6 +313,7 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     owned: folder.owned,
     recorded,
     verify: options.verify ?? true,
+    force: options.force ?? false,
     goToolchain: options.goToolchain ?? null,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
