@@ -207,7 +207,11 @@ async function unchangedArtifact(
   if (!previous || previous.inputs !== digest || previous.target !== build.target.id) return null;
   let file: { sha256: string; size: number };
   try {
-    await confine(plan.outDir, build.outputRel, { what: 'output', shownRoot: plan.folder.shown, leaf: 'file' });
+    await confine(plan.outDir, build.outputRel, {
+      what: 'output',
+      shownRoot: plan.folder.shown,
+      leaf: 'file',
+    });
     file = await hashFile(build.output, { follow: false });
   } catch {
     return null;

@@ -140,9 +140,10 @@ export async function moduleInputs(
     goroot,
     tools: Object.fromEntries(
       await Promise.all(
-        [path.join(goroot, 'bin', 'go'), ...['compile', 'link', 'asm', 'cgo'].map((t) => path.join(toolDir, t))].map(
-          async (file) => [file, await stamp(file)] as const,
-        ),
+        [
+          path.join(goroot, 'bin', 'go'),
+          ...['compile', 'link', 'asm', 'cgo'].map((t) => path.join(toolDir, t)),
+        ].map(async (file) => [file, await stamp(file)] as const),
       ),
     ),
   };

@@ -13,7 +13,12 @@ export type WalkEntry =
   | { path: string; kind: 'dir' }
   | { path: string; kind: 'file'; size: string; mtimeNs: string; ctimeNs: string }
   /** A link is not followed as a folder; a link to a file is described by the file go reads through it. */
-  | { path: string; kind: 'link'; to: string; target: { size: string; mtimeNs: string; ctimeNs: string } | null };
+  | {
+      path: string;
+      kind: 'link';
+      to: string;
+      target: { size: string; mtimeNs: string; ctimeNs: string } | null;
+    };
 
 export interface WalkLimits {
   /** Entries (files, folders, links) over every walk of one digest. */
