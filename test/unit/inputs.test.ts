@@ -78,12 +78,18 @@ describe('walkTree', () => {
     expect(link).toMatchObject({ kind: 'link', to: 'main.go', target: { size: '13' } });
   });
 
-  it('sees an mtime change, and nothing in the output folder', async () => {
+  it('sees an mtime change, and nothing in the output folder or another of crossgo', async () => {
     const before = await walkTree(root, [path.join(root, 'dist')], budget());
     await writeFile(path.join(root, 'dist', 'app'), 'built again, longer\n');
     expect(await walkTree(root, [path.join(root, 'dist')], budget())).toEqual(before);
+    // dist/go1.26.8 of another release's build: a folder with crossgo's ownership journal.
+    await mkdir(path.join(root, 'pkg', 'other'));
+    await writeFile(path.join(root, 'pkg', 'other', '.crossgo-owned'), '');
+    const withOther = await walkTree(root, [path.join(root, 'dist')], budget());
+    await writeFile(path.join(root, 'pkg', 'other', 'app'), 'built by the other run\n');
+    expect(await walkTree(root, [path.join(root, 'dist')], budget())).toEqual(withOther);
     await utimes(path.join(root, 'pkg', 'p.go'), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    expect(await walkTree(root, [path.join(root, 'dist')], budget())).not.toEqual(before);
+    expect(await walkTree(root, [path.join(root, 'dist')], budget())).not.toEqual(withOther);
   });
 
   it('doubts a tree over the cap, a linked folder, and a file changed just now', async () => {

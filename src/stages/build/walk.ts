@@ -1,6 +1,7 @@
 import type { BigIntStats, Dirent } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { OWNERSHIP_FILE } from '../../fs/ownership.js';
 
 /**
  * A bounded walk of a source tree for the inputs digest (inputs.ts): what each file is, without
@@ -52,7 +53,9 @@ export class WalkBudget {
 }
 
 /**
- * Every entry under `root` except the folders in `skip` (absolute) and every `.git`, sorted by
+ * Every entry under `root` except the folders in `skip` (absolute), every `.git` and every other
+ * output folder of crossgo (one with its ownership journal: with several Go releases, or -o
+ * out/a and out/b, one build's folder changes while another's digest is taken), sorted by
  * path; or why the tree cannot be described (too many entries, a linked folder, a name that is
  * not UTF-8, a file changed just now, an entry that is neither file, folder nor link).
  */
@@ -75,6 +78,7 @@ export async function walkTree(
     } catch (error) {
       return fail(`cannot list ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
+    if (rel !== '' && children.some((c) => c.name === OWNERSHIP_FILE && c.isFile())) return;
     if (!budget.take(children.length)) return fail(`more than ${budget.limits.maxEntries} files to check`);
     const folders: Promise<void>[] = [];
     await Promise.all(
