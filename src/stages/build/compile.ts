@@ -201,8 +201,9 @@ async function unchangedArtifact(
   digest: string,
 ): Promise<{ size: number; sha256: string; durationMs: number } | null> {
   const { plan } = ctx;
+  // A guard, not a filter: in a manifest of every kind only a binary record carries `inputs`.
   const previous = plan.folder.previous?.artifacts.find(
-    (a) => a.kind === 'binary' && a.path === build.outputRel,
+    (a): a is ArtifactRecord => a.kind === 'binary' && a.path === build.outputRel,
   );
   if (!previous || previous.inputs !== digest || previous.target !== build.target.id) return null;
   let file: { sha256: string; size: number };
