@@ -26,6 +26,13 @@
  *   --json                print the results as JSON on stdout (progress still goes to stderr)
  *   --keep                keep the temporary folders (their path is printed)
  *   --no-link-cache       run crossgo with --no-link-cache
+ *   --rebuild             the edit-build loop table instead (issue 13; about 3 min on 2 cores):
+ *                         start-up (`crossgo --version` against `node -e 0`), an unchanged rebuild
+ *                         and a rebuild after touching one .go file on each target set (median of
+ *                         --warm-runs, default 5), cold on the default targets against the physical
+ *                         limit (the loop's CPU seconds / cores), and crossgo's own peak RSS
+ *                         building 20 targets (with the GOCACHE the caller has, so it costs a cold
+ *                         compile only for ports that cache lacks)
  *
  * What is measured:
  * - Targets: default(3) = linux/amd64,darwin/arm64,windows/386 (crossgo's default) and
@@ -54,9 +61,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -171,6 +179,7 @@ function parseFlags(argv) {
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         'no-link-cache': { type: 'boolean', default: false },
+        rebuild: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -195,6 +204,7 @@ function optionsFrom(values) {
   return {
     help: values.help,
     sweep,
+    rebuild: values.rebuild,
     json: values.json,
     keep: values.keep,
     linkCache: !values['no-link-cache'],
@@ -203,7 +213,9 @@ function optionsFrom(values) {
     sets,
     caches: cache,
     coldRuns: values['cold-runs'] ? count('--cold-runs', values['cold-runs']) : (runs ?? 1),
-    warmRuns: values['warm-runs'] ? count('--warm-runs', values['warm-runs']) : (runs ?? 3),
+    warmRuns: values['warm-runs']
+      ? count('--warm-runs', values['warm-runs'])
+      : (runs ?? (values.rebuild ? 5 : 3)),
     jobs: sweep ? (jobsList ?? [1, 2, 3, 4]) : jobsList?.[0],
   };
 }
@@ -351,6 +363,7 @@ async function buildWithCrossgo({ src, out, targets, env, jobs, linkCache }) {
   if (!linkCache) args.push('--no-link-cache');
   if (jobs !== undefined) args.push('-j', String(jobs));
   const result = await run(process.execPath, args, { cwd: src, env });
+  lastCrossgoStderr = result.stderr;
   if (result.code !== 0) {
     throw new BenchError(
       `crossgo failed (exit ${result.code ?? result.signal}):\n${result.stderr || result.stdout}`,
@@ -372,6 +385,9 @@ async function buildWithCrossgo({ src, out, targets, env, jobs, linkCache }) {
   }
   return { files: null, hashes, perTargetMs };
 }
+
+/** The progress lines of the last crossgo run ("unchanged linux/amd64: …"), for the rebuild mode. */
+let lastCrossgoStderr = '';
 
 /** sha256 by file name: for the loop, computed after its clock stopped (crossgo hashes as part of its job). */
 async function hashFiles(files) {
@@ -877,6 +893,273 @@ function sweepText(rows, cores) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The edit-build loop (--rebuild)
+
+/** The issue's goals for the edit-build loop. */
+const REBUILD_GOALS = {
+  startup: 1.5,
+  unchanged: { default: 0.8, 'first-class': 0.35 },
+  touched: 1.0,
+  cold: 1.05,
+  rssMiB: 150,
+};
+
+/** 20 ports for the memory measurement: the 8 first-class ones and 12 more that need no cgo. */
+const RSS_TARGETS = [
+  ...TARGET_SETS['first-class'],
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+  'linux/mips64le',
+  'linux/loong64',
+  'freebsd/amd64',
+  'freebsd/arm64',
+  'openbsd/amd64',
+  'netbsd/amd64',
+  'windows/arm64',
+  'wasip1/wasm',
+  'js/wasm',
+];
+
+/**
+ * Longer than crossgo's racy window (src/stages/build/walk.ts, 100 ms): a build started sooner
+ * after a file changed records no inputs digest, and the next one would run go for that reason.
+ */
+const CALM_MS = 250;
+
+async function timed(fn) {
+  const cpuBefore = childCpuSeconds();
+  const started = performance.now();
+  await fn();
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = childCpuSeconds();
+  return { seconds, cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
+}
+
+/** How many targets the last crossgo run said were unchanged. */
+function unchangedCount() {
+  return (lastCrossgoStderr.match(/^unchanged /gm) ?? []).length;
+}
+
+async function rebuildMode(scratch, program, opts, cores, log) {
+  const rows = [];
+  const runs = opts.warmRuns;
+
+  log('start-up: node -e 0 and crossgo --version, interleaved');
+  const node = [];
+  const version = [];
+  for (let i = 0; i < Math.max(15, runs); i++) {
+    node.push((await timed(() => run(process.execPath, ['-e', '0'], { env: process.env }))).seconds);
+    version.push(
+      (await timed(() => run(process.execPath, [CROSSGO_BIN, '--version'], { env: process.env }))).seconds,
+    );
+  }
+  rows.push(
+    row(
+      'start-up',
+      'crossgo --version / node -e 0',
+      median(node),
+      median(version),
+      REBUILD_GOALS.startup,
+      spread(version),
+    ),
+  );
+
+  // One warm cache for both sides and every set: this measures what each does when go has
+  // nothing to compile (filled once, by the untimed builds of the first set).
+  const cache = await scratch.cache();
+  for (const set of opts.sets) {
+    const targets = TARGET_SETS[set];
+    const env = { ...inheritedEnv(scratch.root), GOCACHE: cache, CROSSGO_CACHE: `${cache}-links` };
+    const sides = {};
+    for (const tool of ['loop', 'crossgo']) {
+      const dir = await scratch.dir(tool);
+      const src = path.join(dir, 'src');
+      const out = path.join(dir, 'out');
+      await copyProgram(program.dir, src);
+      sides[tool] = {
+        src,
+        build:
+          tool === 'loop'
+            ? () => buildWithLoop({ src, out, targets, name: program.name, env })
+            : () => buildWithCrossgo({ src, out, targets, env, jobs: opts.jobs, linkCache: opts.linkCache }),
+      };
+    }
+    log(`${setLabel(set)}: untimed builds to fill the cache and both output folders`);
+    await sleep(CALM_MS);
+    for (const tool of ['loop', 'crossgo', 'loop', 'crossgo']) await sides[tool].build();
+    await sleep(CALM_MS);
+    const samples = { unchanged: { loop: [], crossgo: [] }, touched: { loop: [], crossgo: [] } };
+    let notUnchanged = 0;
+    for (let i = 0; i < runs; i++) {
+      for (const tool of order(['loop', 'crossgo'])) {
+        log(`${setLabel(set)}: unchanged ${tool} ${i + 1}/${runs}`);
+        samples.unchanged[tool].push((await timed(sides[tool].build)).seconds);
+        if (tool === 'crossgo' && unchangedCount() !== targets.length) notUnchanged += 1;
+      }
+      await sleep(CALM_MS);
+    }
+    for (let i = 0; i < runs; i++) {
+      const now = new Date();
+      for (const tool of ['loop', 'crossgo']) await utimes(path.join(sides[tool].src, 'main.go'), now, now);
+      await sleep(CALM_MS);
+      for (const tool of order(['loop', 'crossgo'])) {
+        log(`${setLabel(set)}: after touching main.go, ${tool} ${i + 1}/${runs}`);
+        samples.touched[tool].push((await timed(sides[tool].build)).seconds);
+      }
+    }
+    const goal = REBUILD_GOALS.unchanged[set] ?? REBUILD_GOALS.unchanged.default;
+    const unchanged = row(
+      `unchanged ${setLabel(set)}`,
+      'crossgo / loop',
+      median(samples.unchanged.loop),
+      median(samples.unchanged.crossgo),
+      goal,
+      spread(samples.unchanged.crossgo),
+    );
+    if (notUnchanged > 0) unchanged.note = `${notUnchanged} run(s) did not report every target unchanged`;
+    rows.push(unchanged);
+    rows.push(
+      row(
+        `touched main.go ${setLabel(set)}`,
+        'crossgo / loop',
+        median(samples.touched.loop),
+        median(samples.touched.crossgo),
+        REBUILD_GOALS.touched,
+        spread(samples.touched.crossgo),
+      ),
+    );
+  }
+  await rm(cache, { recursive: true, force: true });
+  await rm(`${cache}-links`, { recursive: true, force: true });
+
+  // Cold: each side its own empty GOCACHE, the default targets.
+  const coldTargets = TARGET_SETS.default;
+  const cold = {};
+  for (const tool of order(['loop', 'crossgo'])) {
+    const cache = await scratch.cache();
+    const dir = await scratch.dir(`cold-${tool}`);
+    const src = path.join(dir, 'src');
+    const out = path.join(dir, 'out');
+    await copyProgram(program.dir, src);
+    const env = { ...inheritedEnv(scratch.root), GOCACHE: cache, CROSSGO_CACHE: `${cache}-links` };
+    await sleep(CALM_MS);
+    log(`cold ${tool} (${coldTargets.length} targets, empty GOCACHE)`);
+    cold[tool] = await timed(() =>
+      tool === 'loop'
+        ? buildWithLoop({ src, out, targets: coldTargets, name: program.name, env })
+        : buildWithCrossgo({
+            src,
+            out,
+            targets: coldTargets,
+            env,
+            jobs: opts.jobs,
+            linkCache: opts.linkCache,
+          }),
+    );
+    await rm(cache, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+  const limit = cold.loop.cpuSeconds === null ? null : cold.loop.cpuSeconds / cores;
+  const coldRow = row(
+    'cold default(3)',
+    'crossgo / (loop cpu / cores)',
+    limit,
+    cold.crossgo.seconds,
+    REBUILD_GOALS.cold,
+  );
+  coldRow.note = `loop ${cold.loop.seconds.toFixed(1)} s wall, ${cold.loop.cpuSeconds?.toFixed(1)} cpu-s; crossgo ${(cold.crossgo.seconds / cold.loop.seconds).toFixed(2)}x the loop's wall`;
+  rows.push(coldRow);
+
+  rows.push(await peakRss(scratch, program, opts, log));
+  return rows;
+}
+
+/**
+ * crossgo's own peak RSS (VmHWM of the node process in /proc, polled: the high-water mark, so a
+ * late read still sees an earlier peak) while it builds 20 targets. go's memory is not counted.
+ */
+async function peakRss(scratch, program, opts, log) {
+  const dir = await scratch.dir('rss');
+  const src = path.join(dir, 'src');
+  await copyProgram(program.dir, src);
+  const env = { ...inheritedEnv(scratch.root), CROSSGO_CACHE: path.join(dir, 'links') };
+  log(`peak RSS: crossgo building ${RSS_TARGETS.length} targets (the caller's GOCACHE)`);
+  const args = [CROSSGO_BIN, '-C', src, 'build', '-t', RSS_TARGETS.join(','), '-o', path.join(dir, 'out')];
+  if (opts.jobs !== undefined) args.push('-j', String(opts.jobs));
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const err = [];
+  child.stderr.on('data', (chunk) => err.push(chunk));
+  let peakKiB = 0;
+  const poll = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      peakKiB = Math.max(peakKiB, hwm);
+    } catch {}
+  };
+  const timer = setInterval(poll, 20);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  await rm(dir, { recursive: true, force: true });
+  if (code !== 0)
+    throw new BenchError(`crossgo failed on ${RSS_TARGETS.length} targets:\n${Buffer.concat(err)}`);
+  const mib = peakKiB / 1024;
+  return {
+    what: `peak RSS ${RSS_TARGETS.length} targets`,
+    measure: 'MiB (crossgo itself)',
+    reference: null,
+    crossgo: round(mib, 1),
+    ratio: null,
+    goal: REBUILD_GOALS.rssMiB,
+    met: mib < REBUILD_GOALS.rssMiB,
+  };
+}
+
+function row(what, measure, reference, crossgo, goal, spreadText = null) {
+  const ratio = reference ? crossgo / reference : null;
+  return {
+    what,
+    measure,
+    reference: reference === null ? null : round(reference, 3),
+    crossgo: round(crossgo, 3),
+    ratio: ratio === null ? null : round(ratio, 3),
+    goal,
+    met: ratio !== null && ratio <= goal,
+    spread: spreadText,
+  };
+}
+
+/** min–max of the samples, in seconds. */
+function spread(samples) {
+  return `${Math.min(...samples).toFixed(3)}–${Math.max(...samples).toFixed(3)}`;
+}
+
+function rebuildText(rows) {
+  const table = formatTable(
+    ['measurement', 'ratio of', 'reference', 'crossgo', 'crossgo spread', 'ratio', 'goal'],
+    rows.map((r) => [
+      r.what,
+      r.measure,
+      r.reference === null ? '-' : r.reference.toFixed(3),
+      r.ratio === null ? `${r.crossgo}` : r.crossgo.toFixed(3),
+      r.spread ?? '',
+      r.ratio === null ? '' : ratioText(r.ratio),
+      `${r.ratio === null ? '<' : '<='}${r.goal}${r.ratio === null ? ' MiB' : 'x'} ${r.met ? 'ok' : 'MISSED'}`,
+    ]),
+  );
+  const notes = rows.filter((r) => r.note).map((r) => `${r.what}: ${r.note}`);
+  const missed = rows.filter((r) => !r.met).map((r) => r.what);
+  return [
+    table,
+    '',
+    "seconds are medians of wall time; reference = the plain loop (start-up: node -e 0; cold: the loop's cpu seconds / cores)",
+    ...notes,
+    missed.length === 0 ? 'all goals met' : `goals missed: ${missed.join('; ')}`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 
 async function main(argv) {
@@ -905,6 +1188,21 @@ async function main(argv) {
     const programs = [];
     for (const workload of opts.workloads)
       programs.push(await prepareProgram(scratch, workload, opts.program));
+    if (opts.rebuild) {
+      const rows = await rebuildMode(scratch, programs[0], opts, facts.cores, log);
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ mode: 'rebuild', machine: facts, results: rows }, null, 2)}\n`,
+        );
+      else print(`\n${rebuildText(rows)}`);
+      print(
+        `benchmark took ${((performance.now() - started) / 60000).toFixed(1)} min; load at the end ${os
+          .loadavg()
+          .map((l) => round(l, 2))
+          .join(' ')}`,
+      );
+      return 0;
+    }
     const rows = opts.sweep
       ? await sweepMode(scratch, programs, opts, log)
       : await compareMode(scratch, programs, opts, log);

@@ -1,4 +1,20 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { statSync } from 'node:fs';
 
+/**
+ * `npm run build` compiles src/ to dist/ with tsc, then bundles the CLI into dist/bundle/
+ * (scripts/bundle.mjs): a few files per command instead of ~200 modules, the biggest part of
+ * crossgo's start-up. A bundle older than the compiled CLI is stale (tsc ran again without it):
+ * then the compiled modules are loaded, as they are where no bundle was made.
+ */
+function bundleIsFresh() {
+  try {
+    const bundle = statSync(new URL('../dist/bundle/main.js', import.meta.url)).mtimeMs;
+    return bundle >= statSync(new URL('../dist/cli/main.js', import.meta.url)).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+const { main } = await import(bundleIsFresh() ? '../dist/bundle/main.js' : '../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

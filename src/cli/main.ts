@@ -91,6 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--allow-broken', 'allow ports the toolchain marks broken')
     .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
+    .option('--force', 'run go build for every target, even those whose inputs are unchanged')
     .addOption(
       new Option('--cgo <mode>', 'off, on, or auto: on where a package imports "C"').default(
         'off',

@@ -47,6 +47,8 @@ export interface BuildPlan {
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
   verify: boolean;
+  /** Build every target even when its inputs are unchanged (--force). */
+  force?: boolean;
   /** The GOTOOLCHAIN crossgo set (an exact release from --go), or null. */
   goToolchain: string | null;
   builds: TargetBuild[];

@@ -29,6 +29,7 @@ export interface BuildFlagsCli {
   strip?: boolean;
   allowBroken?: boolean;
   linkCache?: boolean;
+  force?: boolean;
   verify?: boolean;
   template?: string;
   cgo?: string;
@@ -75,6 +76,7 @@ export async function buildCommand(
       allowBroken: flags.allowBroken,
       template: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
+      force: flags.force,
       verify: flags.verify !== false,
       cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
       cc: flags.cc,

@@ -30,7 +30,11 @@ export class Progress {
         this.finish(
           event.target,
           'done',
-          `${formatBytes(event.artifact.size)} in ${formatDuration(event.artifact.durationMs)}`,
+          event.unchanged
+            ? `${formatBytes(event.artifact.size)} unchanged`
+            : `${formatBytes(event.artifact.size)} in ${formatDuration(event.artifact.durationMs)}`,
+          // Not live: "unchanged linux/amd64: 1.52 MiB", go did not run for it.
+          event.unchanged ? `unchanged ${event.target}: ${formatBytes(event.artifact.size)}` : undefined,
         );
         break;
       case 'target-failed':
@@ -53,10 +57,11 @@ export class Progress {
     if (this.live) this.draw();
   };
 
-  private finish(target: string, state: 'done' | 'failed', note: string) {
+  private finish(target: string, state: 'done' | 'failed', note: string, line?: string) {
     const row = this.rows.get(target);
     if (row) Object.assign(row, { state, note });
-    if (!this.live) this.stream.write(`${state === 'done' ? 'built' : 'FAILED'} ${target}: ${note}\n`);
+    if (!this.live)
+      this.stream.write(`${line ?? `${state === 'done' ? 'built' : 'FAILED'} ${target}: ${note}`}\n`);
   }
 
   private draw() {

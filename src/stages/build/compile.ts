@@ -9,8 +9,12 @@ import { confine, makeParents } from '../../fs/confine.js';
 import { hashFile } from '../../fs/hash.js';
 import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
+import type { HeldPlan } from '../../pipeline/plan.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { workspaceFile } from '../../toolchain/module.js';
+import { CROSSGO_VERSION } from '../../version.js';
 import { failureExcerpt } from './excerpt.js';
+import { type Inputs, moduleInputs, targetInputs } from './inputs.js';
 import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
 
@@ -19,7 +23,26 @@ export const compileTargets: Stage = {
   name: 'build',
   async run(ctx) {
     const { plan } = ctx;
-    const outcomes = await runPool(plan.builds, plan.jobs, (build) => compileOne(ctx, build), ctx.signal);
+    // Taken before any build starts: a file edited while go runs then differs from the record.
+    const module = await moduleInputs(moduleInputsRequest(plan));
+    if ('doubt' in module) ctx.log.debug(`inputs digest: ${module.doubt}: every target runs go build`);
+    const outcomes = await runPool(
+      plan.builds,
+      plan.jobs,
+      (build) =>
+        compileOne(
+          ctx,
+          build,
+          targetInputs(module, {
+            target: build.target.id,
+            outputRel: build.outputRel,
+            args: build.args,
+            env: build.env,
+            cgo: build.cgo,
+          }),
+        ),
+      ctx.signal,
+    );
     for (const outcome of outcomes) {
       if (outcome.ok) {
         const value = outcome.value;
@@ -34,7 +57,33 @@ export const compileTargets: Stage = {
   },
 };
 
-async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<ArtifactRecord | FailureRecord> {
+/** What every target's inputs digest shares: the module, toolchain, environment, config and plan. */
+function moduleInputsRequest(plan: HeldPlan) {
+  return {
+    moduleRoot: plan.moduleRoot,
+    outDirs: [plan.outDir, plan.folder.dir],
+    goMod: plan.pkg.module.goMod,
+    goWork: workspaceFile(plan.go),
+    configFile: plan.config.file,
+    goBinary: plan.go.binary,
+    goEnv: plan.go.env,
+    env: plan.baseEnv,
+    crossgoVersion: CROSSGO_VERSION,
+    shared: {
+      importPath: plan.pkg.importPath,
+      packageDir: plan.pkg.dir,
+      version: plan.version,
+      goToolchain: plan.goToolchain,
+      template: plan.template,
+    },
+  };
+}
+
+async function compileOne(
+  ctx: BuildContext,
+  build: TargetBuild,
+  inputs: Inputs,
+): Promise<ArtifactRecord | FailureRecord> {
   const { plan } = ctx;
   const temp = tempPathFor(build.output);
   const outputFromRoot = path.relative(plan.moduleRoot, build.output).split(path.sep).join('/');
@@ -49,6 +98,15 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
   // Each folder made here is checked as it is made: a link planted in the output folder cannot
   // carry the build (or the seed copy below) anywhere else.
   await makeParents(plan.outDir, build.outputRel, where);
+  const digest = 'digest' in inputs ? { inputs: inputs.digest } : {};
+  if ('digest' in inputs && !plan.force) {
+    const unchanged = await unchangedArtifact(ctx, build, inputs.digest);
+    if (unchanged) {
+      const artifact = { ...describe(ctx, build, argv, unchanged), ...digest };
+      ctx.emit({ type: 'target-done', target: build.target.id, artifact, unchanged: true });
+      return artifact;
+    }
+  }
   try {
     const cached = plan.linkCache
       ? linkCachePath(plan.linkCache, plan.pkg.importPath, build.target.id)
@@ -96,20 +154,8 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
       });
     }
     const artifact: ArtifactRecord = {
-      kind: 'binary',
-      target: build.target.id,
-      goos: build.target.goos,
-      goarch: build.target.goarch,
-      variant: build.target.variant,
-      path: build.outputRel,
-      size,
-      sha256,
-      from: [],
-      durationMs: Math.round(result.durationMs),
-      goVersion: plan.go.version.raw,
-      argv,
-      env: redactEnv(build.env),
-      cgo: build.cgo,
+      ...describe(ctx, build, argv, { size, sha256, durationMs: Math.round(result.durationMs) }),
+      ...digest,
     };
     ctx.emit({ type: 'target-done', target: build.target.id, artifact });
     return artifact;
@@ -117,6 +163,67 @@ async function compileOne(ctx: BuildContext, build: TargetBuild): Promise<Artifa
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** A binary's record: what the plan says of the target, and what the file is. */
+function describe(
+  ctx: BuildContext,
+  build: TargetBuild,
+  argv: string[],
+  file: { size: number; sha256: string; durationMs: number },
+): ArtifactRecord {
+  return {
+    kind: 'binary',
+    target: build.target.id,
+    goos: build.target.goos,
+    goarch: build.target.goarch,
+    variant: build.target.variant,
+    path: build.outputRel,
+    size: file.size,
+    sha256: file.sha256,
+    from: [],
+    durationMs: file.durationMs,
+    goVersion: ctx.plan.go.version.raw,
+    argv,
+    env: redactEnv(build.env),
+    cgo: build.cgo,
+  };
+}
+
+/**
+ * The previous build of this target when go would make the same bytes again: the last manifest
+ * records the same inputs digest for this path and target, and the file there still hashes to the
+ * sha256 it records (read in full: size and mtime of an output say nothing of its bytes). Any
+ * doubt (no record, no digest, another digest, a file missing, swapped or linked) is null: go runs.
+ */
+async function unchangedArtifact(
+  ctx: BuildContext,
+  build: TargetBuild,
+  digest: string,
+): Promise<{ size: number; sha256: string; durationMs: number } | null> {
+  const { plan } = ctx;
+  // A guard, not a filter: in a manifest of every kind only a binary record carries `inputs`.
+  const previous = plan.folder.previous?.artifacts.find(
+    (a): a is ArtifactRecord => a.kind === 'binary' && a.path === build.outputRel,
+  );
+  if (!previous || previous.inputs !== digest || previous.target !== build.target.id) return null;
+  let file: { sha256: string; size: number };
+  try {
+    await confine(plan.outDir, build.outputRel, {
+      what: 'output',
+      shownRoot: plan.folder.shown,
+      leaf: 'file',
+    });
+    file = await hashFile(build.output, { follow: false });
+  } catch {
+    return null;
+  }
+  if (file.sha256 !== previous.sha256 || file.size !== previous.size) {
+    ctx.log.debug(`${build.outputRel} is not what the previous manifest records: building it again`);
+    return null;
+  }
+  await plan.owned.record(build.outputRel, 'binary', file.sha256);
+  return { ...file, durationMs: previous.durationMs };
 }
 
 /** What go's temporary output was seeded with: bytes whose sha256 crossgo checked against its own record. */

@@ -67,6 +67,8 @@ export interface BuildOptions {
   verify?: boolean;
   /** Folder of crossgo's link cache, or false to do without; default ~/.cache/crossgo/links (CROSSGO_CACHE). */
   linkCache?: string | false;
+  /** Run go build for every target, even those whose inputs are unchanged since the last build. */
+  force?: boolean;
   /** How long to wait for another crossgo run writing the same output folder (ms); default 0: refuse. */
   waitMs?: number;
   /** The environment crossgo starts from; default process.env. */
@@ -201,6 +203,7 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
     // In workspace mode, pinned: go build runs in the package's module, which need not lie below go.work.
     baseEnv: { ...inheritedEnv(environment), ...(work ? { GOWORK: work } : {}) },
     verify: options.verify ?? true,
+    force: options.force ?? false,
     goToolchain: release,
     linkCache: options.linkCache === false ? null : (options.linkCache ?? defaultLinkCacheDir(environment)),
     builds,
