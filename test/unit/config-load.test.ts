@@ -253,9 +253,10 @@ describe('loadConfig', () => {
       },
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).file).toBe('missing.yaml');
-    expect((error as ConfigError).message).toMatch(/^missing\.yaml: cannot read: ENOENT/);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      `--config ${path.join(dir, 'missing.yaml')}: no such file (name it relative to where crossgo runs, or leave --config out to use crossgo.yaml in the module root)`,
+    );
   });
 
   it('an invalid file found in the directory is an error naming it and the key path', async () => {

@@ -57,6 +57,8 @@ export async function buildCommand(
     stderrLogger.info(`crossgo: ${implied.join(' and ')} implies --package`);
   const progress = new Progress(process.stderr, process.stderr.isTTY === true);
   const started = Date.now();
+  // Targets go did not need to build (their inputs and bytes are the last build's).
+  const unchanged = new Set<string>();
   let results: BuildResult[];
   try {
     results = await buildAll({
@@ -86,7 +88,10 @@ export async function buildCommand(
       go: flags.go,
       waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
       signal: cli.signal,
-      onEvent: progress.onEvent,
+      onEvent: (event) => {
+        if (event.type === 'target-done' && event.unchanged) unchanged.add(event.target);
+        progress.onEvent(event);
+      },
       log: stderrLogger,
     });
   } finally {
@@ -115,7 +120,7 @@ export async function buildCommand(
   } else {
     for (const result of results) {
       if (results.length > 1) process.stdout.write(`${pc.bold(result.manifest.toolchain.goVersion)}\n`);
-      printResult(result, cli, started);
+      printResult(result, cli, started, unchanged);
     }
     for (const release of packaged) process.stdout.write(`\n${describePackage(release, cli)}`);
   }
@@ -129,7 +134,12 @@ function packageImpliedBy(flags: BuildFlagsCli): string[] {
   );
 }
 
-function printResult(result: BuildResult, cli: CliContext, started: number): void {
+function printResult(
+  result: BuildResult,
+  cli: CliContext,
+  started: number,
+  unchanged: ReadonlySet<string>,
+): void {
   const { manifest } = result;
   const rows = binaries(manifest).map((a) => [
     a.target,
@@ -157,7 +167,7 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
     process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
   }
   const where = path.relative(cli.cwd, result.outDir) || '.';
-  const counts = summaryCounts(manifest);
+  const counts = summaryCounts(manifest, binaries(manifest).filter((a) => unchanged.has(a.target)).length);
   const summary = `${counts.text} in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
   process.stdout.write(`\n${counts.ok ? summary : pc.red(summary)}\n`);
 }
@@ -166,13 +176,18 @@ function printResult(result: BuildResult, cli: CliContext, started: number): voi
  * What the run made, as the summary line says it: "17 built, 0 failed"; an artifact that failed
  * verification was built but is not a success: "11 built, 6 failed verification" (and ", 2
  * failed to build" when targets failed too), and " (2 with warnings)" for artifacts whose checks
- * only warned. `ok` is what the exit code says.
+ * only warned; "0 built, 3 unchanged, 0 failed" when go did not need to run for some targets.
+ * `ok` is what the exit code says.
  */
-export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts' | 'failures'>): {
+export function summaryCounts(
+  manifest: Pick<BuildResult['manifest'], 'artifacts' | 'failures'>,
+  unchanged = 0,
+): {
   text: string;
   ok: boolean;
 } {
-  const built = binaries(manifest).length;
+  const built = binaries(manifest).length - unchanged;
+  const made = unchanged > 0 ? `${built} built, ${unchanged} unchanged` : `${built} built`;
   const failed = manifest.failures.length;
   const unverified = binaries(manifest).filter((a) => a.verification?.ok === false).length;
   const warned = binaries(manifest).filter((a) =>
@@ -180,8 +195,8 @@ export function summaryCounts(manifest: Pick<BuildResult['manifest'], 'artifacts
   ).length;
   const text =
     (unverified === 0
-      ? `${built} built, ${failed} failed`
-      : `${built} built, ${unverified} failed verification${failed > 0 ? `, ${failed} failed to build` : ''}`) +
+      ? `${made}, ${failed} failed`
+      : `${made}, ${unverified} failed verification${failed > 0 ? `, ${failed} failed to build` : ''}`) +
     (warned > 0 ? ` (${warned} with warnings)` : '');
   return { text, ok: failed === 0 && unverified === 0 };
 }

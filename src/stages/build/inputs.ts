@@ -227,7 +227,7 @@ export function targetInputs(module: Inputs, facts: TargetFacts): Inputs {
 }
 
 /** A file's text, null when it does not exist, a doubt when it cannot be read. */
-async function readText(file: string): Promise<string | null | Doubt> {
+export async function readText(file: string): Promise<string | null | Doubt> {
   try {
     return (await readRegular(file, { maxBytes: MAX_TEXT_BYTES })).toString('utf8');
   } catch (error) {
@@ -236,13 +236,17 @@ async function readText(file: string): Promise<string | null | Doubt> {
   }
 }
 
-async function stamp(file: string): Promise<{ size: string; mtimeNs: string } | null> {
+export async function stamp(file: string): Promise<{ size: string; mtimeNs: string } | null> {
   const info = await stat(file, { bigint: true }).catch(() => null);
   return info ? { size: String(info.size), mtimeNs: String(info.mtimeNs) } : null;
 }
 
 /** The file a command name runs: as execvp looks it up on PATH (a name with a slash is a path). */
-async function findOnPath(command: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | null> {
+export async function findOnPath(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<string | null> {
   if (command.includes('/') || command.includes(path.sep)) return path.resolve(cwd, command);
   const names = process.platform === 'win32' ? [`${command}.exe`, command] : [command];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
@@ -257,7 +261,7 @@ async function findOnPath(command: string, env: NodeJS.ProcessEnv, cwd: string):
 }
 
 /** The go env file `go env -w` writes (cmd/go/internal/cfg, EnvFile: os.UserConfigDir()/go/env). */
-function goEnvFile(env: NodeJS.ProcessEnv): string | null {
+export function goEnvFile(env: NodeJS.ProcessEnv): string | null {
   if (env.GOENV === 'off') return null;
   if (env.GOENV) return env.GOENV;
   const home = env.HOME ?? os.homedir();

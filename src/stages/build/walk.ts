@@ -90,6 +90,9 @@ export async function walkTree(
         const childRel = rel === '' ? child.name : `${rel}/${child.name}`;
         if (child.isDirectory()) {
           if (child.name === '.git' || skipped.has(abs)) return;
+          // Another output folder of crossgo is no input, and not even its name counts: the
+          // first build makes dist/, and the next must see the same tree.
+          if (await lstat(path.join(abs, OWNERSHIP_FILE)).catch(() => null)) return;
           entries.push({ path: childRel, kind: 'dir' });
           folders.push(visit(abs, childRel));
           return;
