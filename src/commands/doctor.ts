@@ -81,7 +81,13 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
     findHostTools(env, { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH }, signal),
   ]);
   const config = planConfig(loaded, { cgo: options.cgo, cc: options.cc }, silentLogger);
-  const cgoMode = options.cgo ?? (config.cfg.cgo ? parseCgoMode(config.cfg.cgo, 'config cgo') : 'off');
+  // Checked here, once, as build's plan checks it: the CLI passes the flag's text as it came.
+  const cgoMode =
+    options.cgo !== undefined
+      ? parseCgoMode(options.cgo, '--cgo')
+      : config.cfg.cgo
+        ? parseCgoMode(config.cfg.cgo, 'config cgo')
+        : 'off';
   const targets = expandTargets(options.targets ?? config.cfg.targets ?? DEFAULT_TARGETS, ports, {
     allowBroken: true,
   });

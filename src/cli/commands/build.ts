@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pc from 'picocolors';
-import { parseCgoMode } from '../../cgo/plan.js';
+import type { CgoMode } from '../../cgo/plan.js';
 import type { BuildResult } from '../../commands/build.js';
 import { buildAll } from '../../commands/build.js';
 import { type PackageResult, packageRelease } from '../../commands/package.js';
@@ -80,7 +80,7 @@ export async function buildCommand(
       linkCache: flags.linkCache === false ? false : undefined,
       force: flags.force,
       verify: flags.verify !== false,
-      cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
+      cgo: flags.cgo as CgoMode | undefined,
       cc: flags.cc,
       cxx: flags.cxx,
       static: flags.static,

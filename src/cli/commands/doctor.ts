@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { parseCgoMode } from '../../cgo/plan.js';
+import type { CgoMode } from '../../cgo/plan.js';
 import { type DoctorReport, doctor } from '../../commands/doctor.js';
 import type { CliContext } from '../context.js';
 import { formatTable } from '../render/format.js';
@@ -18,7 +18,7 @@ export async function doctorCommand(flags: DoctorFlagsCli, cli: CliContext): Pro
   const report = await doctor({
     cwd: cli.cwd,
     targets: flags.targets,
-    cgo: flags.cgo === undefined ? undefined : parseCgoMode(flags.cgo, '--cgo'),
+    cgo: flags.cgo as CgoMode | undefined,
     cc: flags.cc,
     configFile: flags.config,
     signal: cli.signal,
