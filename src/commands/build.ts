@@ -2,10 +2,9 @@ import path from 'node:path';
 import { silentLogger } from '../log.js';
 import type { BuildContext } from '../pipeline/context.js';
 import { holdOutputFolder } from '../pipeline/holdFolder.js';
-import { binaries, type Manifest } from '../pipeline/manifest.js';
+import { binaries } from '../pipeline/manifest.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { compileTargets } from '../stages/build/compile.js';
-import { type RunRequest, recordRun, runFingerprint, unchangedRun } from '../stages/build/lastRun.js';
 import { type BuildOptions, type BuildPlan, planBuild, planBuilds } from '../stages/build/plan.js';
 import { writeChecksums } from '../stages/checksum/sha256sums.js';
 import { newManifest, writeManifest } from '../stages/manifest/write.js';
@@ -13,18 +12,10 @@ import { downloadModules } from '../stages/modules/download.js';
 import { settleOutputFolder } from '../stages/settle/stage.js';
 import { verifyArtifacts } from '../stages/verify/stage.js';
 import { CROSSGO_VERSION } from '../version.js';
+import type { BuildResult } from './buildResult.js';
+import { type LastRun, lastRunOf } from './lastRun.js';
 
-export interface BuildResult {
-  /** True when every target built and every artifact passed verification. */
-  ok: boolean;
-  manifest: Manifest;
-  /** Absolute output folder. */
-  out: string;
-  /** The output folder under its old name (the same as `out`). */
-  outDir: string;
-  /** The plan that ran; null when the last run's record answered (every target unchanged). */
-  plan: BuildPlan | null;
-}
+export type { BuildResult };
 
 /** The stages of `crossgo build`, in order. */
 export const BUILD_STAGES: readonly Stage[] = [
@@ -42,8 +33,12 @@ export const BUILD_STAGES: readonly Stage[] = [
  * when there is one. Without a request, one build with the go on PATH. All releases are planned
  * (and every input checked) before the first one builds; one result per release.
  */
-export async function buildAll(options: BuildOptions = {}): Promise<BuildResult[]> {
-  const last = await lastRunOf(options);
+export async function buildAll(
+  options: BuildOptions = {},
+  /** The last run's answer, when the caller already asked (lastRunOf); default: asked here. */
+  given?: LastRun,
+): Promise<BuildResult[]> {
+  const last = given ?? (await lastRunOf(options));
   if (last.unchanged) return [last.unchanged];
   const plans = await planBuilds(options);
   const results: BuildResult[] = [];
@@ -62,49 +57,6 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const result = await runPlan(await planBuild(options), options);
   await last.record(result);
   return result;
-}
-
-/**
- * The last run's answer when nothing it depended on changed (stages/build/lastRun.ts): then no
- * go, git or planning runs at all, and every target is reported `unchanged`. Otherwise a way to
- * record this run's result for the next one. --force builds (and records); a caller's own
- * discovery (a command that plans around the build) takes the ordinary path.
- */
-async function lastRunOf(options: BuildOptions): Promise<{
-  unchanged: BuildResult | null;
-  record: (result: BuildResult) => Promise<void>;
-}> {
-  const none = { unchanged: null, record: async () => {} };
-  if (options.discovery || options.goToolchain) return none;
-  const { signal, log, onEvent, environment, cwd, discovery, force, ...rest } = options;
-  const request: RunRequest = {
-    cwd: path.resolve(cwd ?? process.cwd()),
-    environment: environment ?? process.env,
-    options: rest as Record<string, unknown>,
-    crossgoVersion: CROSSGO_VERSION,
-  };
-  const fingerprint = await runFingerprint(request).catch(() => null);
-  if (!fingerprint || 'doubt' in fingerprint) return none;
-  // --force builds every target, and its result is the record for the next run.
-  const last = force ? null : await unchangedRun(request, fingerprint);
-  if (last) {
-    for (const artifact of binaries(last.manifest)) {
-      onEvent?.({ type: 'target-done', target: artifact.target, artifact, unchanged: true });
-    }
-    return {
-      unchanged: { ok: true, manifest: last.manifest, out: last.out, outDir: last.out, plan: null },
-      record: none.record,
-    };
-  }
-  return {
-    unchanged: null,
-    record: async (result) => {
-      const cgo = binaries(result.manifest).some((a) => a.cgo.enabled);
-      if (result.ok && result.manifest.complete && result.manifest.verified && !cgo) {
-        await recordRun(request, fingerprint, result.out);
-      }
-    },
-  };
 }
 
 /**

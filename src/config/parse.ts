@@ -19,8 +19,13 @@ function loadSchema(): SchemaShape {
   schema ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaShape;
   return schema;
 }
+/** Generated at `npm run build` by scripts/schemas.mjs (see pipeline/manifestSchema.ts); absent under vitest. */
+const generated = (await import(new URL('./configValidator.js', import.meta.url).href).catch(() => null)) as {
+  config: ReturnType<Ajv['compile']>;
+} | null;
+
 function validate(data: unknown) {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(loadSchema());
+  validator ??= generated?.config ?? new Ajv({ allErrors: true, strict: false }).compile(loadSchema());
   return { ok: validator(data) as boolean, errors: validator.errors ?? [] };
 }
 

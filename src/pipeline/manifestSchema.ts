@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ManifestError } from '../errors.js';
 import { relativePathProblem } from '../fs/confine.js';
 import { nearest } from '../targets/suggest.js';
@@ -15,13 +15,27 @@ export const RELATIVE_PATH_FORMAT = 'relative-path';
 const validators = new Map<URL, ValidateFunction>();
 
 /**
+ * The validators scripts/schemas.mjs generated from the same schemas with the same options at
+ * `npm run build` (ajv standalone code): compiling a schema here costs ~90 ms of CPU per run, more
+ * than an unchanged rebuild's own work. Absent where the TypeScript sources run (vitest): then
+ * each schema is compiled on first use.
+ */
+const generated = (await import(new URL('./manifestValidators.js', import.meta.url).href).catch(
+  () => null,
+)) as Record<'manifest' | 'manifestV1', ValidateFunction> | null;
+/** ajv itself (a large library) is loaded only to compile, where nothing was generated. */
+const { Ajv } = generated ? { Ajv: null } : await import('ajv');
+
+/**
  * Compiled once, on first use. allErrors off: ajv stops at the first problem, so a file with
  * 20000 bad entries costs one error, not 20000; verbose: each error carries the bad value and
  * its schema, for the message.
  */
 function compiled(url: URL): ValidateFunction {
-  let validator = validators.get(url);
+  let validator =
+    validators.get(url) ?? (generated?.[url === SCHEMA_URL ? 'manifest' : 'manifestV1'] || undefined);
   if (!validator) {
+    if (!Ajv) throw new Error(`no validator generated for ${url}`);
     const ajv = new Ajv({ allErrors: false, verbose: true, allowUnionTypes: true });
     ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
     ajv.addFormat(RELATIVE_PATH_FORMAT, {

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { CgoMode } from '../../cgo/plan.js';
-import type { BuildResult } from '../../commands/build.js';
-import { buildAll } from '../../commands/build.js';
-import { type PackageResult, packageRelease } from '../../commands/package.js';
+import type { BuildResult } from '../../commands/buildResult.js';
+import { lastRunOf } from '../../commands/lastRun.js';
+import type { PackageResult } from '../../commands/package.js';
 import { UsageError } from '../../errors.js';
 import { binaries } from '../../pipeline/manifest.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
+import type { BuildOptions } from '../../stages/build/plan.js';
 import type { CliContext } from '../context.js';
+import { parseDuration } from '../duration.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
 import { Progress } from '../render/progress.js';
-import { describePackage, packageOptionsFrom } from './package.js';
-import { parseDuration } from './test.js';
 
 export interface BuildFlagsCli {
   targets?: string;
@@ -61,7 +61,7 @@ export async function buildCommand(
   const unchanged = new Set<string>();
   let results: BuildResult[];
   try {
-    results = await buildAll({
+    const options: BuildOptions = {
       cwd: cli.cwd,
       package: pkg,
       targets: flags.targets,
@@ -93,7 +93,12 @@ export async function buildCommand(
         progress.onEvent(event);
       },
       log: stderrLogger,
-    });
+    };
+    // An unchanged rebuild is answered before the planner and the stages are even loaded.
+    const last = await lastRunOf(options);
+    results = last.unchanged
+      ? [last.unchanged]
+      : await (await import('../../commands/build.js')).buildAll(options, last);
   } finally {
     progress.stop();
   }
@@ -101,6 +106,8 @@ export async function buildCommand(
   if ((flags.package || implied.length > 0) && results.every((r) => r.ok)) {
     // The release files come from each build's manifest, which then lists them too; the package
     // settings from the same config file the build read.
+    const { packageRelease } = await import('../../commands/package.js');
+    const { packageOptionsFrom } = await import('./package.js');
     for (const result of results) {
       const release = await packageRelease({
         ...packageOptionsFrom({ sign: flags.sign, key: flags.key, universal: flags.universal }),
@@ -122,7 +129,10 @@ export async function buildCommand(
       if (results.length > 1) process.stdout.write(`${pc.bold(result.manifest.toolchain.goVersion)}\n`);
       printResult(result, cli, started, unchanged);
     }
-    for (const release of packaged) process.stdout.write(`\n${describePackage(release, cli)}`);
+    if (packaged.length > 0) {
+      const { describePackage } = await import('./package.js');
+      for (const release of packaged) process.stdout.write(`\n${describePackage(release, cli)}`);
+    }
   }
   return results.every((r) => r.ok) ? 0 : 1;
 }

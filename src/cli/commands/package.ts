@@ -7,9 +7,9 @@ import {
 } from '../../commands/package.js';
 import type { SignMethod } from '../../stages/sign/sign.js';
 import type { CliContext } from '../context.js';
+import { parseDuration } from '../duration.js';
 import { formatBytes, formatTable } from '../render/format.js';
 import { stderrLogger } from '../render/logger.js';
-import { parseDuration } from './test.js';
 
 export interface PackageFlagsCli {
   wait?: string;

@@ -1,7 +1,10 @@
 import pc from 'picocolors';
 import { type TestReport, testTargets } from '../../commands/test.js';
-import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { parseDuration } from '../duration.js';
+
+export { parseDuration };
+
 import { formatDuration, formatTable } from '../render/format.js';
 
 export interface TestFlagsCli {
@@ -27,14 +30,6 @@ export async function testCommand(packages: string[], flags: TestFlagsCli, cli: 
   });
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
   return report.ok ? 0 : 1;
-}
-
-/** 90, 90s, 1500ms, 5m, 1h → milliseconds. */
-export function parseDuration(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`${flag} "${text}": expected a duration such as 90s, 5m or 1500ms`);
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
-  return Number(match[1]) * scale;
 }
 
 function describe(report: TestReport): string {

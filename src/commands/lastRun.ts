@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { binaries } from '../pipeline/manifest.js';
+import { type RunRequest, recordRun, runFingerprint, unchangedRun } from '../stages/build/lastRun.js';
+import type { BuildOptions } from '../stages/build/plan.js';
+import { CROSSGO_VERSION } from '../version.js';
+import type { BuildResult } from './buildResult.js';
+
+/*
+ * Kept apart from build.ts on purpose: an unchanged rebuild loads this module and the few below
+ * it, not the stages, the planner and their dependencies (a third of such a run's time).
+ */
+
+/** The last run's answer (every target unchanged), or how to record this run for the next. */
+export interface LastRun {
+  unchanged: BuildResult | null;
+  record: (result: BuildResult) => Promise<void>;
+}
+
+/**
+ * The last run's answer when nothing it depended on changed (stages/build/lastRun.ts): then no
+ * go, git or planning runs at all, and every target is reported `unchanged`. Otherwise a way to
+ * record this run's result for the next one. --force builds (and records); a caller's own
+ * discovery (a command that plans around the build) takes the ordinary path.
+ */
+export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
+  const none = { unchanged: null, record: async () => {} };
+  if (options.discovery || options.goToolchain) return none;
+  const { signal, log, onEvent, environment, cwd, discovery, force, ...rest } = options;
+  const request: RunRequest = {
+    cwd: path.resolve(cwd ?? process.cwd()),
+    environment: environment ?? process.env,
+    options: rest as Record<string, unknown>,
+    crossgoVersion: CROSSGO_VERSION,
+  };
+  const fingerprint = await runFingerprint(request).catch(() => null);
+  if (!fingerprint || 'doubt' in fingerprint) return none;
+  // --force builds every target, and its result is the record for the next run.
+  const last = force ? null : await unchangedRun(request, fingerprint);
+  if (last) {
+    for (const artifact of binaries(last.manifest)) {
+      onEvent?.({ type: 'target-done', target: artifact.target, artifact, unchanged: true });
+    }
+    return {
+      unchanged: { ok: true, manifest: last.manifest, out: last.out, outDir: last.out, plan: null },
+      record: none.record,
+    };
+  }
+  return {
+    unchanged: null,
+    record: async (result) => {
+      const cgo = binaries(result.manifest).some((a) => a.cgo.enabled);
+      if (result.ok && result.manifest.complete && result.manifest.verified && !cgo) {
+        await recordRun(request, fingerprint, result.out);
+      }
+    },
+  };
+}
