@@ -16,5 +16,16 @@ function bundleIsFresh() {
   }
 }
 
-const { main } = await import(bundleIsFresh() ? '../dist/bundle/main.js' : '../dist/cli/main.js');
+let main;
+try {
+  ({ main } = await import(bundleIsFresh() ? '../dist/bundle/main.js' : '../dist/cli/main.js'));
+} catch (error) {
+  // Loading crossgo's own modules opens files too: under a tiny limit on open files, say so in
+  // the one line crossgo gives for it anywhere else (cli/main.ts), not with Node's stack trace.
+  if (error?.code !== 'EMFILE' && error?.code !== 'ENFILE') throw error;
+  process.stderr.write(
+    `crossgo: cannot open ${error.path ?? 'its own modules'}: too many open files (${error.code}); raise the limit on open files (ulimit -n)\n`,
+  );
+  process.exit(1);
+}
 process.exitCode = await main(process.argv.slice(2));

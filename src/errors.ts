@@ -145,3 +145,13 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return 2;
   return 1;
 }
+
+/**
+ * For `import(…).catch(absentModule)`: null when the module does not exist (a generated module
+ * where the TypeScript sources run), the error itself otherwise (EMFILE loading it is no reason
+ * to carry on as if it were absent).
+ */
+export function absentModule(error: unknown): null {
+  if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_MODULE_NOT_FOUND') return null;
+  throw error;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { ConfigError } from '../errors.js';
+import { absentModule, ConfigError } from '../errors.js';
 import { nearest } from '../targets/suggest.js';
 import type { CrossgoConfig } from './types.js';
 
@@ -20,7 +20,9 @@ function loadSchema(): SchemaShape {
   return schema;
 }
 /** Generated at `npm run build` by scripts/schemas.mjs (see pipeline/manifestSchema.ts); absent under vitest. */
-const generated = (await import(new URL('./configValidator.js', import.meta.url).href).catch(() => null)) as {
+const generated = (await import(new URL('./configValidator.js', import.meta.url).href).catch(
+  absentModule,
+)) as {
   config: ReturnType<Ajv['compile']>;
 } | null;
 

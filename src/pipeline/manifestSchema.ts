@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ManifestError } from '../errors.js';
+import { absentModule, ManifestError } from '../errors.js';
 import { relativePathProblem } from '../fs/confine.js';
 import { nearest } from '../targets/suggest.js';
 import type { Manifest } from './manifest.js';
@@ -21,7 +21,7 @@ const validators = new Map<URL, ValidateFunction>();
  * each schema is compiled on first use.
  */
 const generated = (await import(new URL('./manifestValidators.js', import.meta.url).href).catch(
-  () => null,
+  absentModule,
 )) as Record<'manifest' | 'manifestV1', ValidateFunction> | null;
 /** ajv itself (a large library) is loaded only to compile, where nothing was generated. */
 const { Ajv } = generated ? { Ajv: null } : await import('ajv');
