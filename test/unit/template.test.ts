@@ -87,6 +87,10 @@ describe('checkTemplate', () => {
 
   it('refuses an empty placeholder and wrong case', () => {
     expect(() => checkTemplate('{}')).toThrow('unknown placeholder {}');
+    expect(() => checkTemplate('{name}-{goos')).toThrow(
+      'output template "{name}-{goos": a "{" without its pair (placeholders are {name}, {goos}, …)',
+    );
+    expect(() => checkTemplate('{name}}')).toThrow('a "}" without its pair');
     expect(() => checkTemplate('{Name}')).toThrow('unknown placeholder {Name}');
   });
 });

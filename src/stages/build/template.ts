@@ -39,6 +39,12 @@ export function checkTemplate(template: string, what = 'output template'): void 
         `${what} "${template}": unknown placeholder {${key}} (use ${KNOWN.map((k) => `{${k}}`).join(' ')})`,
       );
     }
+  } // A brace left over is a placeholder typed wrong ("{name}-{goos"), not part of a file name.
+  const stray = /[{}]/.exec(template.replace(PLACEHOLDER, ''));
+  if (stray) {
+    throw new UsageError(
+      `${what} "${template}": a "${stray[0]}" without its pair (placeholders are {name}, {goos}, …)`,
+    );
   }
 }
 
