@@ -1,36 +1,18 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupTemps, crossgo, fixtureRepo, testEnv } from '../helpers/cli.js';
+import { goRecorder } from '../helpers/goRecorder.js';
 
 afterAll(cleanupTemps);
 
 /** The release toolchain.test.ts fetches too (GOMODCACHE keeps it). */
 const OLDER = '1.25.4';
 
-let realGo: string;
-beforeAll(async () => {
-  realGo = (await runTool('sh', ['-c', 'command -v go'])).stdout.trim();
-});
-
-/**
- * A `go` first on PATH that appends its arguments to a log (one line a run) and execs the real
- * go: what crossgo asks go, recorded outside crossgo.
- */
+/** What crossgo asks go, each call split into words, witnessed by a go first on PATH. */
 async function recordingGo(): Promise<{ env: NodeJS.ProcessEnv; calls: () => Promise<string[][]> }> {
-  const dir = await tempDir();
-  const log = path.join(dir, 'calls.log');
-  const script = path.join(dir, 'go');
-  await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${realGo}' "$@"\n`);
-  await chmod(script, 0o755);
-  await writeFile(log, '');
+  const go = await goRecorder();
   return {
-    env: testEnv({ PATH: `${dir}${path.delimiter}${process.env.PATH}` }),
-    calls: async () =>
-      (await readFile(log, 'utf8'))
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => l.split(' ')),
+    env: testEnv({ PATH: go.path }),
+    calls: async () => (await go.take()).map((l) => l.split(' ')),
   };
 }
 

@@ -1,9 +1,10 @@
-import { chmod, copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_WALK_LIMITS } from '../../src/stages/build/walk.js';
 import { cleanupTemps, crossgo, fixtureRepo, REPO, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { goRecorder } from '../helpers/goRecorder.js';
 
 afterAll(cleanupTemps);
 
@@ -23,31 +24,8 @@ interface Recorder {
 }
 
 async function recorder(): Promise<Recorder> {
-  // Laid out like a Go installation (bin/go, VERSION, pkg/tool), as a real one must be for the
-  // record to be used: a wrapper or version-manager shim elsewhere is a doubt (lastRun.ts).
-  const root = await tempDir('crossgo-recorder-');
-  const bin = path.join(root, 'bin');
-  await mkdir(bin);
-  const log = path.join(root, 'go.log');
-  const goroot = (await runTool('go', ['env', 'GOROOT'])).stdout.trim();
-  await copyFile(path.join(goroot, 'VERSION'), path.join(root, 'VERSION'));
-  await mkdir(path.join(root, 'pkg'));
-  await symlink(path.join(goroot, 'pkg', 'tool'), path.join(root, 'pkg', 'tool'));
-  await writeFile(
-    path.join(bin, 'go'),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${path.join(goroot, 'bin', 'go')}' "$@"\n`,
-  );
-  await chmod(path.join(bin, 'go'), 0o755);
-  const cache = await tempDir('crossgo-recorder-cache-');
-  return {
-    env: testEnv({ PATH: `${bin}${path.delimiter}${process.env.PATH}`, XDG_CACHE_HOME: cache }),
-    cache,
-    async take() {
-      const text = await readFile(log, 'utf8').catch(() => '');
-      await rm(log, { force: true });
-      return text.split('\n').filter((line) => line !== '');
-    },
-  };
+  const go = await goRecorder({ asInstallation: true });
+  return { env: testEnv({ PATH: go.path, XDG_CACHE_HOME: go.cache }), cache: go.cache, take: go.take };
 }
 
 async function build(dir: string, rec: Recorder, args: string[] = [], env: NodeJS.ProcessEnv = {}) {

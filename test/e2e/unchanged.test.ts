@@ -1,10 +1,11 @@
-import { appendFile, chmod, copyFile, cp, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaries, type Manifest } from '../../src/pipeline/manifest.js';
 import { DEFAULT_WALK_LIMITS } from '../../src/stages/build/walk.js';
 import { cleanupTemps, crossgo, FIXTURES, REPO, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { goRecorder } from '../helpers/goRecorder.js';
 
 afterAll(cleanupTemps);
 
@@ -29,28 +30,17 @@ interface Recorder {
   take(): Promise<string[]>;
 }
 
+/** A lone wrapper (no last-run record): each target's digest decides, which is what this tests. */
 async function recorder(extra: NodeJS.ProcessEnv = {}): Promise<Recorder> {
-  const bin = await tempDir('crossgo-recorder-');
-  const log = path.join(bin, 'go.log');
-  const goroot = (await runTool('go', ['env', 'GOROOT'])).stdout.trim();
-  await writeFile(
-    path.join(bin, 'go'),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${path.join(goroot, 'bin', 'go')}' "$@"\n`,
-  );
-  await chmod(path.join(bin, 'go'), 0o755);
-  const cache = await tempDir('crossgo-recorder-cache-');
+  const go = await goRecorder();
   return {
     env: testEnv({
-      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-      CROSSGO_CACHE: cache,
-      GIT_CEILING_DIRECTORIES: path.dirname(bin),
+      PATH: go.path,
+      CROSSGO_CACHE: go.cache,
+      GIT_CEILING_DIRECTORIES: path.dirname(go.root),
       ...extra,
     }),
-    async take() {
-      const text = await readFile(log, 'utf8').catch(() => '');
-      await rm(log, { force: true });
-      return text.split('\n').filter((line) => line !== '');
-    },
+    take: go.take,
   };
 }
 
