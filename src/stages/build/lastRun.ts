@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -228,7 +229,6 @@ export async function unchangedRun(
   } catch {
     return null;
   }
-  const { createHash } = await import('node:crypto');
   if (createHash('sha256').update(bytes).digest('hex') !== record.manifestSha256) return null;
   // The bytes are the ones crossgo wrote and checked; parsed as any manifest is all the same.
   let manifest: Manifest;
