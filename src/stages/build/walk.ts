@@ -78,7 +78,6 @@ export async function walkTree(
     } catch (error) {
       return fail(`cannot list ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    if (rel !== '' && children.some((c) => c.name === OWNERSHIP_FILE && c.isFile())) return;
     if (!budget.take(children.length)) return fail(`more than ${budget.limits.maxEntries} files to check`);
     const folders: Promise<void>[] = [];
     await Promise.all(
@@ -92,7 +91,7 @@ export async function walkTree(
           if (child.name === '.git' || skipped.has(abs)) return;
           // Another output folder of crossgo is no input, and not even its name counts: the
           // first build makes dist/, and the next must see the same tree.
-          if (await lstat(path.join(abs, OWNERSHIP_FILE)).catch(() => null)) return;
+          if ((await lstat(path.join(abs, OWNERSHIP_FILE)).catch(() => null))?.isFile()) return;
           entries.push({ path: childRel, kind: 'dir' });
           folders.push(visit(abs, childRel));
           return;
