@@ -16,7 +16,9 @@
  *   runners    how a target's binary runs here (native, qemu-user, wasm runtimes)
  *   release    release file formats: universal Mach-O, CycloneDX SBOM
  *   cgo        the cgo decision and the C cross compilers
- *   config     crossgo.yaml: schema, parse, load
+ *   hooks      the user's commands (before, after, per-target pre/post): words, templates, running
+ *   config     crossgo.yaml: schema, parse, load, the GoReleaser translation
+ *   template   the one template language ({version}, {os|title}…) and the values it renders
  *   targets    GOOS/GOARCH ports, variants, linkage expectations
  *   toolchain  the go command: go env, module and package, versions, git facts, tools
  *   binary     pure readers of ELF, PE, Mach-O, wasm, XCOFF, Plan 9 and Go build info
@@ -35,7 +37,9 @@ const LAYERS = [
   ['runners', '^src/runners/'],
   ['release', '^src/release/'],
   ['cgo', '^src/cgo/'],
+  ['hooks', '^src/hooks/'],
   ['config', '^src/config/'],
+  ['template', '^src/template/'],
   ['targets', '^src/targets/'],
   ['toolchain', '^src/toolchain/'],
   ['binary', '^src/binary/'],

@@ -8,10 +8,15 @@ import type { CrossgoConfig } from './types.js';
 
 const SCHEMA_URL = new URL('../../schema/crossgo.schema.json', import.meta.url);
 
-interface SchemaShape {
-  properties: Record<string, { properties?: Record<string, unknown> }>;
-  definitions: { buildFlags: { properties: Record<string, unknown> } };
+interface SchemaNode {
+  $ref?: string;
+  anyOf?: SchemaNode[];
+  properties?: Record<string, SchemaNode & { deprecated?: boolean }>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+  type?: string;
 }
+type SchemaShape = SchemaNode & { definitions: Record<string, SchemaNode> };
 
 let schema: SchemaShape | undefined;
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -33,14 +38,51 @@ function validate(data: unknown) {
 
 /** The keys valid where an unknown key was found, from the schema itself, for did-you-mean. */
 function knownKeys(instancePath: string): string[] {
-  const s = loadSchema();
+  const node = schemaAt(instancePath);
   // Deprecated names are still read, never suggested.
-  if (instancePath === '')
-    return Object.entries(s.properties)
-      .filter(([k, v]) => k !== '$schema' && !(v as { deprecated?: boolean }).deprecated)
-      .map(([k]) => k);
-  if (instancePath === '/package') return Object.keys(s.properties.package?.properties ?? {});
-  return Object.keys(s.definitions.buildFlags.properties);
+  return Object.entries(node?.properties ?? {})
+    .filter(([k, v]) => k !== '$schema' && !v.deprecated)
+    .map(([k]) => k);
+}
+
+/** The schema node that describes the object at a JSON pointer of the config, or null. */
+function schemaAt(instancePath: string): SchemaNode | null {
+  const root = loadSchema();
+  const resolve = (node: SchemaNode | undefined): SchemaNode | undefined => {
+    let current = node;
+    for (let hops = 0; current?.$ref && hops < 16; hops++) {
+      current = current.$ref
+        .slice(2)
+        .split('/')
+        .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], root) as
+        | SchemaNode
+        | undefined;
+    }
+    return current;
+  };
+  // Of an anyOf, the branch that holds objects (or lists, for an index).
+  const branch = (node: SchemaNode | undefined, wantList: boolean): SchemaNode | undefined => {
+    const resolved = resolve(node);
+    if (!resolved?.anyOf) return resolved;
+    for (const option of resolved.anyOf) {
+      const o = resolve(option);
+      if (wantList ? o?.items : o?.properties || o?.anyOf) return branch(o, wantList);
+    }
+    return resolved;
+  };
+  let node: SchemaNode | undefined = root;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = /^\d+$/.test(segment);
+    node = branch(node, index);
+    if (!node) return null;
+    if (index) node = node.items;
+    else
+      node =
+        node.properties?.[segment] ??
+        (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+  }
+  return branch(node, false) ?? null;
 }
 
 /** Parses and validates config text; errors name the file, the key path and what was expected. */

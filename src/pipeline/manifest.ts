@@ -36,6 +36,12 @@ export interface Manifest {
     date: string;
     dateSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
     dirty: boolean;
+    /** {version}: `version` without its tag's v (the default main.version); absent in older manifests. */
+    plainVersion?: string;
+    /** The nearest tag ({tag}), "" when none; absent in older manifests. */
+    tag?: string;
+    /** A snapshot build (--snapshot): its version is not a tag's. */
+    snapshot?: boolean;
   };
   settings: {
     trimpath: boolean;
@@ -54,9 +60,17 @@ export interface Manifest {
 }
 
 /** What crossgo makes today. */
-export type MadeKind = 'binary' | 'archive' | 'checksums' | 'signature' | 'sbom' | 'universal';
+export type MadeKind =
+  | 'binary'
+  | 'archive'
+  | 'checksums'
+  | 'signature'
+  | 'sbom'
+  | 'universal'
+  | 'source'
+  | 'changelog';
 /** Kinds the schema already accepts, with the common fields only, for the stages that come next. */
-export type ReservedKind = 'package' | 'image' | 'debug' | 'provenance' | 'changelog';
+export type ReservedKind = 'package' | 'image' | 'debug' | 'provenance';
 export type ArtifactKind = MadeKind | ReservedKind;
 
 /** The fields every artifact record has. */
@@ -94,12 +108,32 @@ export interface BinaryArtifact extends ArtifactBase {
   };
   /** sha256 (hex) of the inputs digest this binary was built from: equal means go need not run. */
   inputs?: string;
+  /** The config's build (builds[].id) that made it; absent for a config without `builds`. */
+  build?: string;
+  /** The binary's name (builds[].binary); project.name when absent. */
+  name?: string;
+  /** The main package built; project.importPath when absent. */
+  importPath?: string;
+  /** The package argument as given; project.package when absent. */
+  package?: string;
+}
+
+/** The binary's name, import path and package argument: its own, else the project's (one build). */
+export function binaryOrigin(
+  manifest: Pick<Manifest, 'project'>,
+  binary: BinaryArtifact,
+): { name: string; importPath: string; package: string } {
+  return {
+    name: binary.name ?? manifest.project.name,
+    importPath: binary.importPath ?? manifest.project.importPath,
+    package: binary.package ?? manifest.project.package,
+  };
 }
 
 /** The binary record under its earlier name. */
 export type ArtifactRecord = BinaryArtifact;
 
-/** A file `crossgo package` made: archive, checksums file, signature, SBOM, universal binary. */
+/** A file `crossgo package` made: archive, checksums file, signature, SBOM, universal binary, source archive, changelog. */
 export interface ReleaseArtifact extends ArtifactBase {
   kind: ReleaseKind;
 }

@@ -1,7 +1,8 @@
 import type { CgoRecord } from '../cgo/plan.js';
-import type { LoadedConfig } from '../config/types.js';
+import type { HookCommand, LoadedConfig } from '../config/types.js';
 import type { Ownership } from '../fs/ownership.js';
 import type { Target } from '../targets/parse.js';
+import type { TemplateValues } from '../template/engine.js';
 import type { GoToolchain } from '../toolchain/go.js';
 import type { MainPackage } from '../toolchain/module.js';
 import type { VersionInfo } from '../toolchain/vcs.js';
@@ -15,9 +16,34 @@ import type { OutputFolder } from './outputFolder.js';
  * (holdOutputFolder) and the stages see the plan with the folder held.
  */
 
+/** The user's commands of one place in the config, and that place's key path (for messages). */
+export interface HookList {
+  commands: HookCommand[];
+  /** Where they were read: the config file's name and key path, e.g. builds[1].hooks.pre. */
+  source: { file: string; key: string };
+}
+
+/**
+ * One build of the config (builds[i], or the one build of a config without `builds`): its main
+ * package and binary name, shared by all its targets.
+ */
+export interface BuildUnit {
+  /** builds[].id; default the binary's name. */
+  id: string;
+  /** The binary's name ({name}, {binary}): builds[].binary, else the package's default name. */
+  name: string;
+  pkg: MainPackage;
+  /** Run for each of its targets: pre before go build, post after it succeeds. */
+  hooks: { pre: HookList; post: HookList };
+}
+
 /** One target's build, fully decided before anything runs. */
 export interface TargetBuild {
   target: Target;
+  /** The build of the config it belongs to (its package, binary name, hooks). */
+  unit: BuildUnit;
+  /** Its template values: the project's, and {os}, {arch}, {arm}, {name}, {ext}, … (template/values.ts). */
+  values: TemplateValues;
   /** Absolute final path of the artifact. */
   output: string;
   /** Relative to the output folder, forward slashes. */
@@ -31,7 +57,16 @@ export interface TargetBuild {
 
 export interface BuildPlan {
   go: GoToolchain;
+  /** The first build's main package (the only one without a `builds` list). */
   pkg: MainPackage;
+  /** The project's name ({project}, release file names): the config's `project`, else the first build's binary name. */
+  project: string;
+  /** The builds of the config, in order (one without `builds`); builds[] lists their targets. */
+  units: BuildUnit[];
+  /** The project's template values ({version}, {tag}, {commit}, …), the same for every target. */
+  values: TemplateValues;
+  /** The config's before: and after: commands (run once per run: commands/build.ts, commands/package.ts). */
+  hooks: { before: HookList; after: HookList };
   config: LoadedConfig;
   version: VersionInfo;
   moduleRoot: string;

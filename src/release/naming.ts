@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { relativePathProblem } from '../fs/confine.js';
+import { releaseVersionOf } from '../template/version.js';
 
 /**
  * Release file names, GoReleaser's convention: `<name>_<version>_<goos>_<goarch>[_<variant>]`
@@ -11,7 +12,7 @@ import { relativePathProblem } from '../fs/confine.js';
  * "sub/v1.2.3" cannot point an archive into a folder that does not exist.
  */
 export function releaseVersion(version: string): string {
-  return /^v\d/.test(version) ? version.slice(1) : version;
+  return releaseVersionOf(version);
 }
 
 export function releaseBase(

@@ -13,6 +13,12 @@ export interface VersionInfo {
   dirty: boolean;
   /** Unix seconds of `date`, when known. */
   epoch: number | null;
+  /** The nearest tag of the module ({tag}: v1.2.3, or sub/v1.2.3 read as v1.2.3), or "" when none. */
+  tag: string;
+  /** The branch checked out ({branch}), or "" when detached or outside a repository. */
+  branch: string;
+  /** True when `version` is a snapshot version (--snapshot): not a release of a tag. */
+  snapshot: boolean;
   /** Set when the git tag had to be made name-safe (see describeVersion): for the user, once. */
   warning?: string;
 }
@@ -39,6 +45,9 @@ export async function readVersionInfo(opts: {
     dateSource: sourceDate !== null ? 'SOURCE_DATE_EPOCH' : git ? 'commit' : 'none',
     dirty: git?.dirty ?? false,
     epoch,
+    tag: git?.describe.tag ?? '',
+    branch: git?.branch ?? '',
+    snapshot: false,
     ...(opts.version === undefined && git?.describe.warning ? { warning: git.describe.warning } : {}),
   };
 }
@@ -89,7 +98,13 @@ async function gitFacts(
   dir: string,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
-): Promise<{ commit: string; epoch: number; describe: DescribedVersion; dirty: boolean } | null> {
+): Promise<{
+  commit: string;
+  epoch: number;
+  describe: DescribedVersion;
+  dirty: boolean;
+  branch: string;
+} | null> {
   const opts = { cwd: dir, env, signal };
   let head: Awaited<ReturnType<typeof run>>;
   try {
@@ -100,14 +115,18 @@ async function gitFacts(
   }
   if (head.exitCode !== 0) return null; // not a repository, or no commit yet
   const [commit = '', ct = '0'] = head.stdout.trim().split(' ');
-  const [describe, status] = await Promise.all([
+  const [describe, status, branch] = await Promise.all([
     describeVersion(commit, opts),
     // Untracked files count, as they do for go's own vcs.modified stamp (cmd/go/internal/vcs gitStatus).
     run('git', ['status', '--porcelain'], opts),
+    // "HEAD" when detached (a CI checkout of a tag): no branch.
+    run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], opts),
   ]);
+  const branchName = branch.exitCode === 0 ? branch.stdout.trim() : '';
   return {
     commit,
     epoch: Number(ct),
+    branch: branchName === 'HEAD' ? '' : branchName,
     describe,
     dirty: status.exitCode === 0 && status.stdout.trim() !== '',
   };
@@ -115,6 +134,8 @@ async function gitFacts(
 
 interface DescribedVersion {
   version: string;
+  /** The tag the version was described from, "" when none (git describe --always gave a hash). */
+  tag: string;
   warning?: string;
 }
 
@@ -142,24 +163,33 @@ async function describeVersion(
     );
     const described = own.stdout.trim();
     if (own.exitCode === 0 && described.startsWith(prefix) && described.length > prefix.length) {
-      return nameSafe(described.slice(prefix.length), described, prefix);
+      return nameSafe(described.slice(prefix.length), described, prefix, true);
     }
   }
   const any = await run('git', ['describe', '--tags', '--always', '--dirty'], opts);
   const described = any.exitCode === 0 ? any.stdout.trim() : commit.slice(0, 12);
-  return nameSafe(described, described, prefix);
+  // --always falls back to the abbreviated hash: then there is no tag at all.
+  const tagged = any.exitCode === 0 && !/^[0-9a-f]{4,64}(-dirty)?$/.test(described);
+  return nameSafe(described, described, prefix, tagged);
 }
 
-function nameSafe(version: string, described: string, prefix: string): DescribedVersion {
+/** The tag in a `git describe` output: without its -<n>-g<hash> distance and -dirty mark. */
+function tagOf(described: string): string {
+  return described.replace(/-dirty$/, '').replace(/-\d+-g[0-9a-f]{4,64}$/, '');
+}
+
+function nameSafe(version: string, described: string, prefix: string, tagged: boolean): DescribedVersion {
+  const tag = tagged ? tagOf(version) : '';
   if (!version.includes('/')) {
     checkVersion(version, 'git describe gives');
-    return { version };
+    return { version, tag };
   }
   const safe = version.replaceAll('/', '-');
   checkVersion(safe, 'git describe gives');
   const own = prefix === '' ? 'vX.Y.Z' : `${prefix}vX.Y.Z`;
   return {
     version: safe,
+    tag: tagged ? tagOf(safe) : '',
     warning: `git describe gives "${described}", which is not a tag of this module (${own}) and holds "/": using version "${safe}" in file names and main.version; tag the module as ${own} or pass --app-version`,
   };
 }

@@ -31,6 +31,9 @@ const VERSION: VersionInfo = {
   dateSource: 'commit',
   dirty: false,
   epoch: 1714979289,
+  tag: 'v1.2.3',
+  branch: 'main',
+  snapshot: false,
 };
 
 const noFlags: MergedFlags = { ldflags: [], tags: [], gcflags: [], env: {} };

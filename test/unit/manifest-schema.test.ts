@@ -326,7 +326,7 @@ describe('the manifest schema', () => {
       (m) => {
         artifactAt(m, 1).kind = 'tarball';
       },
-      '/artifacts/1/kind: expected an artifact kind: binary, archive, checksums, signature, sbom, universal (and, reserved for later, package, image, debug, provenance, changelog), got "tarball"',
+      '/artifacts/1/kind: expected an artifact kind: binary, archive, checksums, signature, sbom, universal, source, changelog (and, reserved for later, package, image, debug, provenance), got "tarball"',
     ],
     [
       'no kind',

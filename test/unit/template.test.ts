@@ -1,96 +1,64 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import {
-  checkTemplate,
-  DEFAULT_OUTPUT_TEMPLATE,
-  executableExtension,
-  renderOutputName,
-} from '../../src/stages/build/template.js';
-import { expandTargets, type Target } from '../../src/targets/parse.js';
-import type { Port } from '../../src/targets/ports.js';
-import { realPorts } from './support/ports.js';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UsageError } from '../../src/errors.js';
+import { compileTemplate, renderTemplate } from '../../src/template/engine.js';
+import { projectValues, targetValues } from '../../src/template/values.js';
 
-let ports: Port[];
-beforeAll(() => {
-  ports = realPorts();
-});
-const target = (spec: string) => expandTargets(spec, ports)[0] as Target;
-const render = (spec: string, template = DEFAULT_OUTPUT_TEMPLATE) =>
-  renderOutputName(template, { name: 'hello', version: 'v1.2.3', target: target(spec) });
+const SOURCE = { file: 'crossgo.yaml', key: 'package.name' };
+const PROJECT = projectValues(
+  {
+    version: 'v0.65.2',
+    tag: 'v0.65.2',
+    commit: '0123456789abcdef0123456789abcdef01234567',
+    date: '2024-05-06T07:08:09Z',
+    epoch: 1714979289,
+    branch: 'main',
+    snapshot: false,
+  },
+  'tool',
+);
+const target = (goos: string, goarch: string, variant: string | null, level: string | null) =>
+  targetValues(PROJECT, { goos, goarch, variant, level, binary: 'tool', id: 'tool' });
+const render = (text: string, values = PROJECT, env: NodeJS.ProcessEnv = {}) =>
+  renderTemplate(compileTemplate(text, SOURCE, { scope: 'target' }), values, env);
 
-describe('executableExtension', () => {
-  it('is .exe on windows, .wasm on wasm and nothing elsewhere', () => {
-    expect(executableExtension('windows', 'amd64')).toBe('.exe');
-    expect(executableExtension('windows', 'arm64')).toBe('.exe');
-    expect(executableExtension('js', 'wasm')).toBe('.wasm');
-    expect(executableExtension('wasip1', 'wasm')).toBe('.wasm');
-    expect(executableExtension('linux', 'amd64')).toBe('');
-    expect(executableExtension('darwin', 'arm64')).toBe('');
-  });
-});
-
-describe('renderOutputName with the default template', () => {
-  it('is the documented default', () => {
-    expect(DEFAULT_OUTPUT_TEMPLATE).toBe('{name}-{goos}-{goarch}{-variant}{ext}');
-  });
-
-  it.each([
-    ['linux/amd64', 'hello-linux-amd64'],
-    ['darwin/arm64', 'hello-darwin-arm64'],
-    ['windows/386', 'hello-windows-386.exe'],
-    ['js/wasm', 'hello-js-wasm.wasm'],
-    ['wasip1/wasm', 'hello-wasip1-wasm.wasm'],
-    ['linux/amd64/v3', 'hello-linux-amd64-v3'],
-    ['linux/arm/7', 'hello-linux-arm-7'],
-    ['linux/arm64/v8.2', 'hello-linux-arm64-v8.2'],
-    ['windows/386/softfloat', 'hello-windows-386-softfloat.exe'],
-  ])('%s → %s', (spec, name) => {
-    expect(render(spec)).toBe(name);
-  });
-
-  it('gives every target of all a distinct name', () => {
-    const names = expandTargets('all', ports).map((t) =>
-      renderOutputName(DEFAULT_OUTPUT_TEMPLATE, { name: 'hello', version: 'dev', target: t }),
-    );
-    expect(new Set(names).size).toBe(names.length);
-  });
-});
-
-describe('renderOutputName with other templates', () => {
-  it('fills {version} and {variant}, empty when there is no variant', () => {
-    const template = '{version}/{name}_{goos}_{goarch}_{variant}{ext}';
-    expect(render('linux/amd64/v2', template)).toBe('v1.2.3/hello_linux_amd64_v2');
-    expect(render('linux/amd64', template)).toBe('v1.2.3/hello_linux_amd64_');
-    expect(render('windows/amd64', template)).toBe('v1.2.3/hello_windows_amd64_.exe');
-  });
-
-  it('keeps literal text and repeated placeholders', () => {
-    expect(render('linux/riscv64', 'bin/{goos}/{goarch}/{name}-{name}')).toBe(
-      'bin/linux/riscv64/hello-hello',
-    );
-  });
-});
-
-describe('checkTemplate', () => {
-  it('accepts every known placeholder and plain text', () => {
-    expect(() => checkTemplate(DEFAULT_OUTPUT_TEMPLATE)).not.toThrow();
-    expect(() => checkTemplate('{name}{goos}{goarch}{variant}{-variant}{ext}{version}')).not.toThrow();
-    expect(() => checkTemplate('static-name')).not.toThrow();
-  });
-
-  it('refuses an unknown placeholder and lists the known ones', () => {
-    expect(() => checkTemplate('{name}-{os}')).toThrow(UsageError);
-    expect(() => checkTemplate('{name}-{os}')).toThrow(
-      'output template "{name}-{os}": unknown placeholder {os} (use {name} {goos} {goarch} {variant} {-variant} {ext} {version})',
+describe('template engine', () => {
+  it('gives the version without its v, and the raw one', () => {
+    expect(render('{version} {raw_version} {tag}')).toBe('0.65.2 v0.65.2 v0.65.2');
+    expect(render('{major}.{minor}.{patch}')).toBe('0.65.2');
+    expect(render('{short_commit} {commit_date} {commit_timestamp}')).toBe(
+      '0123456 2024-05-06T07:08:09Z 1714979289',
     );
   });
 
-  it('refuses an empty placeholder and wrong case', () => {
-    expect(() => checkTemplate('{}')).toThrow('unknown placeholder {}');
-    expect(() => checkTemplate('{name}-{goos')).toThrow(
-      'output template "{name}-{goos": a "{" without its pair (placeholders are {name}, {goos}, …)',
-    );
-    expect(() => checkTemplate('{name}}')).toThrow('a "}" without its pair');
-    expect(() => checkTemplate('{Name}')).toThrow('unknown placeholder {Name}');
+  it("writes GoReleaser's documented names (hand-written from its docs' examples)", () => {
+    // goreleaser.com/customization/archive: {{ .ProjectName }}_{{ title .Os }}_{{ if eq .Arch "amd64" }}x86_64{{ else if eq .Arch "386" }}i386{{ else }}{{ .Arch }}{{ end }}{{ if .Arm }}v{{ .Arm }}{{ end }}
+    const name = '{project}_{os|title}_{arch|replace:amd64=x86_64,386=i386}{arm|prefix:v}';
+    expect(render(name, target('linux', 'arm', '7', '7'))).toBe('tool_Linux_armv7');
+    expect(render(name, target('linux', 'amd64', 'v3', 'v3'))).toBe('tool_Linux_x86_64');
+    expect(render(name, target('darwin', 'arm64', null, 'v8.0'))).toBe('tool_Darwin_arm64');
+    expect(render(name, target('windows', '386', null, 'sse2'))).toBe('tool_Windows_i386');
+  });
+
+  it('reads {env:NAME}, and an unset one is an error naming the template', () => {
+    expect(render('-X main.by={env:WHO}', PROJECT, { WHO: 'ci' })).toBe('-X main.by=ci');
+    expect(() => render('{env:NOPE}')).toThrow(UsageError);
+    expect(() => render('{env:NOPE}')).toThrow(/crossgo.yaml: package.name: .*NOPE is not set/);
+  });
+
+  it('suggests the nearest placeholder and filter', () => {
+    expect(() => render('{versoin}')).toThrow(/unknown placeholder \{versoin\}, did you mean \{version\}\?/);
+    expect(() => render('{os|titel}')).toThrow(/unknown filter \|titel, did you mean \|title\?/);
+    expect(() => render('{os|replace:amd64}')).toThrow(/old=new pairs/);
+    expect(() => render('{os')).toThrow(/without its "\}"/);
+    expect(() => render('{{ .Version }}')).toThrow(/Go template/);
+    expect(() => render('{versoin}')).toThrow(ConfigError);
+  });
+
+  it("refuses a target's placeholder where there is no target", () => {
+    expect(() => compileTemplate('{os}', SOURCE, { scope: 'project' })).toThrow(/is a target's/);
+  });
+
+  it('refuses control characters in names', () => {
+    expect(() => compileTemplate('a\nb', SOURCE, { scope: 'target', fileName: true })).toThrow(/control/);
   });
 });

@@ -43,6 +43,9 @@ describe('readVersionInfo outside a repository', () => {
       dateSource: 'SOURCE_DATE_EPOCH',
       dirty: false,
       epoch: 1700000000,
+      tag: '',
+      branch: '',
+      snapshot: false,
     });
   });
 

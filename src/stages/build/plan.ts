@@ -1,9 +1,12 @@
 import path from 'node:path';
 import type { CgoMode } from '../../cgo/plan.js';
+import type { HookCommand } from '../../config/types.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { type Discovery, discover } from '../../pipeline/discovery.js';
 import type { BuildEvent } from '../../pipeline/events.js';
-import type { BuildPlan, TargetBuild } from '../../pipeline/plan.js';
+import type { BuildPlan, BuildUnit, HookList, TargetBuild } from '../../pipeline/plan.js';
+import { levelFor } from '../../targets/variants.js';
+import { projectValues, targetValues } from '../../template/values.js';
 import { workspaceFile } from '../../toolchain/module.js';
 import { buildArgs, expandEnvReferences, inheritedEnv, linkerFlags, targetEnv } from './flags.js';
 import { defaultJobs } from './jobs.js';
@@ -170,12 +173,33 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
   const macosSdk = await planMacosSdk(options.macosSdk, cfg.macosSdk, cwd, module.moduleRoot);
   const cgoContext = cgoContextFor(discovery, module.pkg.importPath, module.moduleRoot);
   const release = discovery.release;
+  const project = cfg.project ?? module.pkg.name;
+  const values = projectValues(version, project);
+  const hookList = (commands: HookCommand[] | undefined, key: string): HookList => ({
+    commands: commands ?? [],
+    source: { file: config.name, key },
+  });
+  const unit: BuildUnit = {
+    id: module.pkg.name,
+    name: cfg.binary ?? module.pkg.name,
+    pkg: module.pkg,
+    hooks: { pre: hookList(cfg.hooks?.pre, 'hooks.pre'), post: hookList(cfg.hooks?.post, 'hooks.post') },
+  };
   // cgo decisions may run go list per target (auto): all targets at once.
   const pending = targets.map(async (target, i): Promise<TargetBuild> => {
     const flags = flagsFor(target, config);
     const cgo = await decideTargetCgo(cgoContext, target, flags, { strip, macosSdk });
     return {
       target,
+      unit,
+      values: targetValues(values, {
+        goos: target.goos,
+        goarch: target.goarch,
+        variant: target.variant,
+        level: target.level?.value ?? levelFor(target.goarch)?.default ?? null,
+        binary: unit.name,
+        id: unit.id,
+      }),
       ...(paths[i] as (typeof paths)[number]),
       args: buildArgs({
         trimpath,
@@ -191,6 +215,10 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
   return {
     go,
     pkg: module.pkg,
+    project,
+    units: [unit],
+    values,
+    hooks: { before: hookList(cfg.before, 'before'), after: hookList(cfg.after, 'after') },
     config: config.loaded,
     version,
     moduleRoot: module.moduleRoot,

@@ -4,6 +4,7 @@ import { batchFor, previousKept } from '../../fs/atomic.js';
 import { binaries, CHECKSUMS_FILE, MANIFEST_FILE, type Manifest } from '../../pipeline/manifest.js';
 import type { BuildPlan } from '../../pipeline/plan.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { releaseVersionOf } from '../../template/version.js';
 
 /** The manifest a run starts with: the facts of the plan, no artifacts yet. */
 export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string): Manifest {
@@ -17,7 +18,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
       module: plan.pkg.module.path,
       package: pkgArg.startsWith('.') ? relativePackage(plan, cwd) : pkgArg,
       importPath: plan.pkg.importPath,
-      name: plan.pkg.name,
+      name: plan.project,
     },
     toolchain: {
       goVersion: plan.go.version.raw,
@@ -33,6 +34,9 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
       date: plan.version.date,
       dateSource: plan.version.dateSource,
       dirty: plan.version.dirty,
+      plainVersion: releaseVersionOf(plan.version.version),
+      tag: plan.version.tag,
+      snapshot: plan.version.snapshot,
     },
     settings: { trimpath: plan.trimpath, strip: plan.strip, outputTemplate: plan.template },
     artifacts: [],

@@ -1,4 +1,5 @@
 import type { Logger } from '../../../log.js';
+import { targetsList } from '../../../targets/matrix.js';
 import { DEFAULT_TARGETS, selectTargets, type Target } from '../../../targets/parse.js';
 import type { Port } from '../../../targets/ports.js';
 import { checkOverrideSelectors, flagSetsFor, type MergedFlags, mergeFlags } from '../flags.js';
@@ -22,10 +23,14 @@ export function planTargets(
   goVersion: string,
   log: Logger,
 ): Target[] {
-  const { targets, leftOut } = selectTargets(spec ?? config.cfg.targets ?? DEFAULT_TARGETS, ports, {
-    allowBroken: options.allowBroken ?? config.cfg.allowBroken ?? false,
-    externalLinking: { cgoOn: (target) => cgoOnFor(target, config) },
-  });
+  const { targets, leftOut } = selectTargets(
+    spec ?? targetsList(config.cfg.targets ?? DEFAULT_TARGETS, ports),
+    ports,
+    {
+      allowBroken: options.allowBroken ?? config.cfg.allowBroken ?? false,
+      externalLinking: { cgoOn: (target) => cgoOnFor(target, config) },
+    },
+  );
   for (const left of leftOut) {
     log.warn(`left out ${left.id}: ${left.reason} (build it with --cgo on and a C compiler that targets it)`);
   }
