@@ -28,6 +28,8 @@ export interface RunOptions {
    * the one of an enclosing withChildUmask (umask.ts), else crossgo's, inherited as usual.
    */
   umask?: number;
+  /** Called with each chunk of output as it arrives (a hook's log), besides capturing it. */
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface RunResult {
@@ -164,8 +166,14 @@ export function run(command: string, args: readonly string[], options: RunOption
     }
     const stdout = new OutputBuffer(maxOutputBytes);
     const stderr = new OutputBuffer(maxOutputBytes);
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onOutput?.(chunk, 'stdout');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      options.onOutput?.(chunk, 'stderr');
+    });
 
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
