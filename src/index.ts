@@ -7,7 +7,7 @@ export { detectFormat, readFacts } from './binary/read.js';
 export { BufferSource, type ByteSource } from './binary/source.js';
 export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/types.js';
 export { type BenchOptions, type BenchResult, bench } from './commands/bench.js';
-export { BUILD_STAGES, type BuildResult, build, buildAll } from './commands/build.js';
+export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll } from './commands/build.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export {

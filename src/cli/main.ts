@@ -92,6 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .option('--force', 'run go build for every target, even those whose inputs are unchanged')
+    .option('--skip-hooks', "run none of the config's hooks (before, pre, post, after)")
     .addOption(
       new Option('--cgo <mode>', 'off, on, or auto: on where a package imports "C"').default(
         'off',
@@ -283,6 +284,7 @@ Examples:
     .option('--sign-all', 'sign every release file, not only the checksums file')
     .option('--no-sbom', 'no CycloneDX SBOMs')
     .option('--universal', 'merge darwin/amd64 and darwin/arm64 into <name>-darwin-universal')
+    .option('--skip-hooks', "do not run the config's after: commands")
     .option(
       '--wait <duration>',
       'wait this long (e.g. 10m) for another crossgo run writing the output folder',

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { checkHooks, prepareHooks } from '../hooks/prepare.js';
+import { runHooks } from '../hooks/run.js';
 import { silentLogger } from '../log.js';
 import type { BuildContext } from '../pipeline/context.js';
 import { holdOutputFolder } from '../pipeline/holdFolder.js';
@@ -17,6 +19,12 @@ import { type LastRun, lastRunOf } from './lastRun.js';
 
 export type { BuildResult };
 
+/** Options of a build run: the plan's, and whether the config's hooks run. */
+export interface BuildRunOptions extends BuildOptions {
+  /** Run none of the config's hooks (before, pre, post; and after with --package). */
+  skipHooks?: boolean;
+}
+
 /** The stages of `crossgo build`, in order. */
 export const BUILD_STAGES: readonly Stage[] = [
   downloadModules,
@@ -34,13 +42,15 @@ export const BUILD_STAGES: readonly Stage[] = [
  * (and every input checked) before the first one builds; one result per release.
  */
 export async function buildAll(
-  options: BuildOptions = {},
+  options: BuildRunOptions = {},
   /** The last run's answer, when the caller already asked (lastRunOf); default: asked here. */
   given?: LastRun,
 ): Promise<BuildResult[]> {
   const last = given ?? (await lastRunOf(options));
   if (last.unchanged) return [last.unchanged];
-  const plans = await planBuilds(options);
+  const plans = (await planBuilds(options)).map((plan) => (options.skipHooks ? withoutHooks(plan) : plan));
+  // Once per run, not per Go release: the releases build the same sources.
+  await runBeforeHooks(plans, options);
   const results: BuildResult[] = [];
   for (const plan of plans) results.push(await runPlan(plan, options));
   if (results.length === 1) await last.record(results[0] as BuildResult);
@@ -51,10 +61,13 @@ export async function buildAll(
  * Cross-compiles the main package for every target, with one Go release; several (--go or the
  * config's `go`) are refused before any work: buildAll builds them.
  */
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+export async function build(options: BuildRunOptions = {}): Promise<BuildResult> {
   const last = await lastRunOf(options);
   if (last.unchanged) return last.unchanged;
-  const result = await runPlan(await planBuild(options), options);
+  const planned = await planBuild(options);
+  const plan = options.skipHooks ? withoutHooks(planned) : planned;
+  await runBeforeHooks([plan], options);
+  const result = await runPlan(plan, options);
   await last.record(result);
   return result;
 }
@@ -89,5 +102,41 @@ async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<Build
     out: plan.outDir,
     outDir: plan.outDir,
     plan: planned,
+  };
+}
+
+/**
+ * Checks every hook of the run (a bad placeholder fails before anything runs), then runs the
+ * config's before: commands in the module root, with the project's templates: they may
+ * regenerate sources, so each target's inputs digest is taken after them (compile.ts).
+ */
+async function runBeforeHooks(plans: readonly BuildPlan[], options: BuildOptions): Promise<void> {
+  checkHooks(plans);
+  const plan = plans[0];
+  if (!plan || plan.hooks.before.commands.length === 0) return;
+  await runHooks(prepareHooks(plan.hooks.before, 'project'), {
+    root: plan.moduleRoot,
+    env: plan.baseEnv,
+    values: plan.values,
+    signal: options.signal ?? new AbortController().signal,
+    log: options.log ?? silentLogger,
+    consequence: 'nothing was built',
+  });
+}
+
+/** The plan with none of the config's hooks (--skip-hooks). */
+function withoutHooks(plan: BuildPlan): BuildPlan {
+  const none = (list: BuildPlan['hooks']['before']) => ({ ...list, commands: [] });
+  const units = new Map(
+    plan.units.map((unit) => [
+      unit,
+      { ...unit, hooks: { pre: none(unit.hooks.pre), post: none(unit.hooks.post) } },
+    ]),
+  );
+  return {
+    ...plan,
+    hooks: { before: none(plan.hooks.before), after: none(plan.hooks.after) },
+    units: [...units.values()],
+    builds: plan.builds.map((b) => ({ ...b, unit: units.get(b.unit) ?? b.unit })),
   };
 }

@@ -49,6 +49,9 @@ export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
     unchanged: null,
     record: async (result) => {
       const cgo = binaries(result.manifest).some((a) => a.cgo.enabled);
+      // A run with before: hooks is never answered from its record: the hooks run every time
+      // (they may regenerate sources), then each target's digest decides (compile.ts).
+      if (result.plan && result.plan.hooks.before.commands.length > 0) return;
       if (result.ok && result.manifest.complete && result.manifest.verified && !cgo) {
         await recordRun(request, fingerprint, result.out);
       }

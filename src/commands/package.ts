@@ -25,6 +25,7 @@ import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
 import { signStage } from '../stages/sign/stage.js';
 import { universalStage } from '../stages/universal/stage.js';
+import { prepareAfterHooks } from './afterHooks.js';
 
 export type PackageFormat = ArchiveFormat | 'binary' | 'auto';
 
@@ -51,6 +52,8 @@ export interface PackageOptions {
   universal?: boolean;
   /** How long to wait for another crossgo run writing the output folder (ms); default 0: refuse. */
   waitMs?: number;
+  /** Do not run the config's after: commands. */
+  skipHooks?: boolean;
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -121,6 +124,16 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
     const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
     const config = (await loadConfig(moduleRoot, configFile)).config.package ?? {};
+    const skip = options.skipHooks === true;
+    const after = await prepareAfterHooks({
+      moduleRoot,
+      configFile,
+      manifest: built,
+      env,
+      signal,
+      log,
+      skip,
+    });
     // The stages start from the build's binaries: the previous release's records (and files,
     // by the ownership journal) are replaced by what this run makes.
     const { release: _previous, ...facts } = built;
@@ -151,6 +164,8 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     };
     await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
     await folder.owned.compact();
+    // The release files exist and are recorded: the config's after: commands (uploads, notices).
+    await after();
     return { manifest, outDir: folder.dir, made: madeByRelease(ctx) };
   } finally {
     if (ctx) await discardStaged(ctx);

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import pc from 'picocolors';
 import type { CgoMode } from '../../cgo/plan.js';
+import type { BuildRunOptions } from '../../commands/build.js';
 import type { BuildResult } from '../../commands/buildResult.js';
 import { lastRunOf } from '../../commands/lastRun.js';
 import type { PackageResult } from '../../commands/package.js';
 import { UsageError } from '../../errors.js';
 import { binaries } from '../../pipeline/manifest.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
-import type { BuildOptions } from '../../stages/build/plan.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
@@ -30,6 +30,7 @@ export interface BuildFlagsCli {
   allowBroken?: boolean;
   linkCache?: boolean;
   force?: boolean;
+  skipHooks?: boolean;
   verify?: boolean;
   template?: string;
   cgo?: string;
@@ -61,7 +62,7 @@ export async function buildCommand(
   const unchanged = new Set<string>();
   let results: BuildResult[];
   try {
-    const options: BuildOptions = {
+    const options: BuildRunOptions = {
       cwd: cli.cwd,
       package: pkg,
       targets: flags.targets,
@@ -79,6 +80,7 @@ export async function buildCommand(
       template: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
       force: flags.force,
+      skipHooks: flags.skipHooks,
       verify: flags.verify !== false,
       cgo: flags.cgo as CgoMode | undefined,
       cc: flags.cc,
@@ -108,9 +110,15 @@ export async function buildCommand(
     // settings from the same config file the build read.
     const { packageRelease } = await import('../../commands/package.js');
     const { packageOptionsFrom } = await import('./package.js');
-    for (const result of results) {
+    for (const [i, result] of results.entries()) {
       const release = await packageRelease({
-        ...packageOptionsFrom({ sign: flags.sign, key: flags.key, universal: flags.universal }),
+        ...packageOptionsFrom({
+          sign: flags.sign,
+          key: flags.key,
+          universal: flags.universal,
+          // after: runs once, when every release's files exist (several with --go a,b).
+          skipHooks: flags.skipHooks || i < results.length - 1,
+        }),
         manifest: path.join(result.outDir, 'manifest.json'),
         configFile: flags.config,
         cwd: cli.cwd,

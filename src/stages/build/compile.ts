@@ -14,6 +14,7 @@ import type { Stage } from '../../pipeline/stage.js';
 import { workspaceFile } from '../../toolchain/module.js';
 import { CROSSGO_VERSION } from '../../version.js';
 import { failureExcerpt } from './excerpt.js';
+import { runTargetHooks } from './hooks.js';
 import { type Inputs, moduleInputs, targetInputs } from './inputs.js';
 import { linkCachePath, seedFromLinkCache, seedVerified, storeInLinkCache } from './linkCache.js';
 import type { TargetBuild } from './plan.js';
@@ -107,6 +108,8 @@ async function compileOne(
       return artifact;
     }
   }
+  // Only a target that is built runs its hooks (an unchanged one returned above).
+  await runTargetHooks(ctx, build, 'pre');
   try {
     const cached = plan.linkCache
       ? linkCachePath(plan.linkCache, plan.pkg.importPath, build.target.id)
@@ -153,6 +156,7 @@ async function compileOne(
         target: build.target.id,
       });
     }
+    await runTargetHooks(ctx, build, 'post', { sha256 });
     const artifact: ArtifactRecord = {
       ...describe(ctx, build, argv, { size, sha256, durationMs: Math.round(result.durationMs) }),
       ...digest,

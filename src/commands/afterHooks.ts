@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { type PreparedHook, prepareHooks } from '../hooks/prepare.js';
+import { runHooks } from '../hooks/run.js';
+import type { Logger } from '../log.js';
+import type { Manifest } from '../pipeline/manifest.js';
+import { inheritedEnv } from '../stages/build/flags.js';
+import { projectValues } from '../template/values.js';
+
+export interface AfterHooksRequest {
+  moduleRoot: string;
+  /** The config file package reads (absolute), or undefined: the module root's. */
+  configFile: string | undefined;
+  /** The build's manifest: the project values come from it ({version}, {commit}, …). */
+  manifest: Manifest;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  log: Logger;
+  /** --skip-hooks: run none. */
+  skip: boolean;
+}
+
+/**
+ * The config's after: commands, compiled before the release stages run (a bad placeholder fails
+ * before anything is packaged); call the result once the release files are committed. Hooks
+ * come from the config only, never from the manifest: a manifest is a file crossgo reads as
+ * hostile input, the config is the project's own build definition.
+ */
+export async function prepareAfterHooks(request: AfterHooksRequest): Promise<() => Promise<void>> {
+  const loaded = await loadConfig(request.moduleRoot, request.configFile);
+  const commands = request.skip ? [] : (loaded.config.after ?? []);
+  const file = loaded.file ? path.basename(loaded.file) : 'config';
+  const hooks: PreparedHook[] = prepareHooks({ commands, source: { file, key: 'after' } }, 'project');
+  if (hooks.length === 0) return async () => {};
+  const { source, project } = request.manifest;
+  const epoch = Date.parse(source.date);
+  const values = projectValues(
+    {
+      version: source.version,
+      tag: source.tag ?? '',
+      commit: source.commit,
+      date: source.date,
+      epoch: source.dateSource === 'none' || Number.isNaN(epoch) ? null : Math.floor(epoch / 1000),
+      // The manifest does not record the branch.
+      branch: '',
+      snapshot: source.snapshot ?? false,
+    },
+    project.name,
+  );
+  return () =>
+    runHooks(hooks, {
+      root: request.moduleRoot,
+      env: inheritedEnv(request.env),
+      values,
+      signal: request.signal,
+      log: request.log,
+      consequence: 'the release files are made and recorded; the after: commands that follow did not run',
+    });
+}
