@@ -179,6 +179,16 @@ describe('a failing hook', () => {
     expect(await readdir(path.join(m.dir, 'dist')).catch(() => null)).toBeNull();
   });
 
+  it('a program that is not installed: one line naming it, exit 1', async () => {
+    const m = await hookModule('before:\n  - crossgo-no-such-program --flag\n');
+    const r = await crossgo(['build', '-t', 'linux/amd64'], { cwd: m.dir, env: m.env });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      'crossgo: crossgo.yaml: before[0]: cannot run the hook crossgo-no-such-program --flag: crossgo-no-such-program not found on PATH',
+    );
+    expect(await readdir(path.join(m.dir, 'dist')).catch(() => null)).toBeNull();
+  });
+
   it('pre: stops the run at that target; no later target starts and no manifest is written', async () => {
     const m = await hookModule(`hooks:
   pre:
@@ -265,8 +275,11 @@ describe('a bad hook is refused before anything runs (exit 2)', () => {
 });
 
 describe('an interrupted hook', () => {
-  it('on SIGINT: the hook is killed like a build and crossgo exits 130', async () => {
-    const m = await hookModule(`before:\n  - [sleep, '300']\n`);
+  it.each([
+    ['before', `before:\n  - [sleep, '300']\n`],
+    ['pre', `hooks:\n  pre:\n    - [sleep, '300']\n`],
+  ])('%s: on SIGINT the hook is killed like a build and crossgo exits 130', async (where, config) => {
+    const m = await hookModule(config);
     const marker = `CROSSGO_TEST_MARK=${randomBytes(6).toString('hex')}`;
     const [key, value] = marker.split('=') as [string, string];
     const child = spawnCrossgo(['build', '-t', 'linux/amd64'], {
@@ -298,6 +311,16 @@ describe('an interrupted hook', () => {
       leftovers = await processesWithMarker(marker);
     }
     expect(leftovers, 'the hook does not outlive crossgo').toEqual([]);
-    expect(await readdir(path.join(m.dir, 'dist')).catch(() => null), 'nothing was built').toBeNull();
+    if (where === 'before') {
+      expect(await readdir(path.join(m.dir, 'dist')).catch(() => null), 'nothing was built').toBeNull();
+    } else {
+      // As for an interrupted go build: the manifest records that the run did not finish, and no binary.
+      const manifest = JSON.parse(await readFile(path.join(m.dir, 'dist', 'manifest.json'), 'utf8')) as {
+        complete: boolean;
+        artifacts: unknown[];
+      };
+      expect(manifest.complete).toBe(false);
+      expect(manifest.artifacts).toEqual([]);
+    }
   });
 });
