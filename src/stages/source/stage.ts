@@ -49,6 +49,8 @@ export const sourceStage: Stage<PackageContext> = {
         signal: ctx.signal,
         missingHint: 'install git (apt-get install git)',
       });
+      // Ctrl-C: the interrupt, not git's exit, is what the user should read.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       if (result.exitCode !== 0) {
         throw new ProcessError(
           `git archive of commit ${commit.slice(0, 12)} failed in the module's repository: ${lastLines(result.stderr, 2).trim() || `exit ${result.exitCode}`}: package from the repository the binaries were built in`,
