@@ -135,16 +135,14 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     // by the ownership journal) are replaced by what this run makes.
     const { release: _previous, ...facts } = built;
     const manifest: Manifest = { ...facts, artifacts: binaries(built) };
-    const settings = await resolveSettings(
-      options,
+    const settings = await resolveSettings(options, manifest, {
       config,
-      configName(loaded),
-      manifest,
+      file: configName(loaded),
       moduleRoot,
-      folder.dir,
+      outDir: folder.dir,
       env,
       log,
-    );
+    });
     // Every name, rendered and checked (one plain file name, no two alike) before anything is written.
     const layout = planReleaseLayout(
       manifest,
@@ -222,15 +220,21 @@ async function checkArtifacts(folder: OutputFolder, manifest: Manifest, signal: 
   for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
 }
 
+/** Where the settings come from besides the options: the config's package block and the module. */
+interface SettingsSources {
+  config: PackageConfig;
+  /** The config file's name, for messages. */
+  file: string;
+  moduleRoot: string;
+  outDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+
 async function resolveSettings(
   options: PackageOptions,
-  config: PackageConfig,
-  file: string,
   manifest: Manifest,
-  moduleRoot: string,
-  outDir: string,
-  env: NodeJS.ProcessEnv,
-  log: Logger,
+  { config, file, moduleRoot, outDir, env, log }: SettingsSources,
 ): Promise<PackageSettings> {
   const format = options.format ?? config.format ?? 'auto';
   if (!FORMATS.includes(format)) {
