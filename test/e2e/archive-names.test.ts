@@ -1,7 +1,9 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { manifestValidator } from '../helpers/manifestSchema.js';
 
 /**
  * Archive control (package.name, wrap, files, format, formats, checksum, source) on one build of
@@ -266,6 +268,13 @@ describe('package.source', () => {
     const check = await runTool('sha256sum', ['-c', 'tool_1.2.3_checksums.txt'], { cwd: dist });
     expect(check.code, check.stdout).toBe(0);
     expect(lines(check.stdout)).toContain('tool-1.2.3.tar.gz: OK');
+    // Recorded as kind source, and the manifest still matches its schema (a separate ajv).
+    const manifest = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8')) as Manifest;
+    const validate = manifestValidator();
+    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    expect(manifest.artifacts.filter((a) => a.kind === 'source').map((a) => a.path)).toEqual([
+      'tool-1.2.3.tar.gz',
+    ]);
   });
 
   it('a prefix puts the tracked files (not the untracked one) in one folder; two runs give the same bytes', async () => {
@@ -317,6 +326,14 @@ describe('bad names: one line, exit 2, nothing written', () => {
       'crossgo: release.yaml: package.name: "{project}_{oss}_{arch}": unknown placeholder {oss}, did you mean {os}?',
     ]);
     expect(await releaseFiles()).toEqual(before);
+  });
+
+  it('a top folder that is not one plain name is refused', async () => {
+    const result = await packageWith('  wrap: "{project}/{os}"\n');
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([
+      'crossgo: release.yaml: package.wrap: "{project}/{os}" gives "tool/linux" for linux/arm/7, which holds a "/": change the template, or rebuild with a name-safe version (--app-version)',
+    ]);
   });
 
   it("a name that is one of the build's files is refused", async () => {
