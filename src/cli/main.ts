@@ -265,7 +265,7 @@ Examples:
     .addOption(
       new Option(
         '--format <format>',
-        'auto (zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives)',
+        'auto (zip for windows, tar.gz for the rest), tar.gz, zip, or binary (each binary bare, named like an archive)',
       ).default('auto', "the config's, else auto"),
     )
     .addOption(

@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/types.js';
 import { type PreparedHook, prepareHooks } from '../hooks/prepare.js';
 import { runHooks } from '../hooks/run.js';
 import type { Logger } from '../log.js';
 import type { Manifest } from '../pipeline/manifest.js';
+import { releaseProjectValues } from '../pipeline/releaseValues.js';
 import { inheritedEnv } from '../stages/build/flags.js';
-import { projectValues } from '../template/values.js';
 
 export interface AfterHooksRequest {
   moduleRoot: string;
-  /** The config file package reads (absolute), or undefined: the module root's. */
-  configFile: string | undefined;
+  /** The config package read. */
+  loaded: LoadedConfig;
   /** The build's manifest: the project values come from it ({version}, {commit}, …). */
   manifest: Manifest;
   env: NodeJS.ProcessEnv;
@@ -27,26 +27,12 @@ export interface AfterHooksRequest {
  * hostile input, the config is the project's own build definition.
  */
 export async function prepareAfterHooks(request: AfterHooksRequest): Promise<() => Promise<void>> {
-  const loaded = await loadConfig(request.moduleRoot, request.configFile);
+  const { loaded } = request;
   const commands = request.skip ? [] : (loaded.config.after ?? []);
   const file = loaded.file ? path.basename(loaded.file) : 'config';
   const hooks: PreparedHook[] = prepareHooks({ commands, source: { file, key: 'after' } }, 'project');
   if (hooks.length === 0) return async () => {};
-  const { source, project } = request.manifest;
-  const epoch = Date.parse(source.date);
-  const values = projectValues(
-    {
-      version: source.version,
-      tag: source.tag ?? '',
-      commit: source.commit,
-      date: source.date,
-      epoch: source.dateSource === 'none' || Number.isNaN(epoch) ? null : Math.floor(epoch / 1000),
-      // The manifest does not record the branch.
-      branch: '',
-      snapshot: source.snapshot ?? false,
-    },
-    project.name,
-  );
+  const values = releaseProjectValues(request.manifest);
   return () =>
     runHooks(hooks, {
       root: request.moduleRoot,

@@ -3,7 +3,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { loadConfig } from '../config/load.js';
-import type { PackageConfig } from '../config/types.js';
+import type { ChecksumCovers, LoadedConfig, PackageConfig, PackageFormatName } from '../config/types.js';
 import { asIoError, UsageError } from '../errors.js';
 import { runPool } from '../exec/pool.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -16,6 +16,12 @@ import { type Artifact, binaries, MANIFEST_FILE, type Manifest } from '../pipeli
 import { type OutputFolder, openOutputFolder } from '../pipeline/outputFolder.js';
 import { readManifest } from '../pipeline/readManifest.js';
 import type { PackageContext, PackageSettings } from '../pipeline/release.js';
+import {
+  COVERED_KINDS,
+  DEFAULT_COVERS,
+  planReleaseLayout,
+  type ReleaseTemplates,
+} from '../pipeline/releaseLayout.js';
 import { commitRelease, discardStaged, madeByRelease } from '../pipeline/releaseOutput.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { archiveStage } from '../stages/archive/stage.js';
@@ -24,7 +30,9 @@ import { releaseChecksumsStage } from '../stages/checksum/release.js';
 import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
 import { signStage } from '../stages/sign/stage.js';
+import { sourceStage } from '../stages/source/stage.js';
 import { universalStage } from '../stages/universal/stage.js';
+import { compileTemplate, type Template, type TemplateScope } from '../template/engine.js';
 import { prepareAfterHooks } from './afterHooks.js';
 
 export type PackageFormat = ArchiveFormat | 'binary' | 'auto';
@@ -37,9 +45,9 @@ export interface PackageOptions {
   manifest?: string;
   /** The config file whose `package:` block gives the defaults (relative to cwd); default the module root's crossgo.yaml. */
   configFile?: string;
-  /** auto (default: zip for windows, tar.gz for the rest), tar.gz, zip, or binary (no archives). */
+  /** auto (default: zip for windows, tar.gz for the rest), tar.gz, zip, or binary (each binary bare, under the archive name); over the config's format and formats. */
   format?: PackageFormat;
-  /** Globs of extra files for every archive, relative to the module root; default README*, LICENSE*, CHANGELOG*. */
+  /** Globs of extra files for every archive, relative to the module root; default README*, LICENSE*, CHANGELOG*; one that matches nothing is left out. */
   files?: string[];
   checksum?: 'sha256' | 'sha512';
   sign?: SignMethod;
@@ -72,6 +80,7 @@ export interface PackageResult {
 export const PACKAGE_STAGES: readonly Stage<PackageContext>[] = [
   universalStage,
   archiveStage,
+  sourceStage,
   sbomStage,
   releaseChecksumsStage,
   signStage,
@@ -123,11 +132,12 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     await checkArtifacts(folder, built, signal);
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
     const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
-    const config = (await loadConfig(moduleRoot, configFile)).config.package ?? {};
+    const loaded = await loadConfig(moduleRoot, configFile);
+    const config = loaded.config.package ?? {};
     const skip = options.skipHooks === true;
     const after = await prepareAfterHooks({
       moduleRoot,
-      configFile,
+      loaded,
       manifest: built,
       env,
       signal,
@@ -138,12 +148,33 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     // by the ownership journal) are replaced by what this run makes.
     const { release: _previous, ...facts } = built;
     const manifest: Manifest = { ...facts, artifacts: binaries(built) };
-    const settings = await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env);
+    const settings = await resolveSettings(options, manifest, {
+      config,
+      file: configName(loaded),
+      moduleRoot,
+      outDir: folder.dir,
+      env,
+      log,
+    });
+    // Every name, rendered and checked (one plain file name, no two alike) before anything is written.
+    const layout = planReleaseLayout(
+      manifest,
+      {
+        names: settings.names,
+        formatFor: settings.formatFor,
+        extras: settings.extras.map((e) => e.name),
+        sbom: settings.sbom,
+        universal: settings.universal,
+      },
+      env,
+    );
     ctx = {
       outDir: folder.dir,
       shown,
       manifest,
       settings,
+      layout,
+      moduleRoot,
       env,
       signal,
       log,
@@ -204,13 +235,21 @@ async function checkArtifacts(folder: OutputFolder, manifest: Manifest, signal: 
   for (const outcome of outcomes) if (!outcome.ok) throw outcome.error;
 }
 
+/** Where the settings come from besides the options: the config's package block and the module. */
+interface SettingsSources {
+  config: PackageConfig;
+  /** The config file's name, for messages. */
+  file: string;
+  moduleRoot: string;
+  outDir: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+
 async function resolveSettings(
   options: PackageOptions,
-  config: PackageConfig,
   manifest: Manifest,
-  moduleRoot: string,
-  outDir: string,
-  env: NodeJS.ProcessEnv,
+  { config, file, moduleRoot, outDir, env, log }: SettingsSources,
 ): Promise<PackageSettings> {
   const format = options.format ?? config.format ?? 'auto';
   if (!FORMATS.includes(format)) {
@@ -218,7 +257,11 @@ async function resolveSettings(
       `--format "${format}": expected auto, tar.gz, zip or binary (tar.xz and tar.zst: no well-kept library for Node 20)`,
     );
   }
-  const checksum = options.checksum ?? config.checksum ?? 'sha256';
+  const checksumConfig = typeof config.checksum === 'object' ? config.checksum : {};
+  const checksum =
+    options.checksum ??
+    (typeof config.checksum === 'string' ? config.checksum : checksumConfig.algorithm) ??
+    'sha256';
   if (checksum !== 'sha256' && checksum !== 'sha512') {
     throw new UsageError(`--checksum "${checksum}": expected sha256 or sha512`);
   }
@@ -232,10 +275,18 @@ async function resolveSettings(
       '--sign ssh needs --key FILE: the private key (or its .pub, with the key in ssh-agent)',
     );
   const { mtime, source } = archiveTime(manifest, env);
+  // --format names one format for every target; else the config's per-goos formats, then its format.
+  const formats: Record<string, PackageFormatName> = options.format ? {} : (config.formats ?? {});
+  const covers = checksumConfig.covers ?? DEFAULT_COVERS;
   return {
-    formatFor: (goos) => (format === 'auto' ? (goos === 'windows' ? 'zip' : 'tar.gz') : format),
-    extras: await extraFiles(options.files ?? config.files, moduleRoot, outDir),
+    formatFor: (goos) => {
+      const chosen = formats[goos] ?? format;
+      return chosen === 'auto' ? (goos === 'windows' ? 'zip' : 'tar.gz') : chosen;
+    },
+    extras: await extraFiles(options.files ?? config.files, moduleRoot, outDir, log),
+    names: releaseTemplates(config, file),
     checksum,
+    checksumKinds: new Set(covers.flatMap((c: ChecksumCovers) => COVERED_KINDS[c])),
     sign: method
       ? { method, ...(key ? { key } : {}), all: options.signAll ?? config.signAll ?? false }
       : null,
@@ -243,6 +294,65 @@ async function resolveSettings(
     universal: options.universal ?? config.universal ?? false,
     mtime,
     mtimeSource: source,
+  };
+}
+
+/** The config file's name for messages ("crossgo.yaml"), or "config" when there is none. */
+function configName(loaded: LoadedConfig): string {
+  return loaded.file ? path.basename(loaded.file) : 'config';
+}
+
+/** Today's names, GoReleaser's: the version without its v, the variant after the arch. */
+const DEFAULT_NAMES = {
+  archive: '{project}_{version}_{os}_{arch}{variant|prefix:_}',
+  // GoReleaser's default for format binary starts with the binary's name: two builds, two files.
+  binary: '{binary}_{version}_{os}_{arch}{variant|prefix:_}',
+  checksums: '{project}_{version}_checksums.txt',
+  // GoReleaser's source archive: {{ .ProjectName }}-{{ .Version }}, no prefix.
+  source: '{project}-{version}',
+};
+
+/**
+ * The release's name templates, each compiled once with its key path, so a wrong placeholder is
+ * one line (file, key, the nearest spelling) before anything is read or written.
+ */
+function releaseTemplates(config: PackageConfig, file: string): ReleaseTemplates {
+  const compile = (
+    text: string | undefined,
+    key: string,
+    fallback: string,
+    scope: TemplateScope,
+  ): Template =>
+    text === undefined
+      ? compileTemplate(
+          fallback,
+          { file: 'crossgo package', key: `default ${key}` },
+          { scope, fileName: true },
+        )
+      : compileTemplate(text, { file, key }, { scope, fileName: true });
+  const checksum = typeof config.checksum === 'object' ? config.checksum : {};
+  const source = config.source === true ? {} : config.source || null;
+  return {
+    archive: compile(config.name, 'package.name', DEFAULT_NAMES.archive, 'target'),
+    binary: compile(config.name, 'package.name', DEFAULT_NAMES.binary, 'target'),
+    wrap:
+      typeof config.wrap === 'string'
+        ? compileTemplate(config.wrap, { file, key: 'package.wrap' }, { scope: 'target', fileName: true })
+        : (config.wrap ?? true),
+    checksums: compile(checksum.name, 'package.checksum.name', DEFAULT_NAMES.checksums, 'project'),
+    source: source
+      ? {
+          name: compile(source.name, 'package.source.name', DEFAULT_NAMES.source, 'project'),
+          prefix:
+            source.prefix === undefined
+              ? null
+              : compileTemplate(
+                  source.prefix,
+                  { file, key: 'package.source.prefix' },
+                  { scope: 'project', fileName: true },
+                ),
+        }
+      : null,
   };
 }
 
@@ -263,20 +373,35 @@ function archiveTime(
   return { mtime: new Date(0), source: 'none' };
 }
 
-/** The extra files, by glob from the module root, sorted; each keeps its relative path inside the archive. */
+/**
+ * The extra files, by glob from the module root, sorted; each keeps its relative path inside the
+ * archive. A glob that matches nothing is left out, as GoReleaser does (`files: [none*]` is its
+ * idiom for an archive of the binary alone): one info line, except for that idiom.
+ */
 async function extraFiles(
   globs: string[] | undefined,
   root: string,
   outDir: string,
+  log: Logger,
 ): Promise<PackageSettings['extras']> {
   const patterns = globs ?? DEFAULT_EXTRAS;
-  const found = await glob(patterns, {
+  const options = {
     cwd: root,
     onlyFiles: true,
     dot: false,
     followSymbolicLinks: false,
     expandDirectories: false,
-  });
+  };
+  const found: string[] = [];
+  for (const pattern of patterns) {
+    const matched = await glob([pattern], options);
+    if (matched.length === 0 && globs !== undefined && !/^none\b/i.test(pattern)) {
+      log.info(
+        `package files: no file matches ${JSON.stringify(pattern)} (relative to the module root): left out`,
+      );
+    }
+    found.push(...matched);
+  }
   // Never the output folder itself (`--files '**'` would pack the release into its own archives).
   const names = [...new Set(found)].filter((name) => !isInside(outDir, path.join(root, name))).sort();
   for (const name of names) {
@@ -287,10 +412,6 @@ async function extraFiles(
     }
     // A link among them could pack any file of the machine: only real files of the module.
     await confine(root, name, { what: 'package files:', shownRoot: '.', leaf: 'file' });
-  }
-  // `files: []` asks for archives that hold the binary alone; a glob list that finds nothing is a mistake.
-  if (globs && globs.length > 0 && names.length === 0) {
-    throw new UsageError(`package files ${globs.join(', ')}: no file matches (relative to ${root})`);
   }
   return names.map((name) => ({ file: path.join(root, name), name }));
 }

@@ -3,17 +3,22 @@ import type { Ownership } from '../fs/ownership.js';
 import type { Logger } from '../log.js';
 import type { BuildEvent } from './events.js';
 import type { Manifest } from './manifest.js';
+import type { ArchiveFormat, ReleaseLayout, ReleaseTemplates } from './releaseLayout.js';
 
-export type ArchiveFormat = 'tar.gz' | 'zip';
+export type { ArchiveFormat };
 export type SignMethod = 'gpg' | 'ssh';
 
 /** How `crossgo package` packages, once flags, config and defaults are merged. */
 export interface PackageSettings {
-  /** Per goos: an archive format, or 'binary' for none. */
+  /** Per goos: an archive format, or 'binary' (the bare binary under the archive's name). */
   formatFor(goos: string): ArchiveFormat | 'binary';
   /** Extra files for every archive: absolute path → name inside the archive's top folder. */
   extras: { file: string; name: string }[];
+  /** The release's names (archives, top folders, checksums file, source archive). */
+  names: ReleaseTemplates;
   checksum: 'sha256' | 'sha512';
+  /** The manifest kinds the checksums file lists (package.checksum.covers). */
+  checksumKinds: ReadonlySet<string>;
   sign: { method: SignMethod; key?: string; all: boolean } | null;
   sbom: boolean;
   universal: boolean;
@@ -34,6 +39,10 @@ export interface PackageContext {
   /** The manifest being packaged: the build's binaries, then the records this run adds. */
   readonly manifest: Manifest;
   readonly settings: PackageSettings;
+  /** Every name this run makes, decided and checked before any stage runs. */
+  readonly layout: ReleaseLayout;
+  /** The module root: where the extra files and the git repository (source archive) are. */
+  readonly moduleRoot: string;
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly log: Logger;

@@ -10,10 +10,12 @@ import {
   type Artifact,
   artifactsOfKind,
   binaries,
+  binaryOrigin,
   type ReleaseArtifact,
   type ReleaseKind,
 } from './manifest.js';
 import type { PackageContext } from './release.js';
+import type { PlannedBinary } from './releaseLayout.js';
 
 /**
  * Release files are staged: each stage writes under a temporary name beside the final one, and
@@ -69,15 +71,16 @@ export interface ReleaseFacts {
   from: string[];
 }
 
-/** Writes a release file (staged) and records it. */
+/** Writes a release file (staged) and records it; `mode` 0o755 for a bare binary. */
 export async function writeRelease(
   ctx: PackageContext,
   name: string,
   data: string | Uint8Array,
   record: ReleaseFacts,
+  mode = 0o644,
 ): Promise<ReleaseArtifact> {
   const temp = await stagePath(ctx, name);
-  await writeFile(temp, data, { mode: 0o644, flag: 'wx' });
+  await writeFile(temp, data, { mode, flag: 'wx' });
   return recordFile(ctx, name, record);
 }
 
@@ -141,33 +144,40 @@ export async function discardStaged(ctx: PackageContext): Promise<void> {
   ctx.staged.clear();
 }
 
-/** A binary a release ships: a build's artifact or the universal darwin one. */
-export interface ReleasedBinary {
-  path: string;
-  target: string;
-  goos: string;
-  goarch: string;
-  variant: string | null;
+/** A binary a release ships: a build's artifact or the universal darwin one, with its sha256. */
+export interface ReleasedBinary extends PlannedBinary {
   sha256: string;
 }
 
-/** What a release ships per target: each binary, and the universal one when made. */
-export function releasedBinaries(ctx: PackageContext): ReleasedBinary[] {
-  const built: ReleasedBinary[] = binaries(ctx.manifest).map((a) => ({
-    path: a.path,
-    target: a.target,
-    goos: a.goos,
-    goarch: a.goarch,
-    variant: a.variant,
-    sha256: a.sha256,
-  }));
-  const universal = artifactsOfKind(ctx.manifest, 'universal').map((f) => ({
-    path: f.path,
-    target: f.target ?? 'darwin/universal',
-    goos: 'darwin',
-    goarch: 'universal',
-    variant: null,
-    sha256: f.sha256,
-  }));
+/** What a release ships per target: each binary, and the universal ones when made. */
+export function releasedBinaries(ctx: Pick<PackageContext, 'manifest'>): ReleasedBinary[] {
+  const built: ReleasedBinary[] = binaries(ctx.manifest).map((a) => {
+    const { name } = binaryOrigin(ctx.manifest, a);
+    return {
+      path: a.path,
+      target: a.target,
+      goos: a.goos,
+      goarch: a.goarch,
+      variant: a.variant,
+      sha256: a.sha256,
+      name,
+      id: a.build ?? name,
+    };
+  });
+  const universal = artifactsOfKind(ctx.manifest, 'universal').map((f) => {
+    // Named after its slices' binary (the universal stage merges one name's two slices).
+    const slice = built.find((b) => b.path === f.from[0]);
+    const name = slice?.name ?? ctx.manifest.project.name;
+    return {
+      path: f.path,
+      target: f.target ?? 'darwin/universal',
+      goos: 'darwin',
+      goarch: 'universal',
+      variant: null,
+      sha256: f.sha256,
+      name,
+      id: slice?.id ?? name,
+    };
+  });
   return [...built, ...universal];
 }

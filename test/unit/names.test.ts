@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitShortAssignments } from '../../src/cli/argv.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
-import { binaryNameInArchive, checksumsName, releaseBase } from '../../src/release/naming.js';
 import { failureExcerpt } from '../../src/stages/build/excerpt.js';
 import { checkOverrideSelectors } from '../../src/stages/build/flags.js';
 import { checkTemplate, renderOutputName } from '../../src/stages/build/template.js';
@@ -73,37 +72,6 @@ describe('output templates refuse what would forge or misplace a name', () => {
       /holds a control character/,
     );
     expect(renderOutputName('{version}/{name}', { ...values, version: 'v1.2.3' })).toBe('v1.2.3/hello');
-  });
-});
-
-describe('release names are one plain file name each', () => {
-  const linux = { goos: 'linux', goarch: 'amd64' };
-
-  it('keeps the usual names', () => {
-    expect(releaseBase('hello', 'v1.2.3', linux)).toBe('hello_1.2.3_linux_amd64');
-    expect(checksumsName('hello', 'v1.2.3')).toBe('hello_1.2.3_checksums.txt');
-    expect(binaryNameInArchive('hello', 'windows', 'amd64')).toBe('hello.exe');
-  });
-
-  it.each([
-    ['hello', FORGED, /holds a control character/],
-    ['hello', 'sub/v1.2.3', /holds a "\/"/],
-    ['a/b', 'v1', /holds a "\/"/],
-    ['hello', 'a\\b', /holds a backslash/],
-  ])('refuses name %j with version %j (a manifest anyone may edit)', (name, version, problem) => {
-    for (const make of [() => releaseBase(name, version, linux), () => checksumsName(name, version)]) {
-      const error = thrown(make);
-      expect(error).toBeInstanceOf(UsageError);
-      expect(error.message).toMatch(problem);
-      expect(error.message).toMatch(/: rebuild with a name-safe version \(--app-version\)$/);
-      expect(error.message).not.toContain('\n');
-    }
-  });
-
-  it('refuses a binary name that is "..", has a "/" or a control character', () => {
-    expect(() => binaryNameInArchive('..', 'linux', 'amd64')).toThrow(/is "\.\."/);
-    expect(() => binaryNameInArchive('a/b', 'linux', 'amd64')).toThrow(/holds a "\/"/);
-    expect(() => binaryNameInArchive('a\nb', 'linux', 'amd64')).toThrow(/control character/);
   });
 });
 

@@ -10,7 +10,7 @@ export interface ArchiveEntry {
   mode: number;
 }
 
-import type { ArchiveFormat } from '../../pipeline/release.js';
+import type { ArchiveFormat } from '../../pipeline/releaseLayout.js';
 
 export type { ArchiveFormat };
 

@@ -2,34 +2,28 @@ import { digestFile } from '../../fs/hash.js';
 import type { PackageContext } from '../../pipeline/release.js';
 import { sourcePath, writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import { checksumsName } from '../../release/naming.js';
 
 /**
- * <name>_<version>_checksums.txt over every binary, archive, SBOM and universal binary, in the format
- * `sha256sum -c` (or `sha512sum -c`) reads: "<hex>  <path>", sorted by path.
+ * The checksums file (package.checksum.name, default <project>_<version>_checksums.txt) over what
+ * the release publishes (package.checksum.covers: by default archives, bare binaries of format
+ * binary, source archive, SBOMs and packages; the build's raw binaries are in its SHA256SUMS), in
+ * the format `sha256sum -c` (or `sha512sum -c`) reads: "<hex>  <path>", sorted by path.
  */
 export const releaseChecksumsStage: Stage<PackageContext> = {
   name: 'checksums',
   async run(ctx) {
-    // Everything made so far but signatures (which sign this file) and checksum files.
     const paths = ctx.manifest.artifacts
-      .filter((a) => a.kind !== 'signature' && a.kind !== 'checksums')
+      .filter((a) => ctx.settings.checksumKinds.has(a.kind))
       .map((a) => a.path)
       .sort();
     const lines: string[] = [];
     for (const rel of paths) {
-      lines.push(
-        `${(await digestFile(sourcePath(ctx, rel), ctx.settings.checksum, { follow: false, shown: rel })).digest}  ${rel}\n`,
-      );
+      const { digest } = await digestFile(sourcePath(ctx, rel), ctx.settings.checksum, {
+        follow: false,
+        shown: rel,
+      });
+      lines.push(`${digest}  ${rel}\n`);
     }
-    await writeRelease(
-      ctx,
-      checksumsName(ctx.manifest.project.name, ctx.manifest.source.version),
-      lines.join(''),
-      {
-        kind: 'checksums',
-        from: paths,
-      },
-    );
+    await writeRelease(ctx, ctx.layout.checksums, lines.join(''), { kind: 'checksums', from: paths });
   },
 };

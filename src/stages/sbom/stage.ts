@@ -4,11 +4,10 @@ import { readFacts } from '../../binary/read.js';
 import type { PackageContext } from '../../pipeline/release.js';
 import { releasedBinaries, sourcePath, writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import { releaseBase } from '../../release/naming.js';
 import { cycloneDx } from '../../release/sbom.js';
 import { CROSSGO_VERSION } from '../../version.js';
 
-/** A CycloneDX 1.6 SBOM per binary, from its own embedded build info: <base>.sbom.cdx.json. */
+/** A CycloneDX 1.6 SBOM per binary, from its own embedded build info: <archive name>.sbom.cdx.json. */
 export const sbomStage: Stage<PackageContext> = {
   name: 'sbom',
   skip: (ctx) => (ctx.settings.sbom ? false : 'turned off (--no-sbom)'),
@@ -30,8 +29,9 @@ export const sbomStage: Stage<PackageContext> = {
         timestamp: ctx.settings.mtime.toISOString(),
         toolVersion: CROSSGO_VERSION,
       });
-      const base = releaseBase(ctx.manifest.project.name, ctx.manifest.source.version, artifact);
-      await writeRelease(ctx, `${base}.sbom.cdx.json`, `${JSON.stringify(bom, null, 2)}\n`, {
+      const name = ctx.layout.sboms.get(artifact.path);
+      if (!name) throw new Error(`bug: no SBOM name was planned for ${artifact.path}`);
+      await writeRelease(ctx, name, `${JSON.stringify(bom, null, 2)}\n`, {
         kind: 'sbom',
         target: artifact.target,
         from: [artifact.path],
