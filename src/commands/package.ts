@@ -20,6 +20,7 @@ import { commitRelease, discardStaged, madeByRelease } from '../pipeline/release
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { archiveStage } from '../stages/archive/stage.js';
 import type { ArchiveFormat } from '../stages/archive/write.js';
+import { changelogSettings, changelogStage } from '../stages/changelog/stage.js';
 import { releaseChecksumsStage } from '../stages/checksum/release.js';
 import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
@@ -67,6 +68,7 @@ export interface PackageResult {
 
 /** The release stages, in order: each later one may use what the earlier ones made. */
 export const PACKAGE_STAGES: readonly Stage<PackageContext>[] = [
+  changelogStage,
   universalStage,
   archiveStage,
   sbomStage,
@@ -120,12 +122,16 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     await checkArtifacts(folder, built, signal);
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
     const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
-    const config = (await loadConfig(moduleRoot, configFile)).config.package ?? {};
+    const loaded = await loadConfig(moduleRoot, configFile);
+    const config = loaded.config.package ?? {};
     // The stages start from the build's binaries: the previous release's records (and files,
     // by the ownership journal) are replaced by what this run makes.
     const { release: _previous, ...facts } = built;
     const manifest: Manifest = { ...facts, artifacts: binaries(built) };
-    const settings = await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env);
+    const settings: PackageSettings = {
+      ...(await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env)),
+      changelog: changelogSettings(loaded, moduleRoot),
+    };
     ctx = {
       outDir: folder.dir,
       shown,

@@ -11,9 +11,10 @@ import { checksumsName } from '../../release/naming.js';
 export const releaseChecksumsStage: Stage<PackageContext> = {
   name: 'checksums',
   async run(ctx) {
-    // Everything made so far but signatures (which sign this file) and checksum files.
+    // Everything made so far but signatures (which sign this file), checksum files and the
+    // changelog (release notes, not a published file: GoReleaser's checksums leave it out too).
     const paths = ctx.manifest.artifacts
-      .filter((a) => a.kind !== 'signature' && a.kind !== 'checksums')
+      .filter((a) => a.kind !== 'signature' && a.kind !== 'checksums' && a.kind !== 'changelog')
       .map((a) => a.path)
       .sort();
     const lines: string[] = [];
