@@ -130,7 +130,7 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     const manifest: Manifest = { ...facts, artifacts: binaries(built) };
     const settings: PackageSettings = {
       ...(await resolveSettings(options, config, manifest, moduleRoot, folder.dir, env)),
-      changelog: changelogSettings(loaded, moduleRoot),
+      changelog: await changelogSettings(loaded, moduleRoot, env),
     };
     ctx = {
       outDir: folder.dir,

@@ -9,7 +9,7 @@ import {
 } from './changelogGit.js';
 import { type ChangelogRules, changelogRules, groupOf, keeps } from './changelogRules.js';
 
-export type { ChangelogRange, Commit } from './changelogGit.js';
+export { type ChangelogRange, type Commit, inGitRepository } from './changelogGit.js';
 export { type ChangelogRules, changelogRules } from './changelogRules.js';
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { ToolMissingError, UsageError } from '../errors.js';
 import { type RunOptions, run } from '../exec/run.js';
 import { nearest } from '../targets/suggest.js';
 
@@ -207,4 +207,15 @@ export async function readCommits(
 export async function isShallow(opts: GitOptions): Promise<boolean> {
   const shallow = await git(['rev-parse', '--is-shallow-repository'], opts);
   return shallow.exitCode === 0 && shallow.stdout.trim() === 'true';
+}
+
+/** True when `dir` is inside a git work tree (false too when git is not installed). */
+export async function inGitRepository(dir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    const inside = await git(['rev-parse', '--is-inside-work-tree'], { cwd: dir, env });
+    return inside.exitCode === 0 && inside.stdout.trim() === 'true';
+  } catch (error) {
+    if (error instanceof ToolMissingError) return false;
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../../config/types.js';
 import type { PackageContext, PackageSettings } from '../../pipeline/release.js';
 import { writeRelease } from '../../pipeline/releaseOutput.js';
 import type { Stage } from '../../pipeline/stage.js';
-import { makeChangelog } from '../../release/changelog.js';
+import { inGitRepository, makeChangelog } from '../../release/changelog.js';
 import { UNKNOWN_COMMIT } from '../../toolchain/vcs.js';
 
 export const CHANGELOG_FILE = 'CHANGELOG.md';
@@ -19,6 +19,7 @@ export const changelogStage: Stage<PackageContext> = {
     if (!settings) return 'no module root given';
     if (!settings.write) return 'turned off (package.changelog: false)';
     if (settings.config.disable) return 'turned off (changelog.disable)';
+    if (!settings.repository) return 'the module is not in a git repository';
     if (ctx.manifest.source.commit === UNKNOWN_COMMIT) return 'not built from a git commit';
     return false;
   },
@@ -40,9 +41,14 @@ export const changelogStage: Stage<PackageContext> = {
 };
 
 /** The stage's settings from the loaded config: its `changelog:` block and package.changelog (default on). */
-export function changelogSettings(loaded: LoadedConfig, root: string): PackageSettings['changelog'] {
+export async function changelogSettings(
+  loaded: LoadedConfig,
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<PackageSettings['changelog']> {
   return {
     root,
+    repository: await inGitRepository(root, env),
     config: loaded.config.changelog ?? {},
     file: path.basename(loaded.file ?? 'crossgo.yaml'),
     write: loaded.config.package?.changelog ?? true,
