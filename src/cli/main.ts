@@ -304,7 +304,7 @@ Examples:
     .addOption(
       new Option('--since <tag>', 'the tag it starts after').default(
         'the previous release',
-        "the nearest tag before --until's",
+        "the previous release: the nearest tag before --until's commit",
       ),
     )
     .addOption(new Option('--until <ref>', 'the tag, branch or commit it ends at').default('HEAD'))
@@ -317,7 +317,10 @@ Examples:
   examples(changelogCmd, [
     ['crossgo changelog', 'what changed since the previous tag, grouped by conventional-commit type'],
     ['crossgo changelog --since v1.0.0 --until v1.1.0', 'the changelog of the v1.1.0 release'],
-    ['crossgo changelog --config release.yaml > NOTES.md', "grouped and filtered by that file's changelog:"],
+    [
+      'crossgo changelog --config release.yaml > NOTES.md',
+      "groups and filters of that file's changelog: block",
+    ],
   ]);
 
   const inspectCmd = program
