@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
@@ -249,6 +249,60 @@ describe('crossgo changelog', () => {
   });
 });
 
+describe('a module in a subfolder, tagged sub/vX.Y.Z as Go reads it', () => {
+  it("lists the commits of its folder since its own previous tag; the root module's, every commit since a tag without /", async () => {
+    const dir = path.join(await tempDir(), 'mono');
+    const { git, commit, short } = await scriptedRepo(dir);
+    await mkdir(path.join(dir, 'sub'));
+    await writeFile(path.join(dir, 'go.mod'), 'module example.com/mono\n\ngo 1.22\n');
+    await writeFile(path.join(dir, 'sub', 'go.mod'), 'module example.com/mono/sub\n\ngo 1.22\n');
+    await commit('feat: two modules');
+    await git('tag', 'v0.9.0');
+    await git('tag', 'sub/v1.0.0');
+    await commit('feat(sub): sub thing', 'sub/CHANGES');
+    await commit('fix: root only');
+    // A module nested deeper is not sub's: its tag is no release of sub.
+    await git('tag', 'sub/inner/v7.0.0');
+    await commit('fix(sub): sub fix', 'sub/CHANGES');
+    await git('tag', 'sub/v1.1.0');
+    const [thing, rootOnly, subFix] = await Promise.all(
+      ['HEAD~2', 'HEAD~1', 'HEAD'].map((rev) => short(rev)),
+    );
+    const sub = await crossgo(['-C', path.join(dir, 'sub'), 'changelog'], { env: env() });
+    expect(sub.code, sub.stderr).toBe(0);
+    const subLog = [
+      '## Changelog',
+      '### Features',
+      `* ${thing} feat(sub): sub thing`,
+      '### Bug fixes',
+      `* ${subFix} fix(sub): sub fix`,
+      '',
+    ].join('\n');
+    expect(sub.stdout).toBe(subLog);
+    expect(sub.stderr).toMatch(/from sub\/v1\.0\.0 to HEAD/);
+    // --since without the folder prefix names the module's own tag.
+    const named = await crossgo(['-C', path.join(dir, 'sub'), 'changelog', '--since', 'v1.0.0'], {
+      env: env(),
+    });
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toBe(subLog);
+    const root = await crossgo(['-C', dir, 'changelog'], { env: env() });
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stdout).toBe(
+      [
+        '## Changelog',
+        '### Features',
+        `* ${thing} feat(sub): sub thing`,
+        '### Bug fixes',
+        `* ${subFix} fix(sub): sub fix`,
+        `* ${rootOnly} fix: root only`,
+        '',
+      ].join('\n'),
+    );
+    expect(root.stderr).toMatch(/from v0\.9\.0 to HEAD/);
+  });
+});
+
 describe('crossgo package writes CHANGELOG.md', () => {
   it('equal to crossgo changelog --until <the built commit>, listed in the manifest with its sha256', async () => {
     const goos = (await runTool('go', ['env', 'GOOS'], { env: env() })).stdout.trim();
@@ -284,5 +338,16 @@ describe('crossgo package writes CHANGELOG.md', () => {
     // The previous run's CHANGELOG.md was crossgo's: this release no longer has it.
     const ls = await runTool('ls', [path.join(repo, 'dist')]);
     expect(ls.stdout.split('\n')).not.toContain('CHANGELOG.md');
+  });
+
+  it('none outside a git repository: the build output packaged where there is no history', async () => {
+    const elsewhere = await tempDir();
+    await cp(path.join(repo, 'dist'), path.join(elsewhere, 'dist'), { recursive: true });
+    // The copy keeps its ownership journal: the previous release's files are crossgo's to replace.
+    const packaged = await crossgo(['-C', elsewhere, 'package', '--no-sbom', '--json'], { env: env() });
+    expect(packaged.code, packaged.stderr).toBe(0);
+    const manifest = JSON.parse(packaged.stdout) as Manifest;
+    expect(manifest.source.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(manifest.artifacts.filter((a) => a.kind === 'changelog')).toEqual([]);
   });
 });
