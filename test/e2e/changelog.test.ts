@@ -222,6 +222,13 @@ describe('crossgo changelog', () => {
     const since = await changelog('--since', 'v1.0');
     expect(since.code).toBe(2);
     expect(since.stderr).toBe('crossgo: --since v1.0: no such tag; did you mean v1.0.0?\n');
+    const off = path.join(configs, 'off-changelog.yaml');
+    await writeFile(off, 'changelog:\n  disable: true\n');
+    const disabled = await changelog('--config', off);
+    expect(disabled.code).toBe(2);
+    expect(disabled.stderr).toBe(
+      'crossgo: off-changelog.yaml: changelog.disable: is true: no changelog is made (set it to false for one)\n',
+    );
     const until = await changelog('--until', 'nope');
     expect(until.code).toBe(2);
     expect(until.stderr).toMatch(/^crossgo: --until nope: no such commit/);
