@@ -8,6 +8,7 @@ export { BufferSource, type ByteSource } from './binary/source.js';
 export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/types.js';
 export { type BenchOptions, type BenchResult, bench } from './commands/bench.js';
 export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll } from './commands/build.js';
+export { type ChangelogOptions, type ChangelogResult, changelog } from './commands/changelog.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export {

@@ -300,6 +300,31 @@ Examples:
     ['crossgo package --format binary --universal', 'bare binaries plus a universal macOS one'],
   ]);
 
+  const changelogCmd = program
+    .command('changelog')
+    .description("the release's changelog from the git history between two tags, as Markdown on stdout")
+    .addOption(
+      new Option('--since <tag>', 'the tag it starts after').default(
+        'the previous release',
+        "the previous release: the nearest tag before --until's commit",
+      ),
+    )
+    .addOption(new Option('--until <ref>', 'the tag, branch or commit it ends at').default('HEAD'))
+    .addOption(configOption())
+    .option('--json', 'print the range and the grouped commits as JSON')
+    .action(async (_flags, command: Command) => {
+      const { changelogCommand } = await import('./commands/changelog.js');
+      exitCode = await changelogCommand(given(command), context());
+    });
+  examples(changelogCmd, [
+    ['crossgo changelog', 'what changed since the previous tag, grouped by conventional-commit type'],
+    ['crossgo changelog --since v1.0.0 --until v1.1.0', 'the changelog of the v1.1.0 release'],
+    [
+      'crossgo changelog --config release.yaml > NOTES.md',
+      "groups and filters of that file's changelog: block",
+    ],
+  ]);
+
   const inspectCmd = program
     .command('inspect')
     .description("read executables with crossgo's own ELF, PE, Mach-O, wasm, XCOFF and Plan 9 readers")

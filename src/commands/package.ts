@@ -26,6 +26,7 @@ import { commitRelease, discardStaged, madeByRelease } from '../pipeline/release
 import { runStages, type Stage } from '../pipeline/stage.js';
 import { archiveStage } from '../stages/archive/stage.js';
 import type { ArchiveFormat } from '../stages/archive/write.js';
+import { changelogSettings, changelogStage } from '../stages/changelog/stage.js';
 import { releaseChecksumsStage } from '../stages/checksum/release.js';
 import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
@@ -78,6 +79,7 @@ export interface PackageResult {
 
 /** The release stages, in order: each later one may use what the earlier ones made. */
 export const PACKAGE_STAGES: readonly Stage<PackageContext>[] = [
+  changelogStage,
   universalStage,
   archiveStage,
   sourceStage,
@@ -148,14 +150,17 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     // by the ownership journal) are replaced by what this run makes.
     const { release: _previous, ...facts } = built;
     const manifest: Manifest = { ...facts, artifacts: binaries(built) };
-    const settings = await resolveSettings(options, manifest, {
-      config,
-      file: configName(loaded),
-      moduleRoot,
-      outDir: folder.dir,
-      env,
-      log,
-    });
+    const settings: PackageSettings = {
+      ...(await resolveSettings(options, manifest, {
+        config,
+        file: configName(loaded),
+        moduleRoot,
+        outDir: folder.dir,
+        env,
+        log,
+      })),
+      changelog: await changelogSettings(loaded, moduleRoot, env),
+    };
     // Every name, rendered and checked (one plain file name, no two alike) before anything is written.
     const layout = planReleaseLayout(
       manifest,

@@ -1,3 +1,4 @@
+import type { ChangelogConfig } from '../config/types.js';
 import type { InterruptedError } from '../errors.js';
 import type { Ownership } from '../fs/ownership.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,8 @@ export interface PackageSettings {
   /** One time for every archive member, and its source. */
   mtime: Date;
   mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
+  /** What the changelog stage reads: the module root (where git runs) and whether it is in a repository, the config's block and its file name, package.changelog. */
+  changelog?: { root: string; repository: boolean; config: ChangelogConfig; file: string; write: boolean };
 }
 
 /**

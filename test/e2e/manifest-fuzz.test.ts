@@ -97,6 +97,7 @@ describe('the manifest crossgo writes matches its schema', () => {
       'archive',
       'binary',
       'binary',
+      'changelog',
       'checksums',
       'sbom',
       'sbom',

@@ -51,6 +51,7 @@ describe('the package settings of the config', () => {
     expect(result.code, result.stderr).toBe(0);
     // A zip for linux and no SBOM: X's choices, not the defaults (tar.gz, an SBOM).
     expect(lines((await runTool('ls', [path.join(dir, 'dist')])).stdout)).toEqual([
+      'CHANGELOG.md',
       'SHA256SUMS',
       'hello-linux-amd64',
       'hello_1.2.3_checksums.txt',
@@ -61,6 +62,7 @@ describe('the package settings of the config', () => {
     expect(await writtenManifest(path.join(dir, 'dist'))).toEqual(m);
     expect(kindsAndPaths(m)).toEqual([
       ['binary', 'hello-linux-amd64'],
+      ['changelog', 'CHANGELOG.md'],
       ['archive', 'hello_1.2.3_linux_amd64.zip'],
       ['checksums', 'hello_1.2.3_checksums.txt'],
     ]);
@@ -81,6 +83,7 @@ describe('the output folder, named once', () => {
     const packaged = await packageRelease({ cwd: dir, out: 'out', sbom: false, environment: testEnv() });
     expect(await writtenManifest(path.join(dir, 'out'))).toEqual(packaged.manifest);
     expect(packaged.made.map((a) => a.path)).toEqual([
+      'CHANGELOG.md',
       'hello_1.2.3_linux_amd64.tar.gz',
       'hello_1.2.3_checksums.txt',
     ]);
@@ -91,6 +94,7 @@ describe('the output folder, named once', () => {
     const reports = await verify({ cwd: dir, out: 'out', environment: testEnv() });
     expect(reports.map((r) => [r.file, r.ok])).toEqual([
       ['out/hello-linux-amd64', true],
+      ['out/CHANGELOG.md', true],
       ['out/hello_1.2.3_linux_amd64.tar.gz', true],
       ['out/hello_1.2.3_checksums.txt', true],
     ]);
@@ -105,7 +109,7 @@ describe('readers of a packaged manifest select its binaries', () => {
     });
     expect(built.code, built.stderr).toBe(0);
     const m = await writtenManifest(path.join(dir, 'dist'));
-    expect(m.artifacts).toHaveLength(7);
+    expect(m.artifacts).toHaveLength(8);
     const result = await crossgo(['-C', dir, 'repro', '--against', 'dist/manifest.json', '--json'], {
       env: testEnv(),
     });

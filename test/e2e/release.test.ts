@@ -343,8 +343,8 @@ describe('crossgo package: signatures', () => {
     const signatures = (JSON.parse(packaged.stdout) as Manifest).artifacts.filter(
       (f) => f.kind === 'signature',
     );
-    // Every binary and every release file made before signing: 4 binaries, 4 archives, 4 SBOMs, the checksums (no --universal this time).
-    expect(signatures.length).toBe(13);
+    // Every binary and every release file made before signing: 4 binaries, CHANGELOG.md, 4 archives, 4 SBOMs, the checksums (no --universal this time).
+    expect(signatures.length).toBe(14);
     for (const s of signatures) {
       const v = await runTool('gpg', ['--batch', '--verify', s.path, s.from[0] as string], {
         cwd: dist,
@@ -445,6 +445,7 @@ describe('crossgo build --package', () => {
     const m = JSON.parse(result.stdout) as Manifest;
     expect(m.artifacts.map((f) => f.path)).toEqual([
       'hello-linux-arm64',
+      'CHANGELOG.md',
       'hello_1.2.3_linux_arm64.tar.gz',
       'hello_1.2.3_linux_arm64.sbom.cdx.json',
       'hello_1.2.3_checksums.txt',

@@ -81,6 +81,7 @@ describe('a module in a subfolder, tagged sub/vX.Y.Z as Go reads it', () => {
       .map((f) => f.path)
       .sort();
     expect(names).toEqual([
+      'CHANGELOG.md',
       'sub_1.2.3_checksums.txt',
       'sub_1.2.3_linux_amd64.sbom.cdx.json',
       'sub_1.2.3_linux_amd64.tar.gz',
