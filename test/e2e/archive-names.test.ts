@@ -100,6 +100,7 @@ describe('package.name, formats and the default checksums', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(await releaseFiles()).toEqual([
+      'CHANGELOG.md',
       'tool_1.2.3_checksums.txt',
       'tool_Darwin_arm64.sbom.cdx.json',
       'tool_Darwin_arm64.tar.gz',
@@ -139,6 +140,7 @@ describe('package.name, formats and the default checksums', () => {
     const result = await packageWith('  sbom: false\n');
     expect(result.code, result.stderr).toBe(0);
     expect(await releaseFiles()).toEqual([
+      'CHANGELOG.md',
       'tool_1.2.3_checksums.txt',
       'tool_1.2.3_darwin_arm64.tar.gz',
       'tool_1.2.3_linux_amd64_v3.tar.gz',
@@ -200,6 +202,7 @@ describe('format: binary', () => {
     const result = await packageWith(`  name: "${GORELEASER_NAME}"\n  format: binary\n  sbom: false\n`);
     expect(result.code, result.stderr).toBe(0);
     expect(await releaseFiles()).toEqual([
+      'CHANGELOG.md',
       'tool_1.2.3_checksums.txt',
       'tool_Darwin_arm64',
       'tool_Linux_armv7',
