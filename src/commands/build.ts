@@ -7,12 +7,14 @@ import { runStages, type Stage } from '../pipeline/stage.js';
 import { compileTargets } from '../stages/build/compile.js';
 import { type BuildOptions, type BuildPlan, planBuild, planBuilds } from '../stages/build/plan.js';
 import { writeChecksums } from '../stages/checksum/sha256sums.js';
+import { cleanOutputFolder } from '../stages/clean/stage.js';
 import { newManifest, writeManifest } from '../stages/manifest/write.js';
 import { downloadModules } from '../stages/modules/download.js';
 import { settleOutputFolder } from '../stages/settle/stage.js';
 import { verifyArtifacts } from '../stages/verify/stage.js';
 import { CROSSGO_VERSION } from '../version.js';
 import type { BuildResult } from './buildResult.js';
+import { refuseDirtyPlan } from './dirtyTree.js';
 import { type LastRun, lastRunOf } from './lastRun.js';
 
 export type { BuildResult };
@@ -41,6 +43,7 @@ export async function buildAll(
   const last = given ?? (await lastRunOf(options));
   if (last.unchanged) return [last.unchanged];
   const plans = await planBuilds(options);
+  if (options.release) for (const plan of plans) await refuseDirtyPlan(plan);
   const results: BuildResult[] = [];
   for (const plan of plans) results.push(await runPlan(plan, options));
   if (results.length === 1) await last.record(results[0] as BuildResult);
@@ -54,7 +57,9 @@ export async function buildAll(
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const last = await lastRunOf(options);
   if (last.unchanged) return last.unchanged;
-  const result = await runPlan(await planBuild(options), options);
+  const plan = await planBuild(options);
+  if (options.release) await refuseDirtyPlan(plan);
+  const result = await runPlan(plan, options);
   await last.record(result);
   return result;
 }
@@ -66,7 +71,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
  */
 async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<BuildResult> {
   const log = options.log ?? silentLogger;
-  const plan = await holdOutputFolder(planned, { waitMs: options.waitMs, signal: options.signal, log });
+  const hold = { waitMs: options.waitMs, signal: options.signal, log, clean: options.clean };
+  const plan = await holdOutputFolder(planned, hold);
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const ctx: BuildContext = {
     plan,
@@ -77,7 +83,7 @@ async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<Build
     interrupted: null,
   };
   try {
-    await runStages(BUILD_STAGES, ctx);
+    await runStages(options.clean ? [cleanOutputFolder, ...BUILD_STAGES] : BUILD_STAGES, ctx);
   } finally {
     await plan.folder.release();
   }

@@ -25,6 +25,7 @@ import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
 import { signStage } from '../stages/sign/stage.js';
 import { universalStage } from '../stages/universal/stage.js';
+import { refuseDirtyManifest } from './dirtyTree.js';
 
 export type PackageFormat = ArchiveFormat | 'binary' | 'auto';
 
@@ -51,6 +52,8 @@ export interface PackageOptions {
   universal?: boolean;
   /** How long to wait for another crossgo run writing the output folder (ms); default 0: refuse. */
   waitMs?: number;
+  /** Package a build of a dirty tree anyway, under the build's own version (with a warning). */
+  snapshot?: boolean;
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -119,6 +122,8 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     // Nothing is packed, hashed or signed that is not byte for byte what the build recorded.
     await checkArtifacts(folder, built, signal);
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
+    const snapshot = options.snapshot ?? false;
+    await refuseDirtyManifest(built, { moduleRoot, outDir, shown, snapshot, env, signal, log });
     const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
     const config = (await loadConfig(moduleRoot, configFile)).config.package ?? {};
     // The stages start from the build's binaries: the previous release's records (and files,

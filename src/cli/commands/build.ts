@@ -30,6 +30,8 @@ export interface BuildFlagsCli {
   allowBroken?: boolean;
   linkCache?: boolean;
   force?: boolean;
+  snapshot?: boolean;
+  clean?: boolean;
   verify?: boolean;
   template?: string;
   cgo?: string;
@@ -79,6 +81,9 @@ export async function buildCommand(
       template: flags.template,
       linkCache: flags.linkCache === false ? false : undefined,
       force: flags.force,
+      snapshot: flags.snapshot,
+      clean: flags.clean,
+      release: flags.package || implied.length > 0,
       verify: flags.verify !== false,
       cgo: flags.cgo as CgoMode | undefined,
       cc: flags.cc,
@@ -110,7 +115,12 @@ export async function buildCommand(
     const { packageOptionsFrom } = await import('./package.js');
     for (const result of results) {
       const release = await packageRelease({
-        ...packageOptionsFrom({ sign: flags.sign, key: flags.key, universal: flags.universal }),
+        ...packageOptionsFrom({
+          sign: flags.sign,
+          key: flags.key,
+          universal: flags.universal,
+          snapshot: flags.snapshot,
+        }),
         manifest: path.join(result.outDir, 'manifest.json'),
         configFile: flags.config,
         cwd: cli.cwd,

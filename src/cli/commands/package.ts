@@ -24,6 +24,7 @@ export interface PackageFlagsCli {
   signAll?: boolean;
   sbom?: boolean;
   universal?: boolean;
+  snapshot?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +42,7 @@ export function packageOptionsFrom(flags: PackageFlagsCli): PackageOptions {
     signAll: flags.signAll,
     sbom: flags.sbom === false ? false : undefined,
     universal: flags.universal,
+    snapshot: flags.snapshot,
     waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
   };
 }
