@@ -17,7 +17,10 @@ import { dirtyTreeProblem, gitChanges, UNKNOWN_COMMIT, visibleToGit } from '../t
 export async function refuseDirtyPlan(plan: BuildPlan): Promise<void> {
   const { version } = plan;
   if (version.snapshot) return;
-  if (version.dirty) throw new UsageError(dirtyTreeProblem(version.changes ?? [], version.version));
+  if (version.dirty) {
+    const changes = await gitChanges(plan.moduleRoot, plan.discovery.env, plan.discovery.signal);
+    throw new UsageError(dirtyTreeProblem(changes ?? [], version.version));
+  }
   if (
     version.commit !== UNKNOWN_COMMIT &&
     (await plan.discovery.visibleToGit(plan.moduleRoot, plan.outDir))

@@ -12,11 +12,6 @@ export interface VersionInfo {
   /** Where the date came from. */
   dateSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
   dirty: boolean;
-  /**
-   * What makes the tree dirty: the paths `git status --porcelain` lists (relative to the
-   * repository's root, untracked ones included), when `dirty`.
-   */
-  changes?: readonly string[];
   /** Unix seconds of `date`, when known. */
   epoch: number | null;
   /** The nearest tag of the module ({tag}: v1.2.3, or sub/v1.2.3 read as v1.2.3), or "" when none. */
@@ -49,8 +44,7 @@ export async function readVersionInfo(opts: {
     commit: git?.commit ?? UNKNOWN_COMMIT,
     date: epoch === null ? UNKNOWN_DATE : new Date(epoch * 1000).toISOString().replace('.000Z', 'Z'),
     dateSource: sourceDate !== null ? 'SOURCE_DATE_EPOCH' : git ? 'commit' : 'none',
-    dirty: git ? git.changes.length > 0 : false,
-    ...(git && git.changes.length > 0 ? { changes: git.changes } : {}),
+    dirty: git?.dirty ?? false,
     epoch,
     tag: git?.describe.tag ?? '',
     branch: git?.branch ?? '',
@@ -109,7 +103,7 @@ async function gitFacts(
   commit: string;
   epoch: number;
   describe: DescribedVersion;
-  changes: string[];
+  dirty: boolean;
   branch: string;
 } | null> {
   const opts = { cwd: dir, env, signal };
@@ -135,7 +129,7 @@ async function gitFacts(
     epoch,
     branch: branchName === 'HEAD' ? '' : branchName,
     describe,
-    changes: status ?? [],
+    dirty: status !== null && status.length > 0,
   };
 }
 

@@ -309,6 +309,29 @@ describe('--clean', () => {
     expect(journal).not.toContain('claimed.txt');
   });
 
+  it('without --clean too: a build never deletes a file that only an edited manifest names', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const dist = path.join(dir, 'dist');
+    expect((await crossgo(['build', '-t', HOST], { cwd: dir, env })).code).toBe(0);
+    const claimed = 'mine, with my true sha256 in an edited manifest\n';
+    await writeFile(path.join(dist, 'claimed.tar.gz'), claimed);
+    const manifestFile = path.join(dist, 'manifest.json');
+    const edited = JSON.parse(await readFile(manifestFile, 'utf8')) as Manifest;
+    edited.artifacts.push({
+      kind: 'archive',
+      path: 'claimed.tar.gz',
+      size: Buffer.byteLength(claimed),
+      sha256: sha256(claimed),
+      target: HOST,
+      from: ['greet-linux-amd64'],
+    });
+    await writeFile(manifestFile, `${JSON.stringify(edited, null, 2)}\n`);
+    // A new build replaces the release files of the last one: only those its journal knows.
+    const rebuilt = await crossgo(['build', '--force', '-t', HOST], { cwd: dir, env });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(await readFile(path.join(dist, 'claimed.tar.gz'), 'utf8')).toBe(claimed);
+  });
+
   it('is not answered by the last run: an unchanged rebuild with --clean builds every target again', async () => {
     const { dir } = await fixtureRepo('greet');
     const first = await crossgo(['build', '-t', HOST], { cwd: dir, env });
