@@ -73,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(
       new Option('--app-version <version>', 'version injected as main.version').default(
         'git',
-        'git describe --tags --always --dirty, else dev',
+        "git describe --tags --dirty; untagged: go's pseudo-version v0.0.0-<date>-<commit>; else dev",
       ),
     )
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
@@ -93,6 +93,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .option('--force', 'run go build for every target, even those whose inputs are unchanged')
     .option('--skip-hooks', "run none of the config's hooks (before, pre, post, after)")
+    .option(
+      '--snapshot',
+      "version from the config's snapshot.version ({version}-SNAPSHOT-{short_commit}); a dirty tree may be packaged",
+    )
+    .option('--clean', 'first remove what the last manifest lists and crossgo made there; build every target')
     .addOption(
       new Option('--cgo <mode>', 'off, on, or auto: on where a package imports "C"').default(
         'off',
@@ -285,6 +290,7 @@ Examples:
     .option('--no-sbom', 'no CycloneDX SBOMs')
     .option('--universal', 'merge darwin/amd64 and darwin/arm64 into <name>-darwin-universal')
     .option('--skip-hooks', "do not run the config's after: commands")
+    .option('--snapshot', "package a build of a dirty tree anyway, under the build's own version")
     .option(
       '--wait <duration>',
       'wait this long (e.g. 10m) for another crossgo run writing the output folder',

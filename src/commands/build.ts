@@ -9,12 +9,14 @@ import { runStages, type Stage } from '../pipeline/stage.js';
 import { compileTargets } from '../stages/build/compile.js';
 import { type BuildOptions, type BuildPlan, planBuild, planBuilds } from '../stages/build/plan.js';
 import { writeChecksums } from '../stages/checksum/sha256sums.js';
+import { cleanOutputFolder } from '../stages/clean/stage.js';
 import { newManifest, writeManifest } from '../stages/manifest/write.js';
 import { downloadModules } from '../stages/modules/download.js';
 import { settleOutputFolder } from '../stages/settle/stage.js';
 import { verifyArtifacts } from '../stages/verify/stage.js';
 import { CROSSGO_VERSION } from '../version.js';
 import type { BuildResult } from './buildResult.js';
+import { refuseDirtyPlan } from './dirtyTree.js';
 import { type LastRun, lastRunOf } from './lastRun.js';
 
 export type { BuildResult };
@@ -49,6 +51,8 @@ export async function buildAll(
   const last = given ?? (await lastRunOf(options));
   if (last.unchanged) return [last.unchanged];
   const plans = (await planBuilds(options)).map((plan) => (options.skipHooks ? withoutHooks(plan) : plan));
+  // A release of a dirty tree is refused before anything runs, hooks included.
+  if (options.release) for (const plan of plans) await refuseDirtyPlan(plan);
   // Once per run, not per Go release: the releases build the same sources.
   await runBeforeHooks(plans, options);
   const results: BuildResult[] = [];
@@ -66,6 +70,7 @@ export async function build(options: BuildRunOptions = {}): Promise<BuildResult>
   if (last.unchanged) return last.unchanged;
   const planned = await planBuild(options);
   const plan = options.skipHooks ? withoutHooks(planned) : planned;
+  if (options.release) await refuseDirtyPlan(plan);
   await runBeforeHooks([plan], options);
   const result = await runPlan(plan, options);
   await last.record(result);
@@ -79,7 +84,8 @@ export async function build(options: BuildRunOptions = {}): Promise<BuildResult>
  */
 async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<BuildResult> {
   const log = options.log ?? silentLogger;
-  const plan = await holdOutputFolder(planned, { waitMs: options.waitMs, signal: options.signal, log });
+  const hold = { waitMs: options.waitMs, signal: options.signal, log, clean: options.clean };
+  const plan = await holdOutputFolder(planned, hold);
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const ctx: BuildContext = {
     plan,
@@ -90,7 +96,7 @@ async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<Build
     interrupted: null,
   };
   try {
-    await runStages(BUILD_STAGES, ctx);
+    await runStages(options.clean ? [cleanOutputFolder, ...BUILD_STAGES] : BUILD_STAGES, ctx);
   } finally {
     await plan.folder.release();
   }

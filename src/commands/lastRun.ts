@@ -25,7 +25,8 @@ export interface LastRun {
 export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
   const none = { unchanged: null, record: async () => {} };
   if (options.discovery || options.goToolchain) return none;
-  const { signal, log, onEvent, environment, cwd, discovery, force, ...rest } = options;
+  // clean and release change what runs around the build, not what it makes: not in the key.
+  const { signal, log, onEvent, environment, cwd, discovery, force, clean, release, ...rest } = options;
   const request: RunRequest = {
     cwd: path.resolve(cwd ?? process.cwd()),
     environment: environment ?? process.env,
@@ -34,8 +35,8 @@ export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
   };
   const fingerprint = await runFingerprint(request).catch(() => null);
   if (!fingerprint || 'doubt' in fingerprint) return none;
-  // --force builds every target, and its result is the record for the next run.
-  const last = force ? null : await unchangedRun(request, fingerprint);
+  // --force builds every target, and its result is the record for the next run; --clean too.
+  const last = force || clean ? null : await unchangedRun(request, fingerprint);
   if (last) {
     for (const artifact of binaries(last.manifest)) {
       onEvent?.({ type: 'target-done', target: artifact.target, artifact, unchanged: true });

@@ -35,6 +35,7 @@ import { sourceStage } from '../stages/source/stage.js';
 import { universalStage } from '../stages/universal/stage.js';
 import { compileTemplate, type Template, type TemplateScope } from '../template/engine.js';
 import { prepareAfterHooks } from './afterHooks.js';
+import { refuseDirtyManifest } from './dirtyTree.js';
 
 export type PackageFormat = ArchiveFormat | 'binary' | 'auto';
 
@@ -63,6 +64,8 @@ export interface PackageOptions {
   waitMs?: number;
   /** Do not run the config's after: commands. */
   skipHooks?: boolean;
+  /** Package a build of a dirty tree anyway, under the build's own version (with a warning). */
+  snapshot?: boolean;
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   log?: Logger;
@@ -133,6 +136,8 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
     // Nothing is packed, hashed or signed that is not byte for byte what the build recorded.
     await checkArtifacts(folder, built, signal);
     const moduleRoot = findModuleRoot(cwd) ?? cwd;
+    const snapshot = options.snapshot ?? false;
+    await refuseDirtyManifest(built, { moduleRoot, outDir, shown, snapshot, env, signal, log });
     const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
     const loaded = await loadConfig(moduleRoot, configFile);
     const config = loaded.config.package ?? {};

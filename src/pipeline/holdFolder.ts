@@ -10,6 +10,11 @@ export interface HoldOptions {
   waitMs?: number;
   signal?: AbortSignal;
   log: Logger;
+  /**
+   * --clean: the previous files are about to be removed (stages/clean), so none seeds or skips a
+   * target: every target is built (force).
+   */
+  clean?: boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export async function holdOutputFolder(plan: BuildPlan, options: HoldOptions): P
     await folder.release();
     throw error;
   }
-  const recorded = new Map((folder.previous ? binaries(folder.previous) : []).map((a) => [a.path, a.sha256]));
-  return { ...plan, folder, owned: folder.owned, recorded };
+  const previous = folder.previous && !options.clean ? binaries(folder.previous) : [];
+  const recorded = new Map(previous.map((a) => [a.path, a.sha256]));
+  return { ...plan, force: plan.force || options.clean === true, folder, owned: folder.owned, recorded };
 }

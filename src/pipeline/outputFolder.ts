@@ -53,8 +53,11 @@ export async function openOutputFolder(
   });
   try {
     const previous = await readManifest(path.join(real, MANIFEST_FILE), path.join(shown, MANIFEST_FILE));
+    const journalled = (await lstat(path.join(real, OWNERSHIP_FILE)).catch(() => null)) !== null;
     const owned = await Ownership.load(real, shown);
-    if (previous) adoptManifest(owned, previous);
+    // Only a folder older than the journal is taken at its manifest's word: with a journal, a path
+    // only the manifest names (a manifest edited to list someone's file) is not crossgo's to delete.
+    if (previous && !journalled) adoptManifest(owned, previous);
     await removeLeftovers(real, owned);
     return { dir: real, shown, owned, previous, release: () => releaseLock(lock) };
   } catch (error) {

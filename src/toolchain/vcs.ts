@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { run } from '../exec/run.js';
@@ -115,21 +116,73 @@ async function gitFacts(
   }
   if (head.exitCode !== 0) return null; // not a repository, or no commit yet
   const [commit = '', ct = '0'] = head.stdout.trim().split(' ');
+  const epoch = Number(ct);
   const [describe, status, branch] = await Promise.all([
-    describeVersion(commit, opts),
-    // Untracked files count, as they do for go's own vcs.modified stamp (cmd/go/internal/vcs gitStatus).
-    run('git', ['status', '--porcelain'], opts),
+    describeVersion(commit, epoch, opts),
+    gitChanges(dir, env, signal),
     // "HEAD" when detached (a CI checkout of a tag): no branch.
     run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], opts),
   ]);
   const branchName = branch.exitCode === 0 ? branch.stdout.trim() : '';
   return {
     commit,
-    epoch: Number(ct),
+    epoch,
     branch: branchName === 'HEAD' ? '' : branchName,
     describe,
-    dirty: status.exitCode === 0 && status.stdout.trim() !== '',
+    dirty: status !== null && status.length > 0,
   };
+}
+
+/**
+ * What `git status` lists in the repository of `dir` (paths relative to its root), or null when
+ * git cannot say (no repository). Untracked files count, as they do for go's own vcs.modified
+ * stamp (cmd/go/internal/vcs gitStatus: `git status --porcelain`, non-empty means modified).
+ */
+export async function gitChanges(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<string[] | null> {
+  const status = await run('git', ['status', '--porcelain', '-z'], { cwd: dir, env, signal }).catch(
+    (error: unknown) => {
+      if (error instanceof Error && error.name === 'ToolMissingError') return null;
+      throw error;
+    },
+  );
+  return status && status.exitCode === 0 ? porcelainPaths(status.stdout) : null;
+}
+
+/**
+ * The paths of `git status --porcelain -z` (version 1): "XY path\0", and for a rename or copy
+ * "XY new\0old\0" — the new path is the one shown. -z keeps names unquoted.
+ */
+export function porcelainPaths(output: string): string[] {
+  const fields = output.split('\0');
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] as string;
+    if (entry.length < 4) continue;
+    paths.push(entry.slice(3));
+    if (/[RC]/.test(entry.slice(0, 2))) i++; // the old path follows
+  }
+  return paths;
+}
+
+/**
+ * The one line that refuses to release a dirty tree (`package`, `build --package`): which files,
+ * what go makes of them, and the ways out.
+ */
+export function dirtyTreeProblem(changes: readonly string[], version: string): string {
+  if (changes.length === 0) {
+    return `the build was made from a tree with uncommitted changes: go stamped its binaries vcs.modified=true, so they are not a release of ${version}; build again from a clean tree, or pass --snapshot`;
+  }
+  const more = changes.length > 3 ? ` and ${changes.length - 3} more` : '';
+  return `uncommitted changes in ${changes.slice(0, 3).map(shownPath).join(', ')}${more} (untracked files count): go stamps the binaries vcs.modified=true, so they are not a release of ${version}; commit or stash them, add them to .gitignore, or pass --snapshot`;
+}
+
+/** A path as a message shows it: quoted when a space or control character would hide its end. */
+function shownPath(file: string): string {
+  return /^[!-~]+$/.test(file) ? file : JSON.stringify(file);
 }
 
 interface DescribedVersion {
@@ -150,6 +203,7 @@ interface DescribedVersion {
  */
 async function describeVersion(
   commit: string,
+  epoch: number,
   opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal },
 ): Promise<DescribedVersion> {
   const shown = await run('git', ['rev-parse', '--show-prefix'], opts);
@@ -170,7 +224,50 @@ async function describeVersion(
   const described = any.exitCode === 0 ? any.stdout.trim() : commit.slice(0, 12);
   // --always falls back to the abbreviated hash: then there is no tag at all.
   const tagged = any.exitCode === 0 && !/^[0-9a-f]{4,64}(-dirty)?$/.test(described);
-  return nameSafe(described, described, prefix, tagged);
+  if (tagged) return nameSafe(described, described, prefix, true);
+  return untaggedVersion(commit, epoch, described.endsWith('-dirty'), await moduleMajor(opts.cwd));
+}
+
+/**
+ * An untagged commit's version: go's own pseudo-version, the one go (1.24+) stamps as the main
+ * module's version in the build info (cmd/go/internal/load/pkg.go setBuildInfo → modfetch
+ * coderepo.go Stat → module.PseudoVersion): v0.0.0-<commit time, UTC, yyyymmddhhmmss>-<12 hex of
+ * the commit>, v2.0.0-… for a module path ending in /v2. A dirty tree keeps crossgo's "-dirty"
+ * (git describe --dirty), not go's "+dirty": as the tagged versions have it, and a "+" in release
+ * file names is read as a space by some hosts (S3 object URLs).
+ */
+function untaggedVersion(commit: string, epoch: number, dirty: boolean, major: string): DescribedVersion {
+  const version = `${pseudoVersion(major, epoch, commit)}${dirty ? '-dirty' : ''}`;
+  checkVersion(version, 'the pseudo-version');
+  return {
+    version,
+    tag: '',
+    warning: `no tag on this commit: version ${version}; tag a release (git tag v0.1.0) or pass --app-version`,
+  };
+}
+
+/** Go's pseudo-version of a commit with no tag before it (golang.org/x/mod/module PseudoVersion). */
+export function pseudoVersion(major: string, epoch: number, commit: string): string {
+  const stamp = new Date(epoch * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${major}.0.0-${stamp}-${commit.slice(0, 12)}`;
+}
+
+/**
+ * The major version a module path names (golang.org/x/mod/module SplitPathVersion): "v2" for
+ * example.com/m/v2, "v3" for gopkg.in/yaml.v3, else "v0".
+ */
+export function majorOfModulePath(modulePath: string): string {
+  const gopkg = /^gopkg\.in\/.*\.(v(?:0|[1-9]\d*))(?:-unstable)?$/.exec(modulePath);
+  if (gopkg) return gopkg[1] as string;
+  const suffix = /\/(v[1-9]\d*)$/.exec(modulePath);
+  return suffix && suffix[1] !== 'v1' ? (suffix[1] as string) : 'v0';
+}
+
+/** The major version of the module whose go.mod is in `dir` (v0 when there is none to read). */
+async function moduleMajor(dir: string): Promise<string> {
+  const text = await readFile(path.join(dir, 'go.mod'), 'utf8').catch(() => '');
+  const declared = /^\s*module\s+("?)([^\s"]+)\1\s*(?:\/\/.*)?$/m.exec(text);
+  return declared ? majorOfModulePath(declared[2] as string) : 'v0';
 }
 
 /** The tag in a `git describe` output: without its -<n>-g<hash> distance and -dirty mark. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
@@ -95,7 +95,12 @@ describe('a tampered manifest or output folder', () => {
     const before = await snapshot(elsewhere);
     await symlink(elsewhere, path.join(dist, 'sub'));
 
-    // A release file listed through the link: a build would delete it as stale.
+    // A release file listed through the link, in the manifest and in the ownership journal (a
+    // manifest alone no longer makes a file crossgo's): a build would delete it as stale.
+    await appendFile(
+      path.join(dist, '.crossgo-owned'),
+      `${JSON.stringify({ own: 'sub/x.tar.gz', kind: 'release', sha256: before['x.tar.gz'] })}\n`,
+    );
     const m = await readManifest(dist);
     await writeManifest(dist, {
       ...m,

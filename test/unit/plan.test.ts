@@ -121,10 +121,49 @@ describe('step: module', () => {
 describe('step: version', () => {
   it('reads git once per run: the tag and commit of the module', async () => {
     const log = recordingLogger();
-    const version = await planVersion(discovery, greet, undefined, log);
-    expect(version).toMatchObject({ version: 'v1.2.3', commit, dateSource: 'commit' });
-    expect(await planVersion(discovery, greet, undefined, log)).toBe(version);
-    expect((await planVersion(discovery, greet, 'v9', log)).version).toBe('v9');
+    const module = await planModule(discovery, undefined);
+    const version = await planVersion(discovery, module, config, {}, log);
+    expect(version).toMatchObject({ version: 'v1.2.3', commit, dateSource: 'commit', snapshot: false });
+    expect(await planVersion(discovery, module, config, {}, log)).toBe(version);
+    expect((await planVersion(discovery, module, config, { version: 'v9' }, log)).version).toBe('v9');
+  });
+
+  it('--snapshot: {version}-SNAPSHOT-{short_commit} of the facts before it, or the config template', async () => {
+    const log = recordingLogger();
+    const module = await planModule(discovery, undefined);
+    const snap = await planVersion(discovery, module, config, { snapshot: true }, log);
+    expect(snap).toMatchObject({
+      version: `1.2.3-SNAPSHOT-${commit.slice(0, 7)}`,
+      tag: 'v1.2.3',
+      snapshot: true,
+    });
+    const own = {
+      ...config,
+      name: 'crossgo.yaml',
+      cfg: { snapshot: { version: '{tag}-next-{branch|upper}' } },
+    };
+    expect((await planVersion(discovery, module, own, { snapshot: true }, log)).version).toBe(
+      'v1.2.3-next-MAIN',
+    );
+    const given = await planVersion(discovery, module, config, { snapshot: true, version: 'v2.0.0' }, log);
+    expect(given.version).toBe(`2.0.0-SNAPSHOT-${commit.slice(0, 7)}`);
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('--snapshot refuses a template with an unknown placeholder, and a version unfit for file names', async () => {
+    const module = await planModule(discovery, undefined);
+    const typo = { ...config, name: 'crossgo.yaml', cfg: { snapshot: { version: '{verison}-dev' } } };
+    const error = await planVersion(discovery, module, typo, { snapshot: true }, recordingLogger()).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^crossgo\.yaml: snapshot\.version: .*verison.*version/);
+    const slash = { ...config, name: 'crossgo.yaml', cfg: { snapshot: { version: '{branch}/{version}' } } };
+    await expect(
+      planVersion(discovery, module, slash, { snapshot: true }, recordingLogger()),
+    ).rejects.toThrow(
+      'crossgo.yaml: snapshot.version: "{branch}/{version}" gives version "main/1.2.3", which holds a "/": the version goes into file names, write one without, e.g. "{version}-SNAPSHOT-{short_commit}"',
+    );
   });
 });
 

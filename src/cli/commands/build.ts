@@ -31,6 +31,8 @@ export interface BuildFlagsCli {
   linkCache?: boolean;
   force?: boolean;
   skipHooks?: boolean;
+  snapshot?: boolean;
+  clean?: boolean;
   verify?: boolean;
   template?: string;
   cgo?: string;
@@ -81,6 +83,9 @@ export async function buildCommand(
       linkCache: flags.linkCache === false ? false : undefined,
       force: flags.force,
       skipHooks: flags.skipHooks,
+      snapshot: flags.snapshot,
+      clean: flags.clean,
+      release: flags.package || implied.length > 0,
       verify: flags.verify !== false,
       cgo: flags.cgo as CgoMode | undefined,
       cc: flags.cc,
@@ -118,6 +123,7 @@ export async function buildCommand(
           universal: flags.universal,
           // after: runs once, when every release's files exist (several with --go a,b).
           skipHooks: flags.skipHooks || i < results.length - 1,
+          snapshot: flags.snapshot,
         }),
         manifest: path.join(result.outDir, 'manifest.json'),
         configFile: flags.config,

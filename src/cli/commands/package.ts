@@ -25,6 +25,7 @@ export interface PackageFlagsCli {
   sbom?: boolean;
   universal?: boolean;
   skipHooks?: boolean;
+  snapshot?: boolean;
   json?: boolean;
 }
 
@@ -43,6 +44,7 @@ export function packageOptionsFrom(flags: PackageFlagsCli): PackageOptions {
     sbom: flags.sbom === false ? false : undefined,
     universal: flags.universal,
     skipHooks: flags.skipHooks,
+    snapshot: flags.snapshot,
     waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
   };
 }

@@ -42,6 +42,12 @@ export interface BuildOptions {
   configFile?: string;
   /** Version to inject instead of `git describe`. */
   version?: string;
+  /** A snapshot: the version is the config's snapshot.version ({version}-SNAPSHOT-{short_commit}), and a dirty tree may be packaged. */
+  snapshot?: boolean;
+  /** Before building, remove what the previous manifest lists and crossgo made (its journal); implies force. */
+  clean?: boolean;
+  /** The binaries are for a release (build --package): a dirty tree is refused before building, unless snapshot. */
+  release?: boolean;
   ldflags?: string[];
   tags?: string[];
   gcflags?: string[];
@@ -147,7 +153,7 @@ async function planRun(options: BuildOptions, given: Discovery | undefined, sing
   const requests = goRequests(options, config);
   if (single) refuseSeveral(requests);
   const template = planTemplate(names.template, config);
-  const version = await planVersion(discovery, module.moduleRoot, options.version, log);
+  const version = await planVersion(discovery, module, config, options, log);
   const outDir = planOutDir(names.out, cwd, module.moduleRoot, config);
   const shared: SharedPlan = { options, log, cwd, module, config, version, template };
   if (!requests) return [await planRelease(shared, discovery, outDir)];
