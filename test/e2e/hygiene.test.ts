@@ -165,6 +165,7 @@ describe('--snapshot', () => {
     const archive = `greet_1.2.3-SNAPSHOT-${short}_linux_amd64.tar.gz`;
     expect(await ls(dist)).toEqual(
       [
+        'CHANGELOG.md',
         'SHA256SUMS',
         archive,
         `greet_1.2.3-SNAPSHOT-${short}_checksums.txt`,
@@ -261,6 +262,7 @@ describe('--clean', () => {
       .map((a) => a.path)
       .sort();
     expect(listed).toEqual([
+      'CHANGELOG.md',
       'greet-linux-amd64',
       'greet_1.2.3_checksums.txt',
       'greet_1.2.3_linux_amd64.sbom.cdx.json',
@@ -287,7 +289,7 @@ describe('--clean', () => {
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(said(cleaned.stderr)).toEqual([
       "crossgo: warning: dist/claimed.txt: listed in manifest.json but not in crossgo's journal of the files it made: left in place",
-      'crossgo: --clean removed 6 files from dist/',
+      'crossgo: --clean removed 7 files from dist/',
     ]);
     // The release files are gone; the binary was built again (a new inode: not left in place).
     expect(await ls(dist)).toEqual([
