@@ -76,6 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'git describe --tags --always --dirty, else dev',
       ),
     )
+    .option('--build <ids>', "only the config's builds of these ids, comma-separated (repeatable)", collect)
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
     .option('--tags <tags>', 'build tags, comma-separated (repeatable)', collect)
     .option('--gcflags <flags>', 'compiler flags (repeatable)', collect)
@@ -125,7 +126,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (pkg: string, _flags, command: Command) => {
       const { buildCommand } = await import('./commands/build.js');
-      exitCode = await buildCommand(pkg, given(command), context());
+      // A package named on the command line replaces the config's builds; "." is only the default.
+      const named = command.args.length > 0 ? pkg : undefined;
+      exitCode = await buildCommand(named, given(command), context());
     });
   examples(build, [
     ['crossgo build', `${DEFAULT_TARGETS} into dist/`],

@@ -16,6 +16,7 @@ import { Progress } from '../render/progress.js';
 
 export interface BuildFlagsCli {
   targets?: string;
+  build?: string[];
   out?: string;
   jobs?: string;
   json?: boolean;
@@ -45,6 +46,17 @@ export interface BuildFlagsCli {
   wait?: string;
 }
 
+/** --build a,b --build c: the ids, in order, without repeats; an empty one is a usage error. */
+function buildIds(values: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const id of values.flatMap((v) => v.split(',')).map((v) => v.trim())) {
+    if (id === '')
+      throw new UsageError('--build: expected build ids, comma-separated (e.g. --build cli,server)');
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /** `crossgo build`: parse, call the library, print. */
 export async function buildCommand(
   pkg: string | undefined,
@@ -64,6 +76,7 @@ export async function buildCommand(
     const options: BuildOptions = {
       cwd: cli.cwd,
       package: pkg,
+      ...(flags.build ? { builds: buildIds(flags.build) } : {}),
       targets: flags.targets,
       out: flags.out,
       jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),
