@@ -228,7 +228,8 @@ Examples:
     .option('--json', 'print JSON')
     .action(async (pkg: string, _flags, command: Command) => {
       const { reproCommand } = await import('./commands/repro.js');
-      exitCode = await reproCommand(pkg, given(command), context());
+      // As for build: only a package named on the command line replaces the config's builds.
+      exitCode = await reproCommand(command.args.length > 0 ? pkg : undefined, given(command), context());
     });
   examples(repro, [
     ['crossgo repro -t linux/amd64,windows/amd64', 'two builds under different conditions, bytes compared'],

@@ -316,12 +316,14 @@ const GO_BUILD_FLAGS: Record<string, RegExp | null> = {
   '-v': null,
   '-work': null,
   '-x': null,
-  '-buildmode': /^(archive|c-archive|c-shared|default|shared|exe|pie|plugin)$/,
+  // Only what makes an executable: a rebuild compares one file against its record.
+  '-buildmode': /^(default|exe|pie)$/,
   '-buildvcs': /^(true|false|auto)$/,
   '-covermode': /^(set|count|atomic)$/,
   '-coverpkg': /^[A-Za-z0-9_.~+/-]+(,[A-Za-z0-9_.~+/-]+)*$/,
   '-mod': /^(readonly|vendor|mod)$/,
-  '-asmflags': /^[A-Za-z0-9_.=+/-]+$/,
+  // No path (-trimpath=/x) and no second flag hidden in a value.
+  '-asmflags': /^[A-Za-z0-9_.=+,-]+$/,
   // Files go reads: a plain path inside the module (no climbing out, no absolute path).
   '-modfile': /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.+/-]+$/,
   '-overlay': /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.+/-]+$/,
