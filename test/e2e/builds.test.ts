@@ -144,6 +144,46 @@ describe('a config with two builds', () => {
   });
 });
 
+describe('a config without builds', () => {
+  it('takes main, binary and flags at the top level; --ldflags and --env are templates too', async () => {
+    const { dir: d, commit: c } = await fixtureRepo('twobin');
+    await writeFile(
+      path.join(d, 'crossgo.yaml'),
+      'main: ./cmd/b\nbinary: "{project}-b"\nproject: kit\nflags: [-buildvcs=false]\n',
+    );
+    const result = await crossgo(
+      [
+        'build',
+        '-t',
+        'linux/amd64',
+        '--json',
+        '--ldflags',
+        '-X main.date={os}-{arch}',
+        '--env',
+        'B_FOR={name}',
+      ],
+      { cwd: d, env: testEnv() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const m = JSON.parse(result.stdout) as Manifest;
+    expect(m.project).toMatchObject({
+      name: 'kit',
+      importPath: 'example.com/twobin/cmd/b',
+      package: './cmd/b',
+    });
+    expect(binaries(m).map((a) => [a.path, a.build, a.name, a.env.B_FOR])).toEqual([
+      ['kit-b-linux-amd64', 'kit-b', 'kit-b', 'kit-b'],
+    ]);
+    // No config ldflags: the default stamps, then --ldflags (later -X of one variable wins); the
+    // rewritten crossgo.yaml leaves the tree modified, so git describe says v1.2.3-dirty.
+    const run = await runTool(path.join(d, 'dist', 'kit-b-linux-amd64'), []);
+    expect(run.stdout.trim()).toBe(`b version=1.2.3-dirty commit=${c} date=linux-amd64`);
+    expect((await goVersionLines(path.join(d, 'dist', 'kit-b-linux-amd64'))).path).toBe(
+      'example.com/twobin/cmd/b',
+    );
+  });
+});
+
 describe('a config with several builds refuses, on one line naming the key, exit 2', () => {
   async function refused(config: string, message: string): Promise<void> {
     const { dir: d } = await fixtureRepo('twobin');
