@@ -77,11 +77,6 @@ export function planTargets(
   return targets;
 }
 
-/** Whether cgo is on for a target by its flags (not auto): what lets an external-linking port build. */
-export function cgoOnFor(target: Target, config: ConfigPlan): boolean {
-  return flagsFor(target, config).cgo === 'on';
-}
-
 /**
  * The targets of every build of a config that has a `builds` list, or its `targets` (doctor,
  * test and bench without -t): the builds' lists, each expanded, in order, without repeats.
