@@ -76,6 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         "git describe --tags --dirty; untagged: go's pseudo-version v0.0.0-<date>-<commit>; else dev",
       ),
     )
+    .option('--build <ids>', "only the config's builds of these ids, comma-separated (repeatable)", collect)
     .option('--ldflags <flags>', 'extra linker flags (repeatable)', collect)
     .option('--tags <tags>', 'build tags, comma-separated (repeatable)', collect)
     .option('--gcflags <flags>', 'compiler flags (repeatable)', collect)
@@ -131,7 +132,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async (pkg: string, _flags, command: Command) => {
       const { buildCommand } = await import('./commands/build.js');
-      exitCode = await buildCommand(pkg, given(command), context());
+      // A package named on the command line replaces the config's builds; "." is only the default.
+      const named = command.args.length > 0 ? pkg : undefined;
+      exitCode = await buildCommand(named, given(command), context());
     });
   examples(build, [
     ['crossgo build', `${DEFAULT_TARGETS} into dist/`],
@@ -231,7 +234,8 @@ Examples:
     .option('--json', 'print JSON')
     .action(async (pkg: string, _flags, command: Command) => {
       const { reproCommand } = await import('./commands/repro.js');
-      exitCode = await reproCommand(pkg, given(command), context());
+      // As for build: only a package named on the command line replaces the config's builds.
+      exitCode = await reproCommand(command.args.length > 0 ? pkg : undefined, given(command), context());
     });
   examples(repro, [
     ['crossgo repro -t linux/amd64,windows/amd64', 'two builds under different conditions, bytes compared'],

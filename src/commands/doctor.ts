@@ -15,9 +15,8 @@ import { findRunner, type RunnerKind } from '../runners/detect.js';
 import { explicitCompiler } from '../stages/build/flags.js';
 import { type CgoSettings, cgoContextFor, decideTargetCgo, planMacosSdk } from '../stages/build/plan/cgo.js';
 import { type ConfigPlan, planConfig, readConfig } from '../stages/build/plan/config.js';
-import { flagsFor } from '../stages/build/plan/targets.js';
-import { targetsList } from '../targets/matrix.js';
-import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
+import { configTargets, flagsFor } from '../stages/build/plan/targets.js';
+import { expandTargets, type Target } from '../targets/parse.js';
 import { resolveMainPackage } from '../toolchain/module.js';
 import { findTools, type ToolReport } from '../toolchain/tools.js';
 
@@ -89,13 +88,9 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
       : config.cfg.cgo
         ? parseCgoMode(config.cfg.cgo, 'config cgo')
         : 'off';
-  const targets = expandTargets(
-    options.targets ?? targetsList(config.cfg.targets ?? DEFAULT_TARGETS, ports),
-    ports,
-    {
-      allowBroken: true,
-    },
-  );
+  const targets = expandTargets(options.targets ?? configTargets(config.cfg, ports), ports, {
+    allowBroken: true,
+  });
   const pkg = moduleRoot
     ? await resolveMainPackage(go, options.package ?? '.', { cwd, env, signal }).catch(() => null)
     : null;

@@ -15,8 +15,8 @@ import {
 } from '../runners/testBinaries.js';
 import { inheritedEnv } from '../stages/build/flags.js';
 import { defaultJobs } from '../stages/build/jobs.js';
-import { targetsList } from '../targets/matrix.js';
-import { DEFAULT_TARGETS, expandTargets, type Target } from '../targets/parse.js';
+import { configTargets } from '../stages/build/plan/targets.js';
+import { expandTargets, type Target } from '../targets/parse.js';
 import { moduleRootOf } from '../toolchain/module.js';
 
 export interface TestOptions {
@@ -79,10 +79,7 @@ export async function testTargets(options: TestOptions = {}): Promise<TestReport
   const root = moduleRootOf(go, cwd);
   const configFile = options.configFile ? path.resolve(cwd, options.configFile) : undefined;
   const [ports, config] = await Promise.all([discovery.ports(), loadConfig(root, configFile)]);
-  const targets = expandTargets(
-    options.targets ?? targetsList(config.config.targets ?? DEFAULT_TARGETS, ports),
-    ports,
-  );
+  const targets = expandTargets(options.targets ?? configTargets(config.config, ports), ports);
   const patterns = options.packages && options.packages.length > 0 ? options.packages : ['./...'];
   const host: Host = { goos: go.env.GOHOSTOS, goarch: go.env.GOHOSTARCH, env };
   // go sees the user's environment without the variables crossgo sets per target, as under build.

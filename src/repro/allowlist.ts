@@ -70,7 +70,7 @@ export function checkedCommand(input: CommandInput): ReproCommand {
   const record = recordOf(manifest, index);
   const { argv, env, secrets } = restoreSecrets(record, field, userEnv);
   const shown = (text: string) => quote(redactText(text, secrets));
-  const args = checkArgv(argv, field, manifest, output, shown);
+  const args = checkArgv(argv, field, manifest, record, output, shown);
   return {
     target: record.target,
     args,
@@ -212,7 +212,14 @@ function restoreSecrets(
 
 type Show = (text: string) => string;
 
-function checkArgv(argv: string[], field: string, manifest: Manifest, output: string, shown: Show): string[] {
+function checkArgv(
+  argv: string[],
+  field: string,
+  manifest: Manifest,
+  record: ArtifactRecord,
+  output: string,
+  shown: Show,
+): string[] {
   // argv[0] is the go binary of the machine that built it: never run, this machine's go is.
   if (argv[1] !== 'build') {
     throw new UsageError(
@@ -227,7 +234,7 @@ function checkArgv(argv: string[], field: string, manifest: Manifest, output: st
     const word = argv[i] as string;
     const where = `${field}.argv[${i}]`;
     if (i === argv.length - 1) {
-      checkPackage(word, where, manifest, shown);
+      checkPackage(word, where, manifest, record, field, shown);
       args.push(word);
       sawPackage = true;
       break;
@@ -250,6 +257,8 @@ function checkArgv(argv: string[], field: string, manifest: Manifest, output: st
       checkTags(word.slice('-tags='.length), where, shown);
     } else if (word.startsWith('-gcflags=')) {
       checkGcflags(word.slice('-gcflags='.length), where, shown);
+    } else if (goBuildFlagAllowed(word)) {
+      // one of the config's `flags` crossgo passes on (stages/build/goFlags.ts), with a plain value
     } else {
       throw new UsageError(`${where}: ${shown(word)} is not a flag crossgo writes; ${TRUST}`);
     }
@@ -263,23 +272,72 @@ function checkArgv(argv: string[], field: string, manifest: Manifest, output: st
 /** An import path as go spells one (golang.org/x/mod/module.CheckImportPath, simplified): nothing a flag could hide in. */
 const IMPORT_PATH = /^[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*(\/[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*)*$/;
 
-function checkPackage(word: string, where: string, manifest: Manifest, shown: Show): void {
+/**
+ * The package built: the binary's own record's importPath (a config with several builds), else
+ * project.importPath; either must be a package of project.module, and the argv must name it.
+ */
+function checkPackage(
+  word: string,
+  where: string,
+  manifest: Manifest,
+  record: ArtifactRecord,
+  field: string,
+  shown: Show,
+): void {
   const project = manifest.project as unknown as Record<string, unknown> | undefined;
-  const importPath = project?.importPath;
+  const own = (record as unknown as Record<string, unknown>).importPath;
+  const importPath = own !== undefined ? own : project?.importPath;
+  const key = own !== undefined ? `${field}.importPath` : 'project.importPath';
   const module = project?.module;
   if (typeof importPath !== 'string' || !IMPORT_PATH.test(importPath)) {
-    throw new UsageError(`project.importPath: ${shown(String(importPath))} is not an import path`);
+    throw new UsageError(`${key}: ${shown(String(importPath))} is not an import path`);
   }
   if (typeof module !== 'string' || !(importPath === module || importPath.startsWith(`${module}/`))) {
     throw new UsageError(
-      `project.importPath: ${shown(importPath)} is not a package of the module (project.module ${shown(String(module))})`,
+      `${key}: ${shown(importPath)} is not a package of the module (project.module ${shown(String(module))})`,
     );
   }
   if (word !== importPath) {
     throw new UsageError(
-      `${where}: ${shown(word)} is not the manifest's package (project.importPath ${shown(importPath)}); ${TRUST}`,
+      `${where}: ${shown(word)} is not the manifest's package (${key} ${shown(importPath)}); ${TRUST}`,
     );
   }
+}
+
+/** go build flags a config's `flags` may add, each with the values a rebuild may take from a manifest. */
+const GO_BUILD_FLAGS: Record<string, RegExp | null> = {
+  '-a': null,
+  '-asan': null,
+  '-cover': null,
+  '-linkshared': null,
+  '-modcacherw': null,
+  '-msan': null,
+  '-race': null,
+  '-v': null,
+  '-work': null,
+  '-x': null,
+  // Only what makes an executable: a rebuild compares one file against its record.
+  '-buildmode': /^(default|exe|pie)$/,
+  '-buildvcs': /^(true|false|auto)$/,
+  '-covermode': /^(set|count|atomic)$/,
+  '-coverpkg': /^[A-Za-z0-9_.~+/-]+(,[A-Za-z0-9_.~+/-]+)*$/,
+  '-mod': /^(readonly|vendor|mod)$/,
+  // No path (-trimpath=/x) and no second flag hidden in a value.
+  '-asmflags': /^[A-Za-z0-9_.=+,-]+$/,
+  // Files go reads: a plain path inside the module (no climbing out, no absolute path).
+  '-modfile': /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.+/-]+$/,
+  '-overlay': /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.+/-]+$/,
+  '-pgo': /^(auto|off|(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.+/-]+)$/,
+};
+
+/** Whether a word is one of the go build flags crossgo passes on from a config, with a plain value. */
+function goBuildFlagAllowed(word: string): boolean {
+  const eq = word.indexOf('=');
+  const name = eq < 0 ? word : word.slice(0, eq);
+  if (!(name in GO_BUILD_FLAGS)) return false;
+  const values = GO_BUILD_FLAGS[name];
+  if (values === null) return eq < 0 || /^(true|false)$/.test(word.slice(eq + 1));
+  return eq >= 0 && (values as RegExp).test(word.slice(eq + 1));
 }
 
 /**

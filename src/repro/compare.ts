@@ -69,7 +69,8 @@ export async function compareManifests(
   ];
   const targets: TargetRepro[] = [];
   for (const artifact of binaries(a)) {
-    const other = binaries(b).find((x) => x.target === artifact.target) ?? null;
+    // By path: two builds of one config may share a target, never an output path.
+    const other = binaries(b).find((x) => x.path === artifact.path && x.target === artifact.target) ?? null;
     targets.push(await compareBuilds(artifact, other, outs, candidates));
   }
   for (const failure of [...a.failures, ...b.failures]) {

@@ -71,10 +71,18 @@ export function explainDifference(
     causes.push({ kind: 'size', detail: `sizes differ: ${a.length} and ${b.length} bytes` });
   causes.push(...leakedPaths(a, b, candidates));
   if (factsA && factsB) causes.push(...buildInfoChanges(factsA, factsB));
-  const strings = stringChange(maskBuildIds(a, factsA), maskBuildIds(b, factsB), factsA, factsB);
+  const cgo = factsA?.go?.settings.CGO_ENABLED === '1';
+  const stamp = /\b[A-Z][a-z]{2} [ \d]\d \d{4}\b|\b\d{2}:\d{2}:\d{2}\b/;
+  // With cgo, a run that reads as a date is the likely cause: looked for before the first run
+  // that differs (other data bytes that differ may happen to be printable, and come first).
+  const strings = stringChange(
+    maskBuildIds(a, factsA),
+    maskBuildIds(b, factsB),
+    factsA,
+    factsB,
+    cgo ? (text) => stamp.test(text) : undefined,
+  );
   if (strings) {
-    const cgo = factsA?.go?.settings.CGO_ENABLED === '1';
-    const stamp = /\b[A-Z][a-z]{2} [ \d]\d \d{4}\b|\b\d{2}:\d{2}:\d{2}\b/;
     if (cgo && (stamp.test(strings.a) || stamp.test(strings.b))) {
       causes.push({
         kind: 'c-timestamp',
@@ -213,18 +221,21 @@ function stringChange(
   b: Uint8Array,
   fa: BinaryFacts | null,
   fb: BinaryFacts | null,
+  prefer?: (text: string) => boolean,
 ): { a: string; b: string; section: string | null } | null {
   if (!fa || !fb) return null;
   const runsA = textRuns(a, fa);
   const runsB = textRuns(b, fb);
-  const onlyA = [...runsA].filter(([text]) => !runsB.has(text));
-  const onlyB = [...runsB].filter(([text]) => !runsA.has(text));
+  const byOffset = (x: [string, { offset: number }], y: [string, { offset: number }]) =>
+    x[1].offset - y[1].offset;
+  const onlyA = [...runsA].filter(([text]) => !runsB.has(text)).sort(byOffset);
+  const onlyB = [...runsB].filter(([text]) => !runsA.has(text)).sort(byOffset);
   if (onlyA.length === 0 || onlyB.length === 0) return null;
-  const [textA, where] = onlyA.sort((x, y) => x[1].offset - y[1].offset)[0] as [
-    string,
-    { offset: number; section: string },
-  ];
-  const [textB] = onlyB.sort((x, y) => x[1].offset - y[1].offset)[0] as [string, unknown];
+  // The first run that differs, or the first `prefer` picks when both builds have one.
+  const pickA = prefer ? onlyA.find(([text]) => prefer(text)) : undefined;
+  const pickB = prefer ? onlyB.find(([text]) => prefer(text)) : undefined;
+  const [textA, where] = (pickA && pickB ? pickA : onlyA[0]) as [string, { offset: number; section: string }];
+  const [textB] = (pickA && pickB ? pickB : onlyB[0]) as [string, unknown];
   return { ...trimCommon(textA, textB), section: where.section };
 }
 

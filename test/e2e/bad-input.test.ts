@@ -161,7 +161,12 @@ describe('bad input: one clear line, exit 2 for usage and 1 for failures, nothin
       2,
       /gives greet for both linux\/amd64 and darwin\/arm64/,
     );
-    await expectOneLineError(['build', '--template', '{name}-{os}'], greet, 2, /unknown placeholder \{os\}/);
+    await expectOneLineError(
+      ['build', '--template', '{name}-{gooss}'],
+      greet,
+      2,
+      /^crossgo: --template: "\{name\}-\{gooss\}": unknown placeholder \{gooss\}, did you mean \{goos\}\?$/,
+    );
   });
 
   it('a bad config file names the file and the key path', async () => {

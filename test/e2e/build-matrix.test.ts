@@ -85,7 +85,7 @@ describe('crossgo build for a matrix of targets', () => {
       'go',
       'build',
       '-trimpath',
-      `-ldflags=-s -w -X main.version=v1.2.3 -X main.commit=${commit} -X main.date=${COMMIT_DATE}`,
+      `-ldflags=-s -w -X main.version=1.2.3 -X main.commit=${commit} -X main.date=${COMMIT_DATE}`,
       '-o',
       'dist/greet-linux-amd64-v3',
       'example.com/greet',
@@ -127,9 +127,9 @@ describe('crossgo build for a matrix of targets', () => {
     expect(win.get('GOARCH')).toBe('386');
   });
 
-  it('runs natively and under qemu-user, printing the injected version and commit', async () => {
+  it('runs natively and under qemu-user, printing the injected version (without its v) and commit', async () => {
     const expectLine = (goarch: string) =>
-      `greet version=v1.2.3 commit=${commit} date=${COMMIT_DATE} edition=community flavour=plain platform=linux/${goarch} env=`;
+      `greet version=1.2.3 commit=${commit} date=${COMMIT_DATE} edition=community flavour=plain platform=linux/${goarch} env=`;
     const native = await runTool(path.join(dist(), 'greet-linux-amd64'), []);
     expect(native.stdout.trim()).toBe(expectLine('amd64'));
     const arm64 = await runTool('qemu-aarch64', [path.join(dist(), 'greet-linux-arm64')]);

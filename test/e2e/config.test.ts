@@ -16,7 +16,8 @@ targets:
 out: out
 template: "{goos}_{goarch}/{name}-{version}{ext}"
 tags: fancy
-ldflags: -X main.edition=global
+# Config ldflags replace the default stamps: this one stamps main.version itself, with its v.
+ldflags: -X main.version={raw_version} -X main.edition=global
 env:
   GREET_UNUSED: "1"
 overrides:
@@ -37,15 +38,15 @@ describe('crossgo.yaml', () => {
     expect(result.code, result.stderr).toBe(0);
     const manifest = JSON.parse(result.stdout) as Manifest;
     expect(binaries(manifest).map((a) => a.path)).toEqual([
-      'linux_amd64/greet-v1.2.3',
-      'linux_arm64/greet-v1.2.3',
-      'windows_amd64/greet-v1.2.3.exe',
+      'linux_amd64/greet-1.2.3',
+      'linux_arm64/greet-1.2.3',
+      'windows_amd64/greet-1.2.3.exe',
     ]);
     const out = path.join(dir, 'out');
     // Later -X of the same variable wins in go's linker: the per-target value is the one linked.
-    const amd64 = await runTool(path.join(out, 'linux_amd64/greet-v1.2.3'), []);
+    const amd64 = await runTool(path.join(out, 'linux_amd64/greet-1.2.3'), []);
     expect(amd64.stdout).toContain('edition=linux-only flavour=fancy platform=linux/amd64');
-    const arm64 = await runTool('qemu-aarch64', [path.join(out, 'linux_arm64/greet-v1.2.3')]);
+    const arm64 = await runTool('qemu-aarch64', [path.join(out, 'linux_arm64/greet-1.2.3')]);
     expect(arm64.stdout).toContain('edition=linux-only flavour=fancy platform=linux/arm64');
 
     const win = binaries(manifest)[2];
@@ -53,12 +54,12 @@ describe('crossgo.yaml', () => {
     expect(win?.argv.find((a) => a.startsWith('-ldflags='))).toMatch(/-X main\.edition=global$/);
     expect(win?.env).toEqual({ GREET_UNUSED: '1', GOOS: 'windows', GOARCH: 'amd64', CGO_ENABLED: '0' });
     expect(binaries(manifest)[1]?.env).toMatchObject({ GOEXPERIMENT: '' });
-    const settings = await goVersionM(path.join(out, 'windows_amd64/greet-v1.2.3.exe'));
+    const settings = await goVersionM(path.join(out, 'windows_amd64/greet-1.2.3.exe'));
     expect(settings.get('-tags')).toBe('fancy,windowsonly');
 
     const sums = await runTool('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out });
     expect(sums.code, sums.stdout).toBe(0);
-    expect(sums.stdout).toContain('linux_amd64/greet-v1.2.3: OK');
+    expect(sums.stdout).toContain('linux_amd64/greet-1.2.3: OK');
   });
 
   it('command-line flags win over the file', async () => {

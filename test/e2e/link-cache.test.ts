@@ -52,7 +52,7 @@ describe('the link cache', () => {
     // Changed flags: relinked too.
     const fourth = await build(dir, 'out/4', env, ['--app-version', 'v9.9.9']);
     expect((await runTool(path.join(dir, 'out/4', 'greet-linux-amd64'), [])).stdout).toContain(
-      'version=v9.9.9',
+      'version=9.9.9',
     );
     expect(fourth.artifacts[0]?.sha256).not.toBe(third.artifacts[0]?.sha256);
 

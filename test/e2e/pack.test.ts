@@ -38,7 +38,7 @@ describe('the npm package', () => {
     const build = await runTool(bin, ['build', '-t', 'linux/amd64', '--json'], { cwd: dir, env: testEnv() });
     expect(build.code, build.stderr).toBe(0);
     const run = await runTool(path.join(dir, 'dist', 'greet-linux-amd64'), []);
-    expect(run.stdout).toMatch(/^greet version=v1\.2\.3 /);
+    expect(run.stdout).toMatch(/^greet version=1\.2\.3 /);
     // The installed package carries the config schema and both manifest schemas (v1 is still read).
     const files = await readdir(path.join(prefix, 'lib', 'node_modules', 'crossgo', 'schema'));
     expect(files).toEqual(

@@ -200,7 +200,7 @@ describe('repro --against a clean manifest', () => {
     const lines = result.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^linux\/amd64: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOTOOLCHAIN=go1\.\d+\.\d+ GOFLAGS='' GOEXPERIMENT='' \S*go build -trimpath '-ldflags=-s -w -X main\.version=v1\.2\.3 .*' -o \S+ example\.com\/greet$/,
+      /^linux\/amd64: GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOTOOLCHAIN=go1\.\d+\.\d+ GOFLAGS='' GOEXPERIMENT='' \S*go build -trimpath '-ldflags=-s -w -X main\.version=1\.2\.3 .*' -o \S+ example\.com\/greet$/,
     );
   });
 

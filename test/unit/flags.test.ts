@@ -1,20 +1,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/errors.js';
 import { quoteFlagWord } from '../../src/exec/quote.js';
 import {
   buildArgs,
   CONTROLLED_ENV,
   checkUserEnv,
+  defaultStamps,
   flagSetsFor,
   inheritedEnv,
   linkerFlags,
   type MergedFlags,
   mergeFlags,
   parseEnvAssignments,
+  renderFlagSet,
   targetEnv,
 } from '../../src/stages/build/flags.js';
+import { checkGoFlags } from '../../src/stages/build/goFlags.js';
 import { expandTargets, type Target } from '../../src/targets/parse.js';
 import type { Port } from '../../src/targets/ports.js';
+import { projectValues } from '../../src/template/values.js';
 import type { VersionInfo } from '../../src/toolchain/vcs.js';
 import { realPorts } from './support/ports.js';
 
@@ -80,7 +84,12 @@ describe('mergeFlags', () => {
 });
 
 describe('flagSetsFor', () => {
-  it('puts global, then CLI, then matching overrides in file order', () => {
+  const file = 'crossgo.yaml';
+  const set = (flags: object, key = '') => ({ flags, source: { file, key } });
+  const cliSet = (flags: object) => ({ flags, source: { file, key: '', cli: true } });
+  const flagsOf = (sets: { flags: object }[]) => sets.map((s) => s.flags);
+
+  it("puts the build's sets, then CLI, then matching overrides in file order (the top level's, then the build's)", () => {
     const global = { tags: 'g' };
     const cli = { tags: 'c' };
     const overrides = {
@@ -89,32 +98,79 @@ describe('flagSetsFor', () => {
       'linux/amd64/v3': { tags: 'v3' },
       '*/amd64': { tags: 'amd64' },
     };
-    expect(flagSetsFor(target('linux/amd64/v3'), global, cli, overrides)).toEqual([
+    const lists = [
+      { overrides, source: { file, key: 'overrides' } },
+      { overrides: { 'linux/*': { tags: 'build-linux' } }, source: { file, key: 'builds[1].overrides' } },
+    ];
+    const sets = flagSetsFor(target('linux/amd64/v3'), [set(global)], cliSet(cli), lists);
+    expect(flagsOf(sets)).toEqual([
       global,
       cli,
       { tags: 'linux' },
       { tags: 'v3' },
       { tags: 'amd64' },
+      { tags: 'build-linux' },
     ]);
-    expect(flagSetsFor(target('linux/amd64'), global, cli, overrides)).toEqual([
+    expect(sets.map((s) => s.source.key)).toEqual([
+      '',
+      '',
+      'overrides["linux/*"]',
+      'overrides["linux/amd64/v3"]',
+      'overrides["*/amd64"]',
+      'builds[1].overrides["linux/*"]',
+    ]);
+    expect(flagsOf(flagSetsFor(target('darwin/arm64'), [set(global)], cliSet(cli), []))).toEqual([
       global,
       cli,
-      { tags: 'linux' },
-      { tags: 'amd64' },
     ]);
-    expect(flagSetsFor(target('darwin/arm64'), global, cli, undefined)).toEqual([global, cli]);
   });
 
   it('lets an override win over global env after merging', () => {
     const sets = flagSetsFor(
       target('linux/arm64'),
-      { env: { FOO: 'global' } },
-      { env: { BAR: 'cli' } },
-      {
-        'linux/arm64': { env: { FOO: 'override' } },
-      },
+      [set({ env: { FOO: 'global' } })],
+      cliSet({ env: { BAR: 'cli' } }),
+      [{ overrides: { 'linux/arm64': { env: { FOO: 'override' } } }, source: { file, key: 'overrides' } }],
     );
-    expect(mergeFlags(sets).env).toEqual({ FOO: 'override', BAR: 'cli' });
+    expect(mergeFlags(flagsOf(sets)).env).toEqual({ FOO: 'override', BAR: 'cli' });
+  });
+});
+
+describe('renderFlagSet', () => {
+  const seen: string[] = [];
+  const render = (text: string, source: { file: string; key: string }) => {
+    seen.push(`${source.file}|${source.key}`);
+    return text.replace('{commit}', 'abc');
+  };
+
+  it('renders every ldflags word and env value, each named by its own key path', () => {
+    seen.length = 0;
+    const out = renderFlagSet(
+      {
+        flags: { ldflags: ['-X main.a={commit}', '-s'], env: { A: '{commit}' }, tags: ['x'] },
+        source: { file: 'crossgo.yaml', key: 'builds[1]' },
+      },
+      render,
+    );
+    expect(out).toEqual({ ldflags: ['-X main.a=abc', '-s'], env: { A: 'abc' }, tags: ['x'] });
+    expect(seen).toEqual([
+      'crossgo.yaml|builds[1].ldflags[0]',
+      'crossgo.yaml|builds[1].ldflags[1]',
+      'crossgo.yaml|builds[1].env.A',
+    ]);
+  });
+
+  it('names a one-string ldflags "ldflags", and the command line by its flags', () => {
+    seen.length = 0;
+    renderFlagSet({ flags: { ldflags: '-X a={commit}' }, source: { file: 'crossgo.yaml', key: '' } }, render);
+    renderFlagSet(
+      {
+        flags: { ldflags: ['-X b=1'], env: { B: '1' } },
+        source: { file: 'crossgo.yaml', key: '', cli: true },
+      },
+      render,
+    );
+    expect(seen).toEqual(['crossgo.yaml|ldflags', '--ldflags|', '--env|B']);
   });
 });
 
@@ -210,23 +266,87 @@ describe('quoteFlagWord', () => {
   });
 });
 
-describe('linkerFlags', () => {
-  it('strips with -s -w, then sets version, commit and date, then the user flags', () => {
-    expect(linkerFlags(true, VERSION, ['-X main.extra=1', '-linkmode=internal'])).toBe(
-      '-s -w -X main.version=v1.2.3 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2024-05-06T07:08:09Z -X main.extra=1 -linkmode=internal',
+describe('linkerFlags and the default stamps', () => {
+  const values = projectValues(VERSION, 'greet');
+
+  it('stamps main.version without its v (GoReleaser .Version), main.commit and main.date by default', () => {
+    expect(defaultStamps(values)).toEqual([
+      '-X',
+      'main.version=1.2.3',
+      '-X',
+      'main.commit=0123456789abcdef0123456789abcdef01234567',
+      '-X',
+      'main.date=2024-05-06T07:08:09Z',
+    ]);
+  });
+
+  it('strips with -s -w, then the stamps, then the user flags', () => {
+    expect(linkerFlags(true, defaultStamps(values), ['-X main.extra=1', '-linkmode=internal'])).toBe(
+      '-s -w -X main.version=1.2.3 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2024-05-06T07:08:09Z -X main.extra=1 -linkmode=internal',
     );
   });
 
-  it('leaves out -s -w when strip is false', () => {
-    expect(linkerFlags(false, VERSION, [])).toBe(
-      '-X main.version=v1.2.3 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2024-05-06T07:08:09Z',
-    );
+  it('leaves out -s -w when strip is false, and the stamps when the config names its own', () => {
+    expect(linkerFlags(false, [], ['-X main.revision=0123456'])).toBe('-X main.revision=0123456');
   });
 
   it('quotes a version containing a space', () => {
-    expect(linkerFlags(true, { ...VERSION, version: '1.0 beta', commit: 'none', date: 'unknown' }, [])).toBe(
+    const spaced = projectValues(
+      { ...VERSION, version: '1.0 beta', commit: 'none', date: 'unknown' },
+      'greet',
+    );
+    expect(linkerFlags(true, defaultStamps(spaced), [])).toBe(
       "-s -w -X 'main.version=1.0 beta' -X main.commit=none -X main.date=unknown",
     );
+  });
+});
+
+describe('checkGoFlags', () => {
+  const check = (words: string[]) => checkGoFlags(words, 'crossgo.yaml', 'builds[0].flags');
+
+  it('passes on the go build flags that leave crossgo its job', () => {
+    const words = [
+      '-v',
+      '-race',
+      '-x=true',
+      '-mod=readonly',
+      '-buildmode=pie',
+      '-buildvcs=false',
+      '-pgo=off',
+      '-cover',
+    ];
+    expect(check(words)).toEqual(words);
+    expect(check([])).toEqual([]);
+  });
+
+  it.each([
+    [
+      '-o=bin/x',
+      /^crossgo\.yaml: builds\[0\]\.flags\[0\]: "-o=bin\/x": crossgo sets -o itself: .*`template`/,
+    ],
+    ['-ldflags=-s', /crossgo sets -ldflags itself: use the `ldflags` key$/],
+    ['-tags=x', /use the `tags` key$/],
+    ['-gcflags=-N', /use the `gcflags` key$/],
+    ['-trimpath', /use `trimpath: true`/],
+    ['-C=dir', /crossgo sets -C itself/],
+    ['-toolexec=evil', /does not run go build through another program$/],
+    ['-exec=x', /does not run go build through another program$/],
+    ['-mod', /-mod takes a value: write it as one item, -mod=VALUE$/],
+    ['-race=yes', /-race takes no value \(or true\/false\)$/],
+    ['-rcae', /not a go build flag crossgo passes on, did you mean -race\?/],
+    ['--v', /expected a go build flag such as -v/],
+    ['-v -x', /expected a go build flag such as -v, -race or -mod=readonly \(one flag per item\)$/],
+  ])('refuses %j naming its key and what to use', (word, message) => {
+    let error: unknown;
+    try {
+      check(['-v', word]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('builds[0].flags[1]');
+    expect((error as Error).message.replace('flags[1]', 'flags[0]')).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
   });
 });
 

@@ -115,6 +115,8 @@ describe('targetInputs', () => {
   const facts = {
     target: 'linux/amd64',
     outputRel: 'app-linux-amd64',
+    importPath: 'example.com/app',
+    packageDir: '/src/app',
     args: ['build', '-trimpath'],
     env: { GOOS: 'linux', GOARCH: 'amd64', CGO_ENABLED: '0' },
     cgo: off,
@@ -128,6 +130,9 @@ describe('targetInputs', () => {
     expect(digest(targetInputs({ digest: 'b'.repeat(64) }, facts))).not.toBe(base);
     expect(digest(targetInputs(module, { ...facts, args: ['build'] }))).not.toBe(base);
     expect(digest(targetInputs(module, { ...facts, env: { ...facts.env, GOAMD64: 'v3' } }))).not.toBe(base);
+    // Two builds of one config: the same module and flags, another main package.
+    expect(digest(targetInputs(module, { ...facts, importPath: 'example.com/app/cmd/b' }))).not.toBe(base);
+    expect(digest(targetInputs(module, { ...facts, packageDir: '/src/app/cmd/b' }))).not.toBe(base);
   });
 
   it('doubts a module doubt, and cgo with no known compiler version', () => {

@@ -8,6 +8,7 @@ import { checkTemplate, renderOutputName } from '../../src/stages/build/template
 import { signerMessage } from '../../src/stages/sign/sign.js';
 import { expandTargets, type Target } from '../../src/targets/parse.js';
 import type { Port } from '../../src/targets/ports.js';
+import { projectValues, targetValues } from '../../src/template/values.js';
 import { versionProblem } from '../../src/toolchain/vcs.js';
 import { realPorts } from './support/ports.js';
 
@@ -16,6 +17,27 @@ beforeAll(() => {
   ports = realPorts();
 });
 const target = (spec: string) => expandTargets(spec, ports)[0] as Target;
+/** A target's template values, as the build's plan makes them. */
+function valuesFor(name: string, version: string, spec: string) {
+  const t = target(spec);
+  const facts = {
+    version,
+    tag: version,
+    commit: 'none',
+    date: 'unknown',
+    epoch: null,
+    branch: '',
+    snapshot: false,
+  };
+  return targetValues(projectValues(facts, 'hello'), {
+    goos: t.goos,
+    goarch: t.goarch,
+    variant: t.variant,
+    level: null,
+    binary: name,
+    id: name,
+  });
+}
 const FORGED = 'x\n0000000000000000000000000000000000000000000000000000000000000000  evil';
 
 /** The error a function throws, for checking its class and that its message is one line. */
@@ -52,14 +74,8 @@ describe('output templates refuse what would forge or misplace a name', () => {
     ['x/../../{name}', /would write outside the output folder \(it climbs out with "\.\."\)/],
     ['a\\{name}', /holds a backslash/],
   ])('refuses the rendering of %j', (template, problem) => {
-    checkTemplate(template, '--template');
-    const error = thrown(() =>
-      renderOutputName(
-        template,
-        { name: 'hello', version: 'v1', target: target('linux/amd64') },
-        '--template',
-      ),
-    );
+    const compiled = checkTemplate(template, '--template');
+    const error = thrown(() => renderOutputName(compiled, valuesFor('hello', 'v1', 'linux/amd64')));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/^--template "/);
     expect(error.message).toMatch(problem);
@@ -67,11 +83,23 @@ describe('output templates refuse what would forge or misplace a name', () => {
   });
 
   it('refuses a rendered name whose version holds a control character or a "/"', () => {
-    const values = { name: 'hello', target: target('linux/amd64') };
-    expect(() => renderOutputName('{name}-{version}', { ...values, version: FORGED })).toThrow(
-      /holds a control character/,
+    const template = (text: string) => checkTemplate(text, '--template');
+    expect(() =>
+      renderOutputName(template('{name}-{version}'), valuesFor('hello', FORGED, 'linux/amd64')),
+    ).toThrow(/holds a control character/);
+    // {version} is the version without its tag's v, as in every template; {raw_version} keeps it.
+    const values = valuesFor('hello', 'v1.2.3', 'linux/amd64');
+    expect(renderOutputName(template('{version}/{name}'), values)).toBe('1.2.3/hello');
+    expect(renderOutputName(template('{raw_version}/{name}{ext}'), values)).toBe('v1.2.3/hello');
+    expect(renderOutputName(template('{name}-{os}_{arch|replace:amd64=x86_64}'), values)).toBe(
+      'hello-linux_x86_64',
     );
-    expect(renderOutputName('{version}/{name}', { ...values, version: 'v1.2.3' })).toBe('v1.2.3/hello');
+  });
+
+  it('refuses an unknown placeholder naming the nearest, before any target', () => {
+    expect(() => checkTemplate('{name}-{gooss}', '--template')).toThrow(
+      /^--template: "\{name\}-\{gooss\}": unknown placeholder \{gooss\}, did you mean \{goos\}\?$/,
+    );
   });
 });
 

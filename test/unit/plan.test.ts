@@ -19,6 +19,8 @@ import { flagsFor, planTargets } from '../../src/stages/build/plan/targets.js';
 import { goRequests, refuseSeveral } from '../../src/stages/build/plan/toolchain.js';
 import { planVersion } from '../../src/stages/build/plan/version.js';
 import { planBuild } from '../../src/stages/build/plan.js';
+import { checkTemplate } from '../../src/stages/build/template.js';
+import { projectValues, targetValues } from '../../src/template/values.js';
 import { cleanupTemps, fixtureRepo, tempDir, testEnv } from '../helpers/cli.js';
 
 /** A logger that keeps what it is told, to count warnings. */
@@ -276,20 +278,39 @@ describe('step: outputs', () => {
     expect(planOutDir(undefined, greet, greet, config)).toBe(path.join(greet, 'dist'));
   });
 
-  it('refuses a template that gives two targets one path', async () => {
+  it('refuses a template that gives two targets one path, of one build or of two', async () => {
     const ports = await discovery.ports();
     const targets = planTargets('linux/amd64,linux/arm64', {}, ports, config, 'go', recordingLogger());
     const version = await discovery.version(greet);
-    const module = await planModule(discovery, undefined);
-    expect(() =>
-      planOutputPaths(targets, { template: '{name}', from: '--template' }, '/o', module.pkg, version),
-    ).toThrow(
+    const values = projectValues(version, 'greet');
+    const of = (id: string, binary: string) =>
+      targets.map((target) => ({
+        target,
+        unit: { id },
+        values: targetValues(values, {
+          goos: target.goos,
+          goarch: target.goarch,
+          variant: target.variant,
+          level: null,
+          binary,
+          id,
+        }),
+      }));
+    const bare = { template: '{name}', from: '--template', compiled: checkTemplate('{name}', '--template') };
+    expect(() => planOutputPaths(of('greet', 'greet'), bare, '/o', {})).toThrow(
       'output template "{name}" gives greet for both linux/amd64 and linux/arm64: add {goos}, {goarch} or {-variant} to it',
     );
+    const plain = { template: '{goos}', from: '--template', compiled: checkTemplate('{goos}', '--template') };
+    expect(() => planOutputPaths([...of('a', 'a'), ...of('b', 'b')], plain, '/o', {})).toThrow(
+      'output template "{goos}" gives linux for both linux/amd64 of build a and linux/arm64 of build a: add {name}, {goos}, {goarch} or {-variant} to it',
+    );
     expect(
-      planOutputPaths(targets, planTemplate(undefined, config), '/o', module.pkg, version).map(
-        (p) => p.outputRel,
-      ),
-    ).toEqual(['greet-linux-amd64', 'greet-linux-arm64']);
+      planOutputPaths(
+        [...of('greet', 'greet'), ...of('b', 'other')],
+        planTemplate(undefined, config),
+        '/o',
+        {},
+      ).map((p) => p.outputRel),
+    ).toEqual(['greet-linux-amd64', 'greet-linux-arm64', 'other-linux-amd64', 'other-linux-arm64']);
   });
 });

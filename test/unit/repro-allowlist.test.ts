@@ -36,9 +36,11 @@ const OUTPUT = '/tmp/rebuild/out';
 
 let greet: string;
 let cgoTime: string;
+let twobin: string;
 
 beforeAll(async () => {
   greet = (await fixtureRepo('greet')).dir;
+  twobin = (await fixtureRepo('twobin')).dir;
   cgoTime = (await fixtureRepo('cgo-time')).dir;
 });
 
@@ -71,11 +73,14 @@ async function plannedManifest(
       durationMs: 1,
       goVersion: plan.go.version.raw,
       argv: redactArgv(
-        [plan.go.binary, ...build.args, '-o', output, plan.pkg.importPath],
+        [plan.go.binary, ...build.args, '-o', output, build.unit.pkg.importPath],
         secretsOf(build.env, plan.baseEnv),
       ),
       env: redactEnv(build.env),
       cgo: build.cgo,
+      build: build.unit.id,
+      name: build.unit.name,
+      importPath: build.unit.pkg.importPath,
     };
     manifest.artifacts.push(artifact);
   }
@@ -251,6 +256,42 @@ describe('checkedCommand refuses everything else, naming the field', () => {
     );
   });
 
+  it("several builds: each binary's own package, a package of the module; the config's go flags", async () => {
+    // test/fixtures/twobin/crossgo.yaml: builds a (./cmd/a, its own ldflags) and beta (./cmd/b, -buildvcs=false).
+    const manifest = await plannedManifest(twobin, { targets: 'linux/amd64' });
+    expect(binaries(manifest).map((a) => a.importPath)).toEqual([
+      'example.com/twobin/cmd/a',
+      'example.com/twobin/cmd/b',
+    ]);
+    // The config's env value: accepted when the user's environment holds it, as any --env.
+    expectAccepted(manifest, testEnv({ ALPHA_FOR: 'linux-1.2.3' }));
+    const last = (m: Manifest, i: number) => (binaries(m)[i]?.argv.length ?? 0) - 1;
+    // b's argv naming a's package: not its own record's.
+    const swapped = copy(manifest);
+    const b = binaries(swapped)[1] as ArtifactRecord;
+    b.argv[last(swapped, 1)] = 'example.com/twobin/cmd/a';
+    expect(() => checkedCommand(input(swapped, 1))).toThrow(
+      `artifacts[1].argv[${last(swapped, 1)}]: "example.com/twobin/cmd/a" is not the manifest's package (artifacts[1].importPath "example.com/twobin/cmd/b"); ${TRUST}`,
+    );
+    const outside = copy(manifest);
+    const a = binaries(outside)[0] as ArtifactRecord;
+    a.importPath = 'evil.example/pkg';
+    a.argv[last(outside, 0)] = 'evil.example/pkg';
+    expect(refusal(outside)).toBe(
+      'artifacts[0].importPath: "evil.example/pkg" is not a package of the module (project.module "example.com/twobin")',
+    );
+    // A go flag a config may give, with a value that reads a file outside the module: refused.
+    for (const word of ['-overlay=/etc/passwd', '-modfile=../x.mod', '-toolexec=/tmp/x', '-buildmode=evil']) {
+      const tampered = copy(manifest);
+      const argv = (binaries(tampered)[1] as ArtifactRecord).argv;
+      const at = argv.indexOf('-buildvcs=false');
+      argv[at] = word;
+      expect(() => checkedCommand(input(tampered, 1))).toThrow(
+        `artifacts[1].argv[${at}]: "${word}" is not a flag crossgo writes; ${TRUST}`,
+      );
+    }
+  });
+
   it('a go command other than build, a second -ldflags, no -o, another package', () => {
     expect(refusal(withArgv((argv) => (argv[1] = 'run')))).toBe(
       `artifacts[0].argv[1]: "run" is not "build", the only go command crossgo writes; ${TRUST}`,
@@ -264,17 +305,23 @@ describe('checkedCommand refuses everything else, naming the field', () => {
     );
     const last = (binaries(base)[0]?.argv.length ?? 0) - 1;
     expect(refusal(withArgv((argv) => (argv[last] = 'example.com/greet/../evil')))).toBe(
-      `artifacts[0].argv[${last}]: "example.com/greet/../evil" is not the manifest's package (project.importPath "example.com/greet"); ${TRUST}`,
+      `artifacts[0].argv[${last}]: "example.com/greet/../evil" is not the manifest's package (artifacts[0].importPath "example.com/greet"); ${TRUST}`,
     );
     const flagPackage = copy(base);
-    flagPackage.project.importPath = '-toolexec=/tmp/x';
+    (binaries(flagPackage)[0] as ArtifactRecord).importPath = '-toolexec=/tmp/x';
     (binaries(flagPackage)[0] as ArtifactRecord).argv[last] = '-toolexec=/tmp/x';
-    expect(refusal(flagPackage)).toBe('project.importPath: "-toolexec=/tmp/x" is not an import path');
-    const outside = copy(base);
-    outside.project.importPath = 'evil.example/pkg';
-    expect(refusal(outside)).toBe(
+    expect(refusal(flagPackage)).toBe('artifacts[0].importPath: "-toolexec=/tmp/x" is not an import path');
+    // A manifest of an earlier crossgo: no importPath of the binary's own, the project's is read.
+    const older = copy(base);
+    delete (binaries(older)[0] as ArtifactRecord).importPath;
+    older.project.importPath = 'evil.example/pkg';
+    (binaries(older)[0] as ArtifactRecord).argv[last] = 'evil.example/pkg';
+    expect(refusal(older)).toBe(
       'project.importPath: "evil.example/pkg" is not a package of the module (project.module "example.com/greet")',
     );
+    older.project.importPath = '-toolexec=/tmp/x';
+    (binaries(older)[0] as ArtifactRecord).argv[last] = '-toolexec=/tmp/x';
+    expect(refusal(older)).toBe('project.importPath: "-toolexec=/tmp/x" is not an import path');
   });
 
   it.each([

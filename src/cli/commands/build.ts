@@ -16,6 +16,7 @@ import { Progress } from '../render/progress.js';
 
 export interface BuildFlagsCli {
   targets?: string;
+  build?: string[];
   out?: string;
   jobs?: string;
   json?: boolean;
@@ -48,6 +49,17 @@ export interface BuildFlagsCli {
   wait?: string;
 }
 
+/** --build a,b --build c: the ids, in order, without repeats; an empty one is a usage error. */
+function buildIds(values: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const id of values.flatMap((v) => v.split(',')).map((v) => v.trim())) {
+    if (id === '')
+      throw new UsageError('--build: expected build ids, comma-separated (e.g. --build cli,server)');
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 /** `crossgo build`: parse, call the library, print. */
 export async function buildCommand(
   pkg: string | undefined,
@@ -67,6 +79,7 @@ export async function buildCommand(
     const options: BuildRunOptions = {
       cwd: cli.cwd,
       package: pkg,
+      ...(flags.build ? { builds: buildIds(flags.build) } : {}),
       targets: flags.targets,
       out: flags.out,
       jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),

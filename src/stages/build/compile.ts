@@ -11,6 +11,7 @@ import type { BuildContext } from '../../pipeline/context.js';
 import type { ArtifactRecord, FailureRecord } from '../../pipeline/manifest.js';
 import type { HeldPlan } from '../../pipeline/plan.js';
 import type { Stage } from '../../pipeline/stage.js';
+import type { MainPackage } from '../../toolchain/module.js';
 import { workspaceFile } from '../../toolchain/module.js';
 import { CROSSGO_VERSION } from '../../version.js';
 import { failureExcerpt } from './excerpt.js';
@@ -37,6 +38,8 @@ export const compileTargets: Stage = {
           targetInputs(module, {
             target: build.target.id,
             outputRel: build.outputRel,
+            importPath: build.unit.pkg.importPath,
+            packageDir: build.unit.pkg.dir,
             args: build.args,
             env: build.env,
             cgo: build.cgo,
@@ -58,12 +61,15 @@ export const compileTargets: Stage = {
   },
 };
 
-/** What every target's inputs digest shares: the module, toolchain, environment, config and plan. */
+/**
+ * What every target's inputs digest shares: the module, toolchain, environment, config and plan
+ * (each target adds its own build's package: targetInputs).
+ */
 function moduleInputsRequest(plan: HeldPlan) {
   return {
     moduleRoot: plan.moduleRoot,
     outDirs: [plan.outDir, plan.folder.dir],
-    goMod: plan.pkg.module.goMod,
+    goMod: plan.pkg.module.goMod, // every build's package is in this module (plan.ts)
     goWork: workspaceFile(plan.go),
     configFile: plan.config.file,
     goBinary: plan.go.binary,
@@ -71,8 +77,6 @@ function moduleInputsRequest(plan: HeldPlan) {
     env: plan.baseEnv,
     crossgoVersion: CROSSGO_VERSION,
     shared: {
-      importPath: plan.pkg.importPath,
-      packageDir: plan.pkg.dir,
       version: plan.version,
       goToolchain: plan.goToolchain,
       template: plan.template,
@@ -91,7 +95,7 @@ async function compileOne(
   // What the records show: secret-named values (env, {env:…} in ldflags) as their sha256 only.
   const secrets = secretsOf(build.env, plan.baseEnv);
   const argv = redactArgv(
-    [plan.go.binary, ...build.args, '-o', outputFromRoot, plan.pkg.importPath],
+    [plan.go.binary, ...build.args, '-o', outputFromRoot, build.unit.pkg.importPath],
     secrets,
   );
   ctx.emit({ type: 'target-start', target: build.target.id });
@@ -112,10 +116,10 @@ async function compileOne(
   await runTargetHooks(ctx, build, 'pre');
   try {
     const cached = plan.linkCache
-      ? linkCachePath(plan.linkCache, plan.pkg.importPath, build.target.id)
+      ? linkCachePath(plan.linkCache, build.unit.pkg.importPath, build.target.id)
       : null;
     const seed = await seedOutput(ctx, build, temp, cached);
-    const result = await run(plan.go.binary, [...build.args, '-o', temp, plan.pkg.importPath], {
+    const result = await run(plan.go.binary, [...build.args, '-o', temp, build.unit.pkg.importPath], {
       cwd: plan.moduleRoot,
       env: { ...plan.baseEnv, ...build.env },
       signal: ctx.signal,
@@ -152,7 +156,7 @@ async function compileOne(
       await storeInLinkCache(build.output, cached, {
         sha256,
         size,
-        importPath: plan.pkg.importPath,
+        importPath: build.unit.pkg.importPath,
         target: build.target.id,
       });
     }
@@ -191,7 +195,26 @@ function describe(
     argv,
     env: redactEnv(build.env),
     cgo: build.cgo,
+    ...unitRecord(ctx.plan, build),
   };
+}
+
+/** Which build of the config made the binary: its id, binary name, main package (manifest binaryOrigin). */
+function unitRecord(plan: HeldPlan, build: TargetBuild) {
+  const { unit } = build;
+  return {
+    build: unit.id,
+    name: unit.name,
+    importPath: unit.pkg.importPath,
+    package: packageArgument(plan.moduleRoot, unit.pkg),
+  };
+}
+
+/** The package as a path from the module root (./cmd/tool, "."), or the import path as given. */
+function packageArgument(moduleRoot: string, pkg: MainPackage): string {
+  if (!pkg.pattern.startsWith('.')) return pkg.pattern;
+  const rel = path.relative(moduleRoot, pkg.dir).split(path.sep).join('/');
+  return rel === '' ? '.' : `./${rel}`;
 }
 
 /**
@@ -259,7 +282,7 @@ async function seedOutput(
   }
   if (!cached) return null;
   const entry = await seedFromLinkCache(cached, temp, {
-    importPath: plan.pkg.importPath,
+    importPath: build.unit.pkg.importPath,
     target: build.target.id,
   });
   if (entry.outcome === 'seeded') return { from: 'link cache entry', sha256: entry.sha256 };

@@ -1,13 +1,12 @@
 import type { BuildFlags } from '../../config/types.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { quoteFlagWord } from '../../exec/quote.js';
-import { noteSecretReference } from '../../exec/redact.js';
 import { argumentBytes, argumentLimits, formatLimit } from '../../exec/run.js';
 import { selectorMatches, type Target } from '../../targets/parse.js';
 import type { Port } from '../../targets/ports.js';
 import { nearest } from '../../targets/suggest.js';
 import { LEVEL_VARIABLES, levelFor } from '../../targets/variants.js';
-import type { VersionInfo } from '../../toolchain/vcs.js';
+import type { TemplateValues } from '../../template/engine.js';
 
 /** The user's flags for one target after merging global config, CLI and per-target overrides. */
 export interface MergedFlags {
@@ -52,16 +51,31 @@ export function mergeFlags(sets: readonly BuildFlags[]): MergedFlags {
   return merged;
 }
 
-/** Flag sets for a target: global config, then CLI, then the overrides whose selector matches. */
+/** A build's overrides and where they were read (overrides, builds[1].overrides). */
+export interface SourcedOverrides {
+  overrides: Record<string, BuildFlags> | undefined;
+  /** The file, and the key path of the overrides map. */
+  source: FlagSource;
+}
+
+/**
+ * Flag sets for a target: the build's own (the config's top level, then the build's keys),
+ * then the command line's, then the overrides whose selector matches (the top level's, then the
+ * build's).
+ */
 export function flagSetsFor(
   target: Target,
-  global: BuildFlags,
-  cli: BuildFlags,
-  overrides: Record<string, BuildFlags> | undefined,
-): BuildFlags[] {
-  const sets = [global, cli];
-  for (const [selector, flags] of Object.entries(overrides ?? {})) {
-    if (selectorMatches(selector, target)) sets.push(flags);
+  base: readonly SourcedFlags[],
+  cli: SourcedFlags,
+  overrides: readonly SourcedOverrides[],
+): SourcedFlags[] {
+  const sets = [...base, cli];
+  for (const list of overrides) {
+    for (const [selector, flags] of Object.entries(list.overrides ?? {})) {
+      if (!selectorMatches(selector, target)) continue;
+      const key = `${list.source.key}[${JSON.stringify(selector)}]`;
+      sets.push({ flags, source: { file: list.source.file, key } });
+    }
   }
   return sets;
 }
@@ -76,6 +90,7 @@ export function checkOverrideSelectors(
   ports: readonly Port[],
   file: string,
   goVersion: string,
+  key = 'overrides',
 ): void {
   const selectors = Object.keys(overrides ?? {});
   if (selectors.length === 0) return;
@@ -101,7 +116,7 @@ export function checkOverrideSelectors(
     const guess = nearest(selector, ids) ?? nearest(selector.split('/').slice(0, 2).join('/'), ids);
     throw new ConfigError(
       file,
-      `overrides[${JSON.stringify(selector)}]`,
+      `${key}[${JSON.stringify(selector)}]`,
       `matches no target of ${goVersion}${guess ? `, did you mean ${guess}?` : ''} (crossgo targets lists them)`,
     );
   }
@@ -131,51 +146,106 @@ export function parseEnvAssignments(pairs: readonly string[]): Record<string, st
   return env;
 }
 
-/**
- * Expands {env:NAME} in the user's -ldflags from crossgo's environment (as GoReleaser's
- * {{.Env.NAME}}), e.g. `-X main.builtBy={env:USER}`. An unset variable is an error, not "".
- */
-export function expandEnvReferences(words: readonly string[], env: NodeJS.ProcessEnv): string[] {
-  return words.map((word) =>
-    word.replace(/\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const value = env[name];
-      noteSecretReference(name); // the manifest records a secret-named value's sha256 only (redact.ts)
-      if (value === undefined) {
-        throw new UsageError(`ldflags "${word}": ${name} is not set in the environment ({env:${name}})`);
-      }
-      return value;
-    }),
-  );
+/** Where a flag set was read: the file (or the CLI flag) and the key path its keys sit under. */
+export interface FlagSource {
+  /** The config file's name ("crossgo.yaml"), or "--ldflags"/"--env" for the command line. */
+  file: string;
+  /** The key path of the set ("", "builds[1]", "overrides[\"linux/arm\"]"); "" for the command line. */
+  key: string;
+  /** The command line's set: its ldflags are read from --ldflags, its env from --env. */
+  cli?: boolean;
 }
 
-/** crossgo's own linker flags (with `extra`, e.g. a static cgo link), then the user's. */
+/** A flag set and where it was read. */
+export interface SourcedFlags {
+  flags: BuildFlags;
+  source: FlagSource;
+}
+
+/** Renders one template value: its text and where it was read (file and key path). */
+export type RenderValue = (text: string, source: { file: string; key: string }) => string;
+
+/**
+ * A flag set with its templated values rendered for one target: every ldflags word and every env
+ * value (as GoReleaser's ldflags and env are templates), each named by its own key path.
+ */
+export function renderFlagSet(set: SourcedFlags, render: RenderValue): BuildFlags {
+  const { flags, source } = set;
+  const at = (key: string) => (source.key ? `${source.key}.${key}` : key);
+  const out: BuildFlags = { ...flags };
+  if (flags.ldflags !== undefined) {
+    const words = typeof flags.ldflags === 'string' ? [flags.ldflags] : flags.ldflags;
+    out.ldflags = words.map((word, i) =>
+      render(
+        word,
+        source.cli
+          ? { file: '--ldflags', key: '' }
+          : {
+              file: source.file,
+              key: typeof flags.ldflags === 'string' ? at('ldflags') : at(`ldflags[${i}]`),
+            },
+      ),
+    );
+  }
+  if (flags.env !== undefined) {
+    out.env = Object.fromEntries(
+      Object.entries(flags.env).map(([name, value]) => [
+        name,
+        render(
+          value,
+          source.cli ? { file: '--env', key: name } : { file: source.file, key: at(`env.${name}`) },
+        ),
+      ]),
+    );
+  }
+  return out;
+}
+
+/**
+ * The default stamps, when neither the config's top level nor the build gives `ldflags`:
+ * main.version (the version without its tag's v, as GoReleaser's .Version), main.commit and
+ * main.date (the commit's date, RFC 3339 UTC). Each value quoted as go splits -ldflags.
+ */
+export function defaultStamps(values: TemplateValues): string[] {
+  return [
+    '-X',
+    quoteFlagWord(`main.version=${values.version ?? ''}`),
+    '-X',
+    quoteFlagWord(`main.commit=${values.commit ?? ''}`),
+    '-X',
+    quoteFlagWord(`main.date=${values.commit_date ?? ''}`),
+  ];
+}
+
+/**
+ * The -ldflags value: -s -w (strip), then `stamps` (the default stamps, or none when the config
+ * names its own), then crossgo's `extra` (a static cgo link), then the user's words in order
+ * (the config's, the command line's, the overrides').
+ */
 export function linkerFlags(
   strip: boolean,
-  version: VersionInfo,
+  stamps: readonly string[],
   user: readonly string[],
   extra: readonly string[] = [],
 ): string {
-  const own = [
-    ...(strip ? ['-s', '-w'] : []),
-    '-X',
-    quoteFlagWord(`main.version=${version.version}`),
-    '-X',
-    quoteFlagWord(`main.commit=${version.commit}`),
-    '-X',
-    quoteFlagWord(`main.date=${version.date}`),
-    ...extra,
-  ];
-  return [...own, ...user].join(' ');
+  return [...(strip ? ['-s', '-w'] : []), ...stamps, ...extra, ...user].join(' ');
 }
 
 /** The go build arguments for one target, before `-o <file> <package>`. */
-export function buildArgs(opts: { trimpath: boolean; ldflags: string; flags: MergedFlags }): string[] {
+export function buildArgs(opts: {
+  trimpath: boolean;
+  ldflags: string;
+  flags: MergedFlags;
+  /** The config's further go build flags (goFlags.ts checked them), after crossgo's own. */
+  goFlags?: readonly string[];
+}): string[] {
   const args = ['build'];
   if (opts.trimpath) args.push('-trimpath');
   args.push(checkedFlag('ldflags', `-ldflags=${opts.ldflags}`));
   if (opts.flags.tags.length > 0) args.push(checkedFlag('tags', `-tags=${opts.flags.tags.join(',')}`));
   if (opts.flags.gcflags.length > 0)
     args.push(checkedFlag('gcflags', `-gcflags=${opts.flags.gcflags.join(' ')}`));
+  args.push(...(opts.goFlags ?? []));
   return args;
 }
 

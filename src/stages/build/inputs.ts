@@ -211,6 +211,9 @@ export async function moduleInputs(
 export interface TargetFacts {
   target: string;
   outputRel: string;
+  /** The build's main package (several builds of one module differ here). */
+  importPath: string;
+  packageDir: string;
   /** go arguments and the variables crossgo sets for this target (TargetBuild args, env). */
   args: readonly string[];
   env: Readonly<Record<string, string>>;

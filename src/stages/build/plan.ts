@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { CgoMode } from '../../cgo/plan.js';
-import type { HookCommand } from '../../config/types.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
 import { type Discovery, discover } from '../../pipeline/discovery.js';
 import type { BuildEvent } from '../../pipeline/events.js';
-import type { BuildPlan, BuildUnit, HookList, TargetBuild } from '../../pipeline/plan.js';
+import type { BuildPlan, BuildUnit, TargetBuild } from '../../pipeline/plan.js';
 import { levelFor } from '../../targets/variants.js';
+import { compileTemplate, renderTemplate, type Template } from '../../template/engine.js';
 import { projectValues, targetValues } from '../../template/values.js';
-import { workspaceFile } from '../../toolchain/module.js';
-import { buildArgs, expandEnvReferences, inheritedEnv, linkerFlags, targetEnv } from './flags.js';
+import { type MainPackage, resolveMainPackage, workspaceFile } from '../../toolchain/module.js';
+import { buildArgs, defaultStamps, inheritedEnv, linkerFlags, type RenderValue, targetEnv } from './flags.js';
 import { defaultJobs } from './jobs.js';
 import { defaultLinkCacheDir } from './linkCache.js';
 import { cgoContextFor, decideTargetCgo, planMacosSdk } from './plan/cgo.js';
@@ -17,6 +18,7 @@ import { type ModulePlan, planCwd, planModule, startingRoot } from './plan/modul
 import { outputOptions, planOutDir, planOutputPaths, planTemplate } from './plan/outputs.js';
 import { flagsFor, planTargets } from './plan/targets.js';
 import { goRequests, refuseSeveral, resolveReleases } from './plan/toolchain.js';
+import { planUnitSpecs, selectUnits, type UnitSpec, unitName } from './plan/units.js';
 import { planVersion } from './plan/version.js';
 
 export type { BuildPlan, TargetBuild };
@@ -30,8 +32,10 @@ export interface BuildOptions {
    * same cwd and environment; default: discovered here. One discovery per run.
    */
   discovery?: Discovery;
-  /** The main package; default ".". */
+  /** The main package; default the config's (`main`, or each of `builds`), else ".". Replaces the config's builds with one. */
   package?: string;
+  /** The config's builds to make, by id (--build); default all but those with `skip: true`. */
+  builds?: string[];
   targets?: string | string[];
   /** Output folder, relative to cwd; default the config's `out`, else <module root>/dist. */
   out?: string;
@@ -117,7 +121,9 @@ interface SharedPlan {
   module: ModulePlan;
   config: ConfigPlan;
   version: BuildPlan['version'];
-  template: { template: string; from: string };
+  template: ReturnType<typeof planTemplate>;
+  /** The builds this run makes (--build chose them), and the project's name. */
+  units: { specs: { spec: UnitSpec; unit: BuildUnit }[]; project: string };
 }
 
 async function planRun(options: BuildOptions, given: Discovery | undefined, single: boolean) {
@@ -139,23 +145,43 @@ async function planRun(options: BuildOptions, given: Discovery | undefined, sing
   // The ports of the go on PATH are needed unless --go names other releases (which have theirs).
   const early = [discovery.version(root, options.version), ...(options.go ? [] : [discovery.ports()])];
   for (const e of early) e.catch(() => {}); // awaited below, or not needed (another release)
+  // The command line's package (or "."), looked up while the config is read: most runs build it.
   const [moduleResult, configResult] = await Promise.allSettled([
     planModule(discovery, options.package),
     readConfig(root, cwd, options.configFile),
   ]);
-  const module = settled(moduleResult);
-  // In a workspace the package may live in another module than cwd's: read that one's files.
-  const sameRoot = path.resolve(module.moduleRoot) === path.resolve(root);
-  const loaded = sameRoot
-    ? settled(configResult)
-    : await readConfig(module.moduleRoot, cwd, options.configFile);
+  let loaded = settled(configResult);
+  if (options.package !== undefined) {
+    // In a workspace the package may live in another module than cwd's: read that one's files.
+    const module = settled(moduleResult);
+    const sameRoot = path.resolve(module.moduleRoot) === path.resolve(root);
+    if (!sameRoot) loaded = await readConfig(module.moduleRoot, cwd, options.configFile);
+  }
   const config = planConfig(loaded, options, log);
+  const specs = planUnitSpecs(config.cfg, config.name, options.package, options.builds);
+  const packages = await Promise.allSettled(
+    specs.map((spec) => unitPackage(spec, options, discovery, moduleResult, root, config.name)),
+  );
+  const resolved = packages.map(settled);
+  const first = resolved[0] as MainPackage;
+  for (const [i, pkg] of resolved.entries()) {
+    if (path.resolve(pkg.module.dir) !== path.resolve(first.module.dir)) {
+      throw new ConfigError(
+        config.name,
+        (specs[i] as UnitSpec).key ? `${(specs[i] as UnitSpec).key}.main` : 'main',
+        `${pkg.importPath} is in module ${pkg.module.path}, the first build's in ${first.module.path}: one config builds the packages of one module`,
+      );
+    }
+  }
+  const module: ModulePlan = { startingRoot: root, pkg: first, moduleRoot: first.module.dir };
   const requests = goRequests(options, config);
   if (single) refuseSeveral(requests);
   const template = planTemplate(names.template, config);
   const version = await planVersion(discovery, module, config, options, log);
   const outDir = planOutDir(names.out, cwd, module.moduleRoot, config);
-  const shared: SharedPlan = { options, log, cwd, module, config, version, template };
+  const environment = options.environment ?? process.env;
+  const units = planUnits(specs, resolved, config, version, environment, options.builds);
+  const shared: SharedPlan = { options, log, cwd, module, config, version, template, units };
   if (!requests) return [await planRelease(shared, discovery, outDir)];
   const releases = await resolveReleases(discovery, requests);
   const plans: BuildPlan[] = [];
@@ -166,38 +192,83 @@ async function planRun(options: BuildOptions, given: Discovery | undefined, sing
   return plans;
 }
 
-/** One release's plan: its ports, targets, cgo decisions and artifact paths. */
+/**
+ * A build's main package: the command line's (or ".") as looked up beside the config, else the
+ * build's `main`, resolved from the module root (where the config is) and named by its key.
+ */
+async function unitPackage(
+  spec: UnitSpec,
+  options: BuildOptions,
+  discovery: Discovery,
+  looked: PromiseSettledResult<ModulePlan>,
+  root: string,
+  file: string,
+): Promise<MainPackage> {
+  // The command line's package, or a config's one build of "." (today's default): from cwd, as go.
+  if (options.package !== undefined || (spec.key === '' && spec.main === '.')) return settled(looked).pkg;
+  try {
+    return await resolveMainPackage(discovery.go, spec.main, {
+      cwd: root,
+      env: discovery.env,
+      signal: discovery.signal,
+    });
+  } catch (error) {
+    if (error instanceof UsageError && !(error instanceof ConfigError)) {
+      throw new ConfigError(file, spec.key ? `${spec.key}.main` : 'main', error.message);
+    }
+    throw error;
+  }
+}
+
+/** Each build's id and binary name (ids unique, --build applied), and the project's name. */
+function planUnits(
+  specs: readonly UnitSpec[],
+  packages: readonly MainPackage[],
+  config: ConfigPlan,
+  version: BuildPlan['version'],
+  env: NodeJS.ProcessEnv,
+  selected: readonly string[] | undefined,
+): SharedPlan['units'] {
+  const cfg = config.cfg;
+  const named = specs.map((spec, i) => {
+    const pkg = packages[i] as MainPackage;
+    const name = unitName(spec, pkg.name, config.name, projectValues(version, cfg.project ?? pkg.name), env);
+    const unit: BuildUnit = { id: spec.id ?? name, name, pkg, hooks: spec.hooks };
+    return { spec, unit, id: unit.id };
+  });
+  const project = cfg.project ?? (named[0] as (typeof named)[number]).unit.name;
+  return { specs: selectUnits(named, config.name, selected), project };
+}
+
+/** One release's plan: every build's targets, cgo decisions and artifact paths. */
 async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: string): Promise<BuildPlan> {
   const { options, log, cwd, module, config, version } = shared;
   const { go, env: environment } = discovery;
   const cfg = config.cfg;
   const ports = await discovery.ports();
-  const targets = planTargets(options.targets, options, ports, config, go.version.raw, log);
   const trimpath = options.trimpath ?? cfg.trimpath ?? true;
   const strip = options.strip ?? cfg.strip ?? true;
-  const paths = planOutputPaths(targets, shared.template, outDir, module.pkg, version);
   const macosSdk = await planMacosSdk(options.macosSdk, cfg.macosSdk, cwd, module.moduleRoot);
-  const cgoContext = cgoContextFor(discovery, module.pkg.importPath, module.moduleRoot);
   const release = discovery.release;
-  const project = cfg.project ?? module.pkg.name;
+  const project = shared.units.project;
   const values = projectValues(version, project);
-  const hookList = (commands: HookCommand[] | undefined, key: string): HookList => ({
-    commands: commands ?? [],
-    source: { file: config.name, key },
-  });
-  const unit: BuildUnit = {
-    id: module.pkg.name,
-    name: cfg.binary ?? module.pkg.name,
-    pkg: module.pkg,
-    hooks: { pre: hookList(cfg.hooks?.pre, 'hooks.pre'), post: hookList(cfg.hooks?.post, 'hooks.post') },
+  // Every ldflags word and env value is a template, compiled once per place it is read.
+  const compiled = new Map<string, Template>();
+  const templateOf = (text: string, source: { file: string; key: string }): Template => {
+    const key = `${source.file}\0${source.key}\0${text}`;
+    let template = compiled.get(key);
+    if (!template) {
+      template = compileTemplate(text, source, { scope: 'target' });
+      compiled.set(key, template);
+    }
+    return template;
   };
-  // cgo decisions may run go list per target (auto): all targets at once.
-  const pending = targets.map(async (target, i): Promise<TargetBuild> => {
-    const flags = flagsFor(target, config);
-    const cgo = await decideTargetCgo(cgoContext, target, flags, { strip, macosSdk });
-    return {
-      target,
+  const planned = shared.units.specs.flatMap(({ spec, unit }) => {
+    const targets = planTargets(options.targets, options, ports, config, go.version.raw, log, spec);
+    return targets.map((target) => ({
+      spec,
       unit,
+      target,
       values: targetValues(values, {
         goos: target.goos,
         goarch: target.goarch,
@@ -206,11 +277,32 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
         binary: unit.name,
         id: unit.id,
       }),
+    }));
+  });
+  const paths = planOutputPaths(planned, shared.template, outDir, environment);
+  const contexts = new Map(
+    shared.units.specs.map(({ unit }) => [
+      unit.id,
+      cgoContextFor(discovery, unit.pkg.importPath, module.moduleRoot),
+    ]),
+  );
+  // cgo decisions may run go list per target (auto): all targets at once.
+  const pending = planned.map(async ({ spec, unit, target, values: own }, i): Promise<TargetBuild> => {
+    const render: RenderValue = (text, source) => renderTemplate(templateOf(text, source), own, environment);
+    const flags = flagsFor(target, config, spec, render);
+    const cgoContext = contexts.get(unit.id) as ReturnType<typeof cgoContextFor>;
+    const cgo = await decideTargetCgo(cgoContext, target, flags, { strip, macosSdk });
+    const stamps = spec.ownStamps ? [] : defaultStamps(own);
+    return {
+      target,
+      unit,
+      values: own,
       ...(paths[i] as (typeof paths)[number]),
       args: buildArgs({
         trimpath,
-        ldflags: linkerFlags(strip, version, expandEnvReferences(flags.ldflags, environment), cgo.ldflags),
+        ldflags: linkerFlags(strip, stamps, flags.ldflags, cgo.ldflags),
         flags,
+        goFlags: spec.goFlags,
       }),
       env: { ...targetEnv(target, flags, cgo.env), ...(release ? { GOTOOLCHAIN: release } : {}) },
       cgo: cgo.record,
@@ -222,9 +314,12 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
     go,
     pkg: module.pkg,
     project,
-    units: [unit],
+    units: shared.units.specs.map((s) => s.unit),
     values,
-    hooks: { before: hookList(cfg.before, 'before'), after: hookList(cfg.after, 'after') },
+    hooks: {
+      before: { commands: cfg.before ?? [], source: { file: config.name, key: 'before' } },
+      after: { commands: cfg.after ?? [], source: { file: config.name, key: 'after' } },
+    },
     config: config.loaded,
     version,
     moduleRoot: module.moduleRoot,

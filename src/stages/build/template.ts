@@ -1,18 +1,15 @@
 import { UsageError } from '../../errors.js';
 import { relativePathProblem } from '../../fs/confine.js';
-import type { Target } from '../../targets/parse.js';
+import {
+  compileTemplate,
+  renderTemplate,
+  type Template,
+  type TemplateValues,
+} from '../../template/engine.js';
 
 export const DEFAULT_OUTPUT_TEMPLATE = '{name}-{goos}-{goarch}{-variant}{ext}';
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-const KNOWN = ['name', 'goos', 'goarch', 'variant', '-variant', 'ext', 'version'];
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export interface TemplateValues {
-  name: string;
-  version: string;
-  target: Target;
-}
 
 /** The file extension go's output conventionally takes for a port. */
 export function executableExtension(goos: string, goarch: string): string {
@@ -22,53 +19,39 @@ export function executableExtension(goos: string, goarch: string): string {
 }
 
 /**
- * Checks a template's characters and placeholders once, before any target is rendered. `what`
- * names where it came from (`--template`, `crossgo.yaml: output`). A control character is refused:
- * a newline in a file name would forge a line of SHA256SUMS and of the signed checksums file.
+ * Checks an output template once, before any target is rendered, and compiles it with the
+ * template engine (a target's placeholders: {name} {goos} {goarch} {variant} {-variant} {ext}
+ * {version}, and {os} {arch} {arm} … as everywhere). `what` names where it came from
+ * (`--template`, `crossgo.yaml: template`). A control character is refused: a newline in a file
+ * name would forge a line of SHA256SUMS and of the signed checksums file.
  */
-export function checkTemplate(template: string, what = 'output template'): void {
+export function checkTemplate(template: string, what = 'output template'): Template {
   if (CONTROL.test(template)) {
     throw new UsageError(
       `${what} ${JSON.stringify(template)} holds a control character: file names may not (a newline would forge a checksums line)`,
     );
   }
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const key = match[1] ?? '';
-    if (!KNOWN.includes(key)) {
-      throw new UsageError(
-        `${what} "${template}": unknown placeholder {${key}} (use ${KNOWN.map((k) => `{${k}}`).join(' ')})`,
-      );
-    }
-  } // A brace left over is a placeholder typed wrong ("{name}-{goos"), not part of a file name.
-  const stray = /[{}]/.exec(template.replace(PLACEHOLDER, ''));
-  if (stray) {
-    throw new UsageError(
-      `${what} "${template}": a "${stray[0]}" without its pair (placeholders are {name}, {goos}, …)`,
-    );
-  }
+  return compileTemplate(template, { file: what, key: '' }, { scope: 'target', fileName: true });
 }
 
 /**
- * Renders the output file name for one target: a plain relative path (relativePathProblem), so
- * `sub/` (which go would write as a file named `sub`), `a//b`, `./x` and `../x` are refused.
+ * Renders the output file name for one target from its template values: a plain relative path
+ * (relativePathProblem), so `sub/` (which go would write as a file named `sub`), `a//b`, `./x`
+ * and `../x` are refused.
  */
-export function renderOutputName(template: string, values: TemplateValues, what = 'output template'): string {
-  const { target } = values;
-  const map: Record<string, string> = {
-    name: values.name,
-    goos: target.goos,
-    goarch: target.goarch,
-    variant: target.variant ?? '',
-    '-variant': target.variant ? `-${target.variant}` : '',
-    ext: executableExtension(target.goos, target.goarch),
-    version: values.version,
-  };
-  const name = template.replace(PLACEHOLDER, (_, key: string) => map[key] ?? '');
+export function renderOutputName(
+  template: Template,
+  values: TemplateValues,
+  env: NodeJS.ProcessEnv = {},
+  what = template.source.file,
+): string {
+  const name = renderTemplate(template, values, env);
   const problem = name.endsWith('/')
     ? `ends with "/" (go would write a file named ${JSON.stringify(name.replace(/\/+$/, '').split('/').at(-1) ?? '')})`
     : relativePathProblem(name);
   if (problem) {
-    const gives = `${what} ${JSON.stringify(template)} gives ${JSON.stringify(name)} for ${target.id}`;
+    const id = `${values.goos}/${values.goarch}${values.variant ? `/${values.variant}` : ''}`;
+    const gives = `${what} ${JSON.stringify(template.text)} gives ${JSON.stringify(name)} for ${id}`;
     if (problem.startsWith('climbs out') || problem.startsWith('is an absolute'))
       throw new UsageError(
         `${gives}, which would write outside the output folder (it ${problem}): keep it inside`,

@@ -7,7 +7,7 @@ import type { Stage } from '../../pipeline/stage.js';
 import { releaseVersionOf } from '../../template/version.js';
 
 /** The manifest a run starts with: the facts of the plan, no artifacts yet. */
-export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string): Manifest {
+export function newManifest(plan: BuildPlan, crossgoVersion: string, _cwd?: string): Manifest {
   const pkgArg = plan.pkg.pattern;
   return {
     schemaVersion: 2,
@@ -16,7 +16,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
     verified: false,
     project: {
       module: plan.pkg.module.path,
-      package: pkgArg.startsWith('.') ? relativePackage(plan, cwd) : pkgArg,
+      package: pkgArg.startsWith('.') ? relativePackage(plan) : pkgArg,
       importPath: plan.pkg.importPath,
       name: plan.project,
     },
@@ -44,8 +44,9 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, cwd: string
   };
 }
 
-function relativePackage(plan: BuildPlan, cwd: string): string {
-  const rel = path.relative(plan.moduleRoot, path.resolve(cwd, plan.pkg.pattern)).split(path.sep).join('/');
+/** The first build's package from the module root (its folder: a config's main is read from there). */
+function relativePackage(plan: BuildPlan): string {
+  const rel = path.relative(plan.moduleRoot, plan.pkg.dir).split(path.sep).join('/');
   return rel === '' ? '.' : `./${rel}`;
 }
 
@@ -58,11 +59,16 @@ export const writeManifest: Stage = {
   runsAfterInterrupt: true,
   async run(ctx) {
     const { manifest, plan } = ctx;
-    const order = new Map(plan.builds.map((b, i) => [b.target.id, i]));
-    const byTarget = (a: { target?: string }, b: { target?: string }) =>
-      (order.get(a.target ?? '') ?? 0) - (order.get(b.target ?? '') ?? 0);
-    manifest.artifacts.sort(byTarget);
-    manifest.failures.sort(byTarget);
+    // Plan order (builds, then targets): a binary by its path (two builds may share a target).
+    const byPath = new Map(plan.builds.map((b, i) => [b.outputRel, i]));
+    const byTarget = new Map<string, number>();
+    plan.builds.forEach((b, i) => {
+      if (!byTarget.has(b.target.id)) byTarget.set(b.target.id, i);
+    });
+    const rank = (a: { target?: string; path?: string }) =>
+      (a.path !== undefined ? byPath.get(a.path) : undefined) ?? byTarget.get(a.target ?? '') ?? 0;
+    manifest.artifacts.sort((a, b) => rank(a) - rank(b));
+    manifest.failures.sort((a, b) => rank(a) - rank(b));
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
     // Nothing built is nothing verified (every() of an empty list is true).
     const built = binaries(manifest);

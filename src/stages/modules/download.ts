@@ -76,7 +76,8 @@ async function loadWorkspaceDeps(ctx: BuildContext): Promise<void> {
           '{{.ImportPath}}',
           ...listFlags(build.args),
           '--',
-          plan.pkg.importPath,
+          // Every build's package: builds of one config share the module, not their imports.
+          ...new Set(plan.units.map((u) => u.pkg.importPath)),
         ],
         { cwd: plan.moduleRoot, env: { ...plan.baseEnv, ...build.env }, signal: ctx.signal },
       ),

@@ -6,8 +6,7 @@ import { isInside, resolveInside, toPortable } from '../../../fs/paths.js';
 import type { Logger } from '../../../log.js';
 import { STATE_FILES } from '../../../pipeline/outputFolder.js';
 import type { Target } from '../../../targets/parse.js';
-import type { MainPackage } from '../../../toolchain/module.js';
-import type { VersionInfo } from '../../../toolchain/vcs.js';
+import type { Template, TemplateValues } from '../../../template/engine.js';
 import { checkTemplate, DEFAULT_OUTPUT_TEMPLATE, renderOutputName } from '../template.js';
 import type { ConfigPlan } from './config.js';
 
@@ -92,11 +91,11 @@ function checkConfigOut(value: string, moduleRoot: string, outDir: string, confi
   }
 }
 
-/** The binary path template and where it came from (for messages), checked. */
+/** The binary path template, where it came from (for messages), checked and compiled. */
 export function planTemplate(
   template: string | undefined,
   config: ConfigPlan,
-): { template: string; from: string } {
+): { template: string; from: string; compiled: Template } {
   const chosen = template ?? config.cfg.template ?? DEFAULT_OUTPUT_TEMPLATE;
   const from =
     template !== undefined
@@ -104,8 +103,7 @@ export function planTemplate(
       : config.cfg.template !== undefined
         ? `${config.name}: ${writtenKey(config.loaded.deprecated, 'template')}`
         : 'output template';
-  checkTemplate(chosen, from);
-  return { template: chosen, from };
+  return { template: chosen, from, compiled: checkTemplate(chosen, from) };
 }
 
 /** One target's artifact path: absolute, and relative to the output folder. */
@@ -115,32 +113,29 @@ export interface OutputPath {
 }
 
 /**
- * Each target's artifact path, confined to the output folder; two targets (or a target and
- * crossgo's own files) on one path are refused.
+ * Each target's artifact path (every build's targets, in order), confined to the output folder;
+ * two targets (of one build or two) or a target and crossgo's own files on one path are refused.
  */
 export function planOutputPaths(
-  targets: readonly Target[],
-  template: { template: string; from: string },
+  builds: readonly { target: Target; values: TemplateValues; unit: { id: string } }[],
+  template: { template: string; from: string; compiled: Template },
   outDir: string,
-  pkg: MainPackage,
-  version: VersionInfo,
+  env: NodeJS.ProcessEnv,
 ): OutputPath[] {
   const seen = new Map<string, string>();
-  return targets.map((target) => {
-    const name = renderOutputName(
-      template.template,
-      { name: pkg.name, version: version.version, target },
-      template.from,
-    );
+  const several = new Set(builds.map((b) => b.unit.id)).size > 1;
+  return builds.map(({ target, values, unit }) => {
+    const name = renderOutputName(template.compiled, values, env, template.from);
     const output = resolveInside(outDir, name, `output template "${template.template}" gives`);
     const outputRel = toPortable(outDir, output);
     const clash = seen.get(outputRel);
+    const shown = several ? `${target.id} of build ${unit.id}` : target.id;
     if (clash || STATE_FILES.includes(outputRel)) {
       throw new UsageError(
-        `output template "${template.template}" gives ${outputRel} for both ${clash ?? "crossgo's own files"} and ${target.id}: add {goos}, {goarch} or {-variant} to it`,
+        `output template "${template.template}" gives ${outputRel} for both ${clash ?? "crossgo's own files"} and ${shown}: add ${several ? '{name}, ' : ''}{goos}, {goarch} or {-variant} to it`,
       );
     }
-    seen.set(outputRel, target.id);
+    seen.set(outputRel, shown);
     return { output, outputRel };
   });
 }
