@@ -682,11 +682,14 @@ function translateConditional(node: Extract<Node, { k: 'if' }>, notes: Set<strin
   );
 }
 
-/** `{{ if x }}A{{ x|f }}B{{ end }}` (or with, and `.`) as {x|f|prefix:A|suffix:B}. */
+/** `{{ if x }}A{{ x|f }}B{{ else }}C{{ end }}` (or with, and `.`) as {x|f|prefix:A|suffix:B|default:C}. */
 function prefixForm(node: Extract<Node, { k: 'if' }>, notes: Set<string>): string | null {
   const [only, ...more] = node.branches;
   if (!only || more.length > 1) return null;
-  if (more[0] && (more[0].cond !== null || more[0].body.length > 0)) return null;
+  // An {{ else }} of text alone is the value for "": |default.
+  const otherwise = more[0];
+  if (otherwise && (otherwise.cond !== null || otherwise.body.some((n) => n.k !== 'text'))) return null;
+  const fallback = (otherwise?.body ?? []).map((n) => (n as { v: string }).v).join('');
   if (only.cond?.k !== 'field') return null;
   const body = only.body;
   const outs = body.filter((n) => n.k === 'out');
@@ -706,7 +709,7 @@ function prefixForm(node: Extract<Node, { k: 'if' }>, notes: Set<string>): strin
   const parts = inner.match(/\{[^{}]*\}|[^{}]+/g) ?? [];
   const add = (p: string) =>
     p.startsWith('{')
-      ? `${p.slice(0, -1)}${before ? `|prefix:${filterArg(before, 'the text')}` : ''}${after ? `|suffix:${filterArg(after, 'the text')}` : ''}}`
+      ? `${p.slice(0, -1)}${before ? `|prefix:${filterArg(before, 'the text')}` : ''}${after ? `|suffix:${filterArg(after, 'the text')}` : ''}${fallback ? `|default:${filterArg(fallback, 'the text')}` : ''}}`
       : null;
   const out = parts.map(add);
   if (out.some((p) => p === null)) return null;

@@ -60,6 +60,7 @@ describe('Go templates become crossgo templates', () => {
     ['{{ with .Arm }}v{{ . }}{{ end }}', '{arm|prefix:v}'],
     ['{{ with .Mips }}_{{ . }}{{ end }}', '{mips|prefix:_}{mips64|prefix:_}'],
     ['{{ if .Prerelease }}-{{ .Prerelease }}-beta{{ end }}', '{prerelease|prefix:-|suffix:-beta}'],
+    ['{{ with .Branch }}{{ . }}{{ else }}detached{{ end }}', '{branch|default:detached}'],
     [
       '{{ if eq .Arch "amd64" }}x86_64{{ else if eq .Arch "386" }}i386{{ else }}{{ .Arch }}{{ end }}',
       '{arch|replace:amd64=x86_64,386=i386}',
