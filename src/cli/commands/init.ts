@@ -29,7 +29,7 @@ export async function initCommand(flags: InitFlagsCli, cli: CliContext): Promise
       ? ''
       : result.notes.length === 0
         ? ': every key translated'
-        : `: ${result.notes.length} note${result.notes.length === 1 ? "" : "s"} above (untranslated or lossy keys; also # note: lines in the file)`;
+        : `: ${result.notes.length} note${result.notes.length === 1 ? '' : 's'} above (untranslated or lossy keys; also # note: lines in the file)`;
   process.stderr.write(`crossgo: ${where}: ${source}${notes}\n`);
   return 0;
 }
