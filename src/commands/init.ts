@@ -39,9 +39,10 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   let text: string;
   let notes: string[] = [];
   let from: string | null = null;
+  let shown = '';
   if (options.from !== undefined) {
     from = path.resolve(cwd, options.from);
-    const shown = path.relative(cwd, from) || path.basename(from);
+    shown = path.relative(cwd, from) || path.basename(from);
     const data = parseGoReleaserYaml(await readSource(from, shown, options.from), shown);
     const translation = translateGoReleaser(data, { project: facts.project ?? undefined });
     notes = translation.notes;
@@ -52,13 +53,16 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const file = options.stdout
     ? null
     : path.resolve(options.file !== undefined ? cwd : root, options.file ?? CONFIG_NAMES[0]);
-  // What is written must load as it is; a failure here is crossgo's, not the input's.
+  // What is written must load as it is: a translated value past one of crossgo's limits (a
+  // 2,000-character name) is the input's to shorten; anything else would be crossgo's bug.
   try {
     parseConfig(text, file ?? path.join(root, CONFIG_NAMES[0]));
   } catch (error) {
-    if (error instanceof ConfigError)
-      throw new Error(`bug: the config crossgo init made does not load: ${error.message}`);
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    if (from === null) throw new Error(`bug: the starter config does not load: ${error.message}`);
+    throw new UsageError(
+      `--from ${options.from}: its translation breaks a limit of crossgo's config (${error.keyPath}: ${error.problem}): shorten that value in ${shown}`,
+    );
   }
   if (file !== null) {
     if (!options.force) await refuseExisting(file, root, options.file === undefined);

@@ -39,12 +39,20 @@ export function parseGoReleaserYaml(text: string, shown: string): unknown {
       `is over the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB limit for a config file`,
     );
   }
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
-  const first = doc.errors[0];
-  if (first) throw new ConfigError(shown, '', `not valid YAML: ${first.message.split('\n')[0]}`);
   try {
+    const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+    const first = doc.errors[0];
+    if (first) {
+      const what = /call stack/i.test(first.message)
+        ? 'nested too deeply for a config file'
+        : first.message.split('\n')[0];
+      throw new ConfigError(shown, '', `not valid YAML: ${what}`);
+    }
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if (error instanceof RangeError)
+      throw new ConfigError(shown, '', 'not valid YAML: nested too deeply for a config file');
     const message = (error as Error).message;
     throw new ConfigError(
       shown,

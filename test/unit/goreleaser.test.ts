@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/commands/init.js';
 import { parseGoReleaserYaml, translateGoReleaser } from '../../src/config/goreleaser.js';
 import { translateGoTemplate } from '../../src/config/goTemplate.js';
 import { starterConfigText, translatedConfigText } from '../../src/config/initFile.js';
@@ -548,5 +549,20 @@ builds: [{goos: [linux], goarch: [amd64], ldflags: ["-X main.x={{ nope }}\\n# in
         /^\.goreleaser\.yml is a GoReleaser config \([^)]+\): translate it with crossgo init --from \.goreleaser\.yml$/,
       );
     }
+  });
+
+  it('a translated value past a crossgo limit is one line naming --from and the key', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'crossgo-init-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'go.mod'), 'module example.com/tool\n\ngo 1.21\n');
+    await writeFile(path.join(dir, 'g.yaml'), `archives: [{name_template: "${'x'.repeat(2000)}"}]\n`);
+    await expect(init({ cwd: dir, from: 'g.yaml' })).rejects.toThrow(
+      "--from g.yaml: its translation breaks a limit of crossgo's config (package.name: longer than 1024 characters: crossgo accepts at most 1024 here): shorten that value in g.yaml",
+    );
+    const written = await init({ cwd: dir, from: 'g.yaml', stdout: true }).catch((e: Error) => e.message);
+    expect(written).toMatch(/^--from g.yaml: /);
+    expect(() => parseGoReleaserYaml(`x: ${'['.repeat(100000)}`, 'g.yaml')).toThrow(
+      'g.yaml: not valid YAML: nested too deeply for a config file',
+    );
   });
 });
