@@ -109,7 +109,7 @@ const releaseFiles = async (dist: string) =>
   (await runTool('ls', ['-1', dist])).stdout
     .trim()
     .split('\n')
-    .filter((f) => /\.(tar\.gz|zip)$|checksums|SUMS/.test(f))
+    .filter((f) => /\.(tar\.gz|zip)$|checksums/.test(f))
     .sort();
 
 const DATE_NOTE =
@@ -187,8 +187,9 @@ release:
     const out = await runTool(path.join(dist, host), []);
     expect(out.stdout.trim()).toBe(`1.2.3 ${commit} ${COMMIT_DATE} goreleaser`);
     const info = await goVersionM(path.join(dist, host));
+    // go quotes a setting that holds spaces.
     expect(info.get('-ldflags')).toBe(
-      `-s -w -X main.version=1.2.3 -X main.commit=${commit} -X main.date=${COMMIT_DATE} -X main.builtBy=goreleaser`,
+      `"-s -w -X main.version=1.2.3 -X main.commit=${commit} -X main.date=${COMMIT_DATE} -X main.builtBy=goreleaser"`,
     );
     expect(info.get('-trimpath')).toBeUndefined();
 
@@ -360,9 +361,11 @@ source:
     expect(dirty.code).toBe(2);
     const snapshot = await m.run(['build', '--package', '--snapshot']);
     expect(snapshot.code, snapshot.stderr).toBe(0);
-    expect((await releaseFiles(dist)).filter((f) => f.includes('SNAPSHOT'))).toEqual([
-      `tool_1.2.3-SNAPSHOT-${commit.slice(0, 7)}_linux_amd64.tar.gz`,
-    ]);
+    // GoReleaser's .Version is the snapshot version in every name.
+    const short = commit.slice(0, 7);
+    const snapshotFiles = (await releaseFiles(dist)).filter((f) => f.includes('SNAPSHOT'));
+    expect(snapshotFiles).toContain(`tool_1.2.3-SNAPSHOT-${short}_linux_amd64.tar.gz`);
+    expect(snapshotFiles).toContain(`tool-1.2.3-SNAPSHOT-${short}-checksums.txt`);
   });
 });
 
