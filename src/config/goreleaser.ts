@@ -166,6 +166,45 @@ const TARGET_ENV = new Set([
   'GORISCV64',
 ]);
 
+/** The keys of a build, an archive, … that the translation reads; the others get a note each. */
+const BUILD_KEYS = [
+  'id',
+  'builder',
+  'main',
+  'dir',
+  'binary',
+  'skip',
+  'targets',
+  'goos',
+  'goarch',
+  'goarm',
+  'goarm64',
+  'goamd64',
+  'go386',
+  'gomips',
+  'goppc64',
+  'goriscv64',
+  'ignore',
+  'flags',
+  'buildmode',
+  'ldflags',
+  'tags',
+  'gcflags',
+  'env',
+  'hooks',
+];
+const ARCHIVE_KEYS = [
+  'id',
+  'ids',
+  'builds',
+  'formats',
+  'format',
+  'name_template',
+  'format_overrides',
+  'wrap_in_directory',
+  'files',
+];
+
 const LEVEL_KEYS = ['goarm', 'goarm64', 'goamd64', 'go386', 'gomips', 'goppc64', 'goriscv64'] as const;
 
 type Obj = Record<string, unknown>;
@@ -188,6 +227,14 @@ class Translator {
 
   note(key: string, value: unknown, why: string): void {
     this.notes.push(`${key}: ${shown(value)}: ${why}`);
+  }
+
+  /** One note for each key of `o` the translation does not read. */
+  others(key: string, o: Obj, known: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!known.includes(k))
+        this.note(`${key}.${k}`, own(o, k), 'not translated: crossgo has no equivalent');
+    }
   }
 
   /** A template value translated, or undefined with a note. */
@@ -242,11 +289,13 @@ class Translator {
     if (before !== undefined) {
       const hooks = isObj(before) ? this.hookList('before.hooks', own(before, 'hooks'), 'project') : [];
       if (!isObj(before)) this.note('before', before, 'expected a mapping with hooks; left out');
+      else this.others('before', before, ['hooks']);
       if (hooks.length > 0) config.before = hooks;
     }
     const after = own(data, 'after');
     if (after !== undefined) {
       const hooks = isObj(after) ? this.hookList('after.hooks', own(after, 'hooks'), 'project') : [];
+      if (isObj(after)) this.others('after', after, ['hooks']);
       if (hooks.length > 0) config.after = hooks;
     }
 
@@ -433,24 +482,14 @@ class Translator {
     if (hooks !== undefined) {
       if (!isObj(hooks)) this.note(`${key}.hooks`, hooks, 'expected {pre, post}; left out');
       else {
+        this.others(`${key}.hooks`, hooks, ['pre', 'post']);
         const pre = this.hookList(`${key}.hooks.pre`, own(hooks, 'pre'), 'target');
         const post = this.hookList(`${key}.hooks.post`, own(hooks, 'post'), 'target');
         if (pre.length > 0 || post.length > 0)
           build.hooks = { ...(pre.length > 0 ? { pre } : {}), ...(post.length > 0 ? { post } : {}) };
       }
     }
-    for (const k of [
-      'asmflags',
-      'mod_timestamp',
-      'overrides',
-      'no_unique_dist_dir',
-      'command',
-      'tool',
-      'gobinary',
-    ]) {
-      if (own(b, k) !== undefined)
-        this.note(`${key}.${k}`, own(b, k), 'not translated: crossgo has no equivalent');
-    }
+    this.others(key, b, BUILD_KEYS);
     return { build, trimpath };
   }
 
@@ -592,6 +631,7 @@ class Translator {
       this.note(key, entry, 'expected a command; left out');
       return undefined;
     }
+    this.others(key, entry, ['cmd', 'dir', 'env', 'output']);
     const cmd = this.template(`${key}.cmd`, own(entry, 'cmd'), scope);
     if (cmd === undefined || cmd.trim() === '') return undefined;
     const spec: HookSpec = { cmd };
@@ -648,6 +688,7 @@ class Translator {
           this.note(k, o, 'expected {goos, formats}; left out');
           continue;
         }
+        this.others(k, o, ['goos', 'formats', 'format']);
         const f = this.formats(k, o);
         if (f) formats[own(o, 'goos') as string] = f;
       }
@@ -688,17 +729,7 @@ class Translator {
     const ids = own(a, 'ids') ?? own(a, 'builds');
     if (ids !== undefined && buildCount > 1)
       this.note(`${key}.ids`, ids, "crossgo's archive of a target holds every build's binary for it");
-    for (const k of [
-      'meta',
-      'strip_binary_directory',
-      'builds_info',
-      'allow_different_binary_count',
-      'hooks',
-      'templated_files',
-    ]) {
-      if (own(a, k) !== undefined)
-        this.note(`${key}.${k}`, own(a, k), 'not translated: crossgo has no equivalent');
-    }
+    this.others(key, a, ARCHIVE_KEYS);
 
     const checksum = this.checksum(own(data, 'checksum'));
     if (checksum) pkg.checksum = checksum;
@@ -753,10 +784,7 @@ class Translator {
         disable,
         'crossgo always writes the checksums file: it is the proof of the release',
       );
-    for (const k of ['split', 'ids', 'extra_files', 'templated_extra_files']) {
-      if (own(c, k) !== undefined)
-        this.note(`checksum.${k}`, own(c, k), 'not translated: crossgo has no equivalent');
-    }
+    this.others('checksum', c, ['name_template', 'algorithm', 'disable']);
     return out;
   }
 
@@ -766,6 +794,7 @@ class Translator {
       this.note('source', value, 'expected a mapping; left out');
       return undefined;
     }
+    this.others('source', value, ['enabled', 'name_template', 'prefix_template', 'format', 'files']);
     const enabled = own(value, 'enabled');
     if (enabled !== true) {
       if (enabled !== undefined && enabled !== false)
@@ -807,6 +836,7 @@ class Translator {
 
   snapshot(value: unknown): CrossgoConfig['snapshot'] | undefined {
     const s = isObj(value) ? value : {};
+    this.others('snapshot', s, ['version_template', 'name_template']);
     const key =
       own(s, 'version_template') !== undefined ? 'snapshot.version_template' : 'snapshot.name_template';
     const raw = own(s, 'version_template') ?? own(s, 'name_template');
@@ -844,6 +874,7 @@ class Translator {
       this.note('changelog.abbrev', abbrev, 'crossgo shows 4 to 40 hex digits; left out');
     const filters = own(value, 'filters');
     if (isObj(filters)) {
+      this.others('changelog.filters', filters, ['exclude', 'include']);
       for (const which of ['exclude', 'include'] as const) {
         const list = this.regexps(`changelog.filters.${which}`, own(filters, which));
         if (list.length > 0) out[which] = list;
@@ -859,6 +890,7 @@ class Translator {
           this.note(k, g, 'expected {title, regexp, order}; left out');
           continue;
         }
+        this.others(k, g, ['title', 'regexp', 'order', 'groups']);
         const group: { title: string; regexp?: string; order?: number } = { title };
         const [regexp] = this.regexps(`${k}.regexp`, own(g, 'regexp'));
         if (regexp) group.regexp = regexp;
@@ -871,10 +903,7 @@ class Translator {
       }
       if (out2.length > 0) out.groups = out2;
     }
-    for (const k of ['format', 'divider', 'title', 'ai']) {
-      if (own(value, k) !== undefined)
-        this.note(`changelog.${k}`, own(value, k), 'not translated: crossgo has no equivalent');
-    }
+    this.others('changelog', value, ['disable', 'skip', 'use', 'sort', 'abbrev', 'filters', 'groups']);
     return out;
   }
 

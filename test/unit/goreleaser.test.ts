@@ -475,6 +475,42 @@ dockers: [{image_templates: ["x"]}]
     ]);
   });
 
+  it('a key of a section the translation does not read is one note each, never dropped silently', () => {
+    const { notes } = translate(`
+version: 2
+project_name: tool
+before: {hooks: [{cmd: make, if: x}], extra: 1}
+builds:
+  - goos: [linux]
+    goarch: [amd64]
+    no_main_check: true
+    hooks: {pre: [make], during: [x]}
+archives:
+  - replacements: {amd64: x86_64}
+    format_overrides: [{goos: windows, formats: [zip], extra: true}]
+checksum: {split: true}
+snapshot: {version_template: "{{ .Version }}", extra: 1}
+changelog: {format: "{{ .SHA }}", filters: {exclude: ["^docs:"], other: 1}, groups: [{title: A, divider: "-"}]}
+source: {enabled: true, rlcp: true, prefix_template: "{{ .ProjectName }}/"}
+`);
+    expect(notes).toEqual([
+      'builds[0].ldflags (GoReleaser\'s default): "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser": ' +
+        DATE_NOTE,
+      'builds[0].hooks.during: ["x"]: not translated: crossgo has no equivalent',
+      'builds[0].no_main_check: true: not translated: crossgo has no equivalent',
+      'before.hooks[0].if: "x": not translated: crossgo has no equivalent',
+      'before.extra: 1: not translated: crossgo has no equivalent',
+      'snapshot.extra: 1: not translated: crossgo has no equivalent',
+      'changelog.filters.other: 1: not translated: crossgo has no equivalent',
+      'changelog.groups[0].divider: "-": not translated: crossgo has no equivalent',
+      'changelog.format: "{{ .SHA }}": not translated: crossgo has no equivalent',
+      'archives[0].format_overrides[0].extra: true: not translated: crossgo has no equivalent',
+      'archives[0].replacements: {"amd64":"x86_64"}: not translated: crossgo has no equivalent',
+      'checksum.split: true: not translated: crossgo has no equivalent',
+      'source.rlcp: true: not translated: crossgo has no equivalent',
+    ]);
+  });
+
   it('hostile input: an alias bomb and an oversized file are refused; nothing in it runs', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 8; i++)
