@@ -27,6 +27,27 @@ const DEFAULT_FILES = ['LICENSE*', 'README*', 'CHANGELOG*', 'license*', 'readme*
 const DEFAULT_NAME =
   '{project}_{version}_{os}_{arch}{arm|prefix:v}{mips|prefix:_}{mips64|prefix:_}{amd64|replace:v1=}';
 
+/** Every template of a translated config compiles with crossgo's engine, in the scope it is read in. */
+function compilesAll(config: CrossgoConfig): number {
+  const target = { scope: 'target' as const };
+  const project = { scope: 'project' as const, fileName: true };
+  const texts: [string, { scope: 'target' | 'project'; fileName?: boolean }][] = [];
+  const ldflags = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  for (const b of [config, ...(config.builds ?? [])]) {
+    for (const l of ldflags(b.ldflags)) texts.push([l, target]);
+    for (const v of Object.values(b.env ?? {})) texts.push([v, target]);
+    if (b.binary) texts.push([b.binary, project]);
+  }
+  const pkg = config.package ?? {};
+  if (pkg.name) texts.push([pkg.name, { scope: 'target', fileName: true }]);
+  if (typeof pkg.wrap === 'string') texts.push([pkg.wrap, { scope: 'target', fileName: true }]);
+  if (typeof pkg.checksum === 'object' && pkg.checksum.name) texts.push([pkg.checksum.name, project]);
+  if (typeof pkg.source === 'object') for (const v of Object.values(pkg.source)) texts.push([v, project]);
+  if (config.snapshot?.version) texts.push([config.snapshot.version, project]);
+  for (const [text, options] of texts) compileTemplate(text, { file: 'crossgo.yaml', key: 'k' }, options);
+  return texts.length;
+}
+
 function translate(yaml: string, project?: string) {
   return translateGoReleaser(parseGoReleaserYaml(yaml, '.goreleaser.yaml'), { project });
 }
@@ -237,6 +258,7 @@ release:
       },
     };
     expect(config).toEqual(want);
+    expect(compilesAll(config)).toBeGreaterThan(3);
     expect(notes).toEqual([
       'project_name: null: absent: set to "tool", the module\'s name (GoReleaser infers it from the git remote, go.mod or the folder)',
       LDFLAGS_NOTE,
@@ -326,6 +348,7 @@ archives:
       },
     };
     expect(config).toEqual(want);
+    expect(compilesAll(config)).toBeGreaterThan(3);
     expect(notes).toEqual([
       'builds[1].main: "./cmd/client/main.go": a file: crossgo builds its package, "./cmd/client"',
       'builds[1].env[1]: "GOARCH=amd64": crossgo sets it from the target; left out',
@@ -397,6 +420,7 @@ source:
         source: { name: '{project}-{version}-source', prefix: '{project}-{version}' },
       },
     } satisfies CrossgoConfig);
+    expect(compilesAll(config)).toBeGreaterThan(2);
     expect(notes).toEqual([
       'changelog.use: "github": crossgo reads the changelog from git only',
       'archives[0].files[1]: {"src":"docs/*.md","dst":"docs","strip_parent":true}: only src translated (crossgo keeps the file\'s path; dst, strip_parent lost)',
@@ -420,6 +444,7 @@ source:
         checksum: { name: '{project}_{version}_checksums.txt' },
       },
     } satisfies CrossgoConfig);
+    expect(compilesAll(config)).toBeGreaterThan(2);
     expect(notes).toEqual([
       'project_name: null: absent: set to "tool", the module\'s name (GoReleaser infers it from the git remote, go.mod or the folder)',
       'builds (default).ldflags (GoReleaser\'s default): "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser": ' +
@@ -458,6 +483,7 @@ dockers: [{image_templates: ["x"]}]
       strip: false,
       package: { wrap: false, files: DEFAULT_FILES, checksum: { name: '{project}_{version}_checksums.txt' } },
     } satisfies CrossgoConfig);
+    expect(compilesAll(config)).toBeGreaterThan(2);
     expect(notes).toEqual([
       'version: 1: translated as a GoReleaser v2 config',
       'builds[0].builder: "rust": crossgo builds Go only; build left out',
