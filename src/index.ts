@@ -10,6 +10,7 @@ export { type BenchOptions, type BenchResult, bench } from './commands/bench.js'
 export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll } from './commands/build.js';
 export { type ChangelogOptions, type ChangelogResult, changelog } from './commands/changelog.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
+export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export {
   PACKAGE_STAGES,
@@ -29,6 +30,8 @@ export {
 export { type TargetsOptions, type TargetsResult, targets } from './commands/targets.js';
 export { type TestOptions, type TestReport, testTargets } from './commands/test.js';
 export { type VerifyOptions, type VerifyReport, verify } from './commands/verify.js';
+export { type GoReleaserTranslation, translateGoReleaser } from './config/goreleaser.js';
+export { translateGoTemplate } from './config/goTemplate.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { CONFIG_NAMES } from '../config/load.js';
 import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
 import { killAllChildren } from '../exec/run.js';
@@ -428,6 +429,28 @@ Examples:
   examples(targetsCmd, [
     ['crossgo targets --first-class', 'the ports the Go team tests on every change'],
     ['crossgo targets --cgo --json', 'ports that support cgo, as JSON'],
+  ]);
+
+  const initCmd = program
+    .command('init')
+    .description('write a commented crossgo.yaml for this module, or translate a GoReleaser config')
+    .option('--from <file>', 'a GoReleaser config (.goreleaser.yaml) to translate')
+    .addOption(
+      new Option('--file <file>', 'the config file to write').default(
+        CONFIG_NAMES[0],
+        `${CONFIG_NAMES[0]} in the module root`,
+      ),
+    )
+    .option('--force', 'overwrite an existing config')
+    .option('--stdout', 'print the config instead of writing it')
+    .action(async (_flags, command: Command) => {
+      const { initCommand } = await import('./commands/init.js');
+      exitCode = await initCommand(given(command), context());
+    });
+  examples(initCmd, [
+    ['crossgo init', 'a commented crossgo.yaml: targets, version stamps, archives'],
+    ['crossgo init --from .goreleaser.yaml', "GoReleaser's builds, archives, checksum, snapshot, changelog"],
+    ['crossgo init --from .goreleaser.yml --stdout', 'the translation on stdout, the notes on stderr'],
   ]);
 
   examples(program, [

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { type Document, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { absentModule, ConfigError } from '../errors.js';
+import { absentModule, ConfigError, UsageError } from '../errors.js';
 import { nearest } from '../targets/suggest.js';
 import type { CrossgoConfig } from './types.js';
 
@@ -98,12 +98,43 @@ export function parseConfig(text: string, file: string): CrossgoConfig {
   } else {
     data = parseYaml(text, shown);
   }
+  const goreleaser = goReleaserSign(data);
+  if (goreleaser) {
+    throw new UsageError(
+      `${shown} is a GoReleaser config (${goreleaser}): translate it with crossgo init --from ${shown}`,
+    );
+  }
   const { ok, errors } = validate(data);
   if (!ok) {
     const error = pickError(errors);
     throw new ConfigError(shown, keyPath(error), describe(error));
   }
   return data as CrossgoConfig;
+}
+
+/**
+ * What shows a file given to --config is GoReleaser's, not crossgo's: keys crossgo never had
+ * (version, project_name, archives), a before: with hooks, or builds with goos/goarch.
+ */
+function goReleaserSign(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+  const top = data as Record<string, unknown>;
+  for (const key of ['version', 'project_name', 'archives'])
+    if (Object.hasOwn(top, key)) return `it has ${key}:`;
+  const before = top.before;
+  if (
+    typeof before === 'object' &&
+    before !== null &&
+    !Array.isArray(before) &&
+    Object.hasOwn(before, 'hooks')
+  )
+    return 'it has before.hooks';
+  const builds = Array.isArray(top.builds) ? top.builds : [];
+  for (const build of builds) {
+    if (typeof build === 'object' && build !== null && ('goos' in build || 'goarch' in build))
+      return 'its builds have goos/goarch';
+  }
+  return null;
 }
 
 /**
