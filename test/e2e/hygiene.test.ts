@@ -196,8 +196,9 @@ describe('--snapshot', () => {
       version: expected,
       snapshot: true,
     });
+    // main.version is {version}: the version without its v.
     const run = await runTool(path.join(dir, 'dist', 'greet-linux-amd64'), []);
-    expect(run.stdout).toContain(`version=${expected} `);
+    expect(run.stdout).toContain(`version=${expected.slice(1)} `);
   });
 
   it('a template with a misspelt placeholder is one line naming the file, the key and the spelling', async () => {
