@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { buildOfEvent } from '../pipeline/events.js';
 import { binaries } from '../pipeline/manifest.js';
 import { type RunRequest, recordRun, runFingerprint, unchangedRun } from '../stages/build/lastRun.js';
 import type { BuildOptions } from '../stages/build/plan.js';
@@ -38,8 +39,10 @@ export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
   // --force builds every target, and its result is the record for the next run; --clean too.
   const last = force || clean ? null : await unchangedRun(request, fingerprint);
   if (last) {
-    for (const artifact of binaries(last.manifest)) {
-      onEvent?.({ type: 'target-done', target: artifact.target, artifact, unchanged: true });
+    const built = binaries(last.manifest);
+    for (const artifact of built) {
+      const build = buildOfEvent(built, artifact.build);
+      onEvent?.({ type: 'target-done', target: artifact.target, ...build, artifact, unchanged: true });
     }
     return {
       unchanged: { ok: true, manifest: last.manifest, out: last.out, outDir: last.out, plan: null },

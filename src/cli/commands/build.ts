@@ -109,7 +109,7 @@ export async function buildCommand(
       waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
       signal: cli.signal,
       onEvent: (event) => {
-        if (event.type === 'target-done' && event.unchanged) unchanged.add(event.target);
+        if (event.type === 'target-done' && event.unchanged) unchanged.add(event.artifact.path);
         progress.onEvent(event);
       },
       log: stderrLogger,
@@ -204,7 +204,7 @@ function printResult(
     process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
   }
   const where = path.relative(cli.cwd, result.outDir) || '.';
-  const counts = summaryCounts(manifest, binaries(manifest).filter((a) => unchanged.has(a.target)).length);
+  const counts = summaryCounts(manifest, binaries(manifest).filter((a) => unchanged.has(a.path)).length);
   const summary = `${counts.text} in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;
   process.stdout.write(`\n${counts.ok ? summary : pc.red(summary)}\n`);
 }

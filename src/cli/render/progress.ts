@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { BuildEvent } from '../../pipeline/events.js';
+import { type BuildEvent, eventLabel } from '../../pipeline/events.js';
 import { formatBytes, formatDuration } from './format.js';
 
 type Row = { state: 'building' | 'done' | 'failed'; started: number; note: string };
@@ -23,27 +23,27 @@ export class Progress {
         if (!this.live) this.stream.write(`skipped ${event.stage}: ${event.reason}\n`);
         return;
       case 'target-start':
-        this.rows.set(event.target, { state: 'building', started: Date.now(), note: '' });
+        this.rows.set(eventLabel(event), { state: 'building', started: Date.now(), note: '' });
         this.timer ??= this.live ? setInterval(() => this.draw(), 250) : undefined;
         break;
       case 'target-done':
         this.finish(
-          event.target,
+          eventLabel(event),
           'done',
           event.unchanged
             ? `${formatBytes(event.artifact.size)} unchanged`
             : `${formatBytes(event.artifact.size)} in ${formatDuration(event.artifact.durationMs)}`,
           // Not live: "unchanged linux/amd64: 1.52 MiB", go did not run for it.
-          event.unchanged ? `unchanged ${event.target}: ${formatBytes(event.artifact.size)}` : undefined,
+          event.unchanged ? `unchanged ${eventLabel(event)}: ${formatBytes(event.artifact.size)}` : undefined,
         );
         break;
       case 'target-failed':
-        this.finish(event.target, 'failed', event.failure.excerpt.split('\n')[0] ?? '');
+        this.finish(eventLabel(event), 'failed', event.failure.excerpt.split('\n')[0] ?? '');
         break;
       case 'target-verified':
         if (event.ok) return;
         this.finish(
-          event.target,
+          eventLabel(event),
           'failed',
           `verification failed: ${event.checks
             .filter((c) => c.status === 'fail')

@@ -98,7 +98,7 @@ async function compileOne(
     [plan.go.binary, ...build.args, '-o', outputFromRoot, build.unit.pkg.importPath],
     secrets,
   );
-  ctx.emit({ type: 'target-start', target: build.target.id });
+  ctx.emit({ type: 'target-start', target: build.target.id, ...eventBuild(ctx, build) });
   const where = { what: 'output', shownRoot: plan.folder.shown };
   // Each folder made here is checked as it is made: a link planted in the output folder cannot
   // carry the build (or the seed copy below) anywhere else.
@@ -108,7 +108,13 @@ async function compileOne(
     const unchanged = await unchangedArtifact(ctx, build, inputs.digest);
     if (unchanged) {
       const artifact = { ...describe(ctx, build, argv, unchanged), ...digest };
-      ctx.emit({ type: 'target-done', target: build.target.id, artifact, unchanged: true });
+      ctx.emit({
+        type: 'target-done',
+        target: build.target.id,
+        ...eventBuild(ctx, build),
+        artifact,
+        unchanged: true,
+      });
       return artifact;
     }
   }
@@ -137,7 +143,7 @@ async function compileOne(
         env: redactEnv(build.env),
         cgo: build.cgo,
       };
-      ctx.emit({ type: 'target-failed', target: build.target.id, failure });
+      ctx.emit({ type: 'target-failed', target: build.target.id, ...eventBuild(ctx, build), failure });
       return failure;
     }
     const { sha256, size } = await hashFile(temp, { follow: false });
@@ -165,7 +171,7 @@ async function compileOne(
       ...describe(ctx, build, argv, { size, sha256, durationMs: Math.round(result.durationMs) }),
       ...digest,
     };
-    ctx.emit({ type: 'target-done', target: build.target.id, artifact });
+    ctx.emit({ type: 'target-done', target: build.target.id, ...eventBuild(ctx, build), artifact });
     return artifact;
   } catch (error) {
     await rm(temp, { force: true });
@@ -290,4 +296,9 @@ async function seedOutput(
     ctx.log.debug(`link cache: the entry for ${build.target.id} did not match its record: removed it`);
   }
   return null;
+}
+
+/** The build id a target's events carry when the plan has several builds. */
+function eventBuild(ctx: BuildContext, build: TargetBuild): { build?: string } {
+  return ctx.plan.units.length > 1 ? { build: build.unit.id } : {};
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
+import { buildOfEvent } from '../../pipeline/events.js';
 import { binaries } from '../../pipeline/manifest.js';
 import type { Stage } from '../../pipeline/stage.js';
 import { expectationFromManifest, leakNeedles } from './expect.js';
@@ -41,7 +42,13 @@ export const verifyArtifacts: Stage = {
         return;
       }
       artifact.verification = { ok: report.ok, checks: report.checks };
-      ctx.emit({ type: 'target-verified', target: artifact.target, ok: report.ok, checks: report.checks });
+      ctx.emit({
+        type: 'target-verified',
+        target: artifact.target,
+        ...buildOfEvent(binaries(manifest), artifact.build),
+        ok: report.ok,
+        checks: report.checks,
+      });
     }
   },
 };
