@@ -403,14 +403,17 @@ async function extraFiles(
     expandDirectories: false,
   };
   const found: string[] = [];
+  const unmatched: string[] = [];
   for (const pattern of patterns) {
     const matched = await glob([pattern], options);
-    if (matched.length === 0 && globs !== undefined && !/^none\b/i.test(pattern)) {
-      log.info(
-        `package files: no file matches ${JSON.stringify(pattern)} (relative to the module root): left out`,
-      );
-    }
+    if (matched.length === 0 && globs !== undefined && !/^none\b/i.test(pattern)) unmatched.push(pattern);
     found.push(...matched);
+  }
+  // Not an error (GoReleaser's files: [none*] idiom; its default globs rarely all match): one line.
+  if (unmatched.length > 0) {
+    log.info(
+      `package files: no file matches ${unmatched.map((p) => JSON.stringify(p)).join(', ')} (relative to the module root): left out`,
+    );
   }
   // Never the output folder itself (`--files '**'` would pack the release into its own archives).
   const names = [...new Set(found)].filter((name) => !isInside(outDir, path.join(root, name))).sort();

@@ -90,7 +90,10 @@ async function initFrom(m: Module, goreleaser: string): Promise<{ notes: string[
   const notes = lines
     .filter((l) => l.startsWith('crossgo: note: '))
     .map((l) => l.slice('crossgo: note: '.length));
-  expect(lines.at(-1)).toMatch(/^crossgo: wrote crossgo\.yaml: the translation of \.goreleaser\.yaml/);
+  expect(lines.at(-2)).toMatch(/^crossgo: wrote crossgo\.yaml: the translation of \.goreleaser\.yaml/);
+  expect(lines.at(-1)).toBe(
+    'crossgo: next: commit crossgo.yaml, then crossgo build --package (a release of a dirty tree is refused; --snapshot tries it now)',
+  );
   await m.git('add', '-A');
   await m.git('commit', '-q', '-m', 'chore: release with crossgo');
   await m.git('tag', 'v1.2.3');
@@ -374,7 +377,9 @@ describe('crossgo init without --from, and its refusals', () => {
     const m = await makeModule('hello', { 'cmd/hello/main.go': MAIN });
     const result = await m.run(['init']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toBe('crossgo: wrote crossgo.yaml: a starter config\n');
+    expect(result.stderr).toBe(
+      'crossgo: wrote crossgo.yaml: a starter config\ncrossgo: next: commit crossgo.yaml, then crossgo build --package (a release of a dirty tree is refused; --snapshot tries it now)\n',
+    );
     const text = await readFile(path.join(m.dir, 'crossgo.yaml'), 'utf8');
     expect(text.split('\n')[0]).toBe(
       '# crossgo.yaml for example.com/hello, written by crossgo init. Every key is optional; flags win.',

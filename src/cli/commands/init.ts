@@ -31,5 +31,12 @@ export async function initCommand(flags: InitFlagsCli, cli: CliContext): Promise
         ? ': every key translated'
         : `: ${result.notes.length} note${result.notes.length === 1 ? '' : 's'} above (untranslated or lossy keys; also # note: lines in the file)`;
   process.stderr.write(`crossgo: ${where}: ${source}${notes}\n`);
+  if (result.file !== null) {
+    const shown = path.relative(cli.cwd, result.file) || result.file;
+    // A new, uncommitted crossgo.yaml makes the tree dirty: build --package would refuse it.
+    process.stderr.write(
+      `crossgo: next: commit ${shown}, then crossgo build --package (a release of a dirty tree is refused; --snapshot tries it now)\n`,
+    );
+  }
   return 0;
 }
