@@ -108,7 +108,7 @@ export interface BinaryArtifact extends ArtifactBase {
   };
   /** sha256 (hex) of the inputs digest this binary was built from: equal means go need not run. */
   inputs?: string;
-  /** The config's build (builds[].id) that made it; absent for a config without `builds`. */
+  /** The config's build (builds[].id, the binary's name by default) that made it; absent in older manifests. */
   build?: string;
   /** The binary's name (builds[].binary); project.name when absent. */
   name?: string;
