@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { quoteFlagWord } from '../exec/quote.js';
+import { quoteFlagWord, splitQuotedOrWhy } from '../exec/quote.js';
 import { run } from '../exec/run.js';
 import { which } from '../exec/which.js';
 import type { Target } from '../targets/parse.js';
@@ -200,26 +200,12 @@ function probeVersion(found: Found, env: NodeJS.ProcessEnv, signal?: AbortSignal
 
 /** Splits a command the way go splits CC (cmd/internal/quoted.Split): spaces, '…' and "…" group. */
 export function splitCommand(text: string, where: string): string[] {
-  const words: string[] = [];
-  let rest = text;
-  for (;;) {
-    rest = rest.replace(/^[ \t\n\r]+/, '');
-    if (rest === '') break;
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      const end = rest.indexOf(quote, 1);
-      if (end < 0) throw new UsageError(`${where} "${text}": unterminated ${quote} string`);
-      words.push(rest.slice(1, end));
-      rest = rest.slice(end + 1);
-      continue;
-    }
-    const end = rest.search(/[ \t\n\r]/);
-    words.push(end < 0 ? rest : rest.slice(0, end));
-    rest = end < 0 ? '' : rest.slice(end);
-  }
-  if (words.length === 0)
+  const split = splitQuotedOrWhy(text);
+  if (split.words === null)
+    throw new UsageError(`${where} "${text}": unterminated ${split.unterminated} string`);
+  if (split.words.length === 0)
     throw new UsageError(`${where} "${text}": expected a command, e.g. --cc aarch64-linux-gnu-gcc`);
-  return words;
+  return split.words;
 }
 
 /** Joins a command for CC or CXX so that go splits it back into the same words. */

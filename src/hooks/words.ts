@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { splitQuotedOrWhy } from '../exec/quote.js';
 
 /**
  * Splits a hook's command string into words the way go splits flag values such as GOFLAGS and
@@ -6,23 +7,10 @@ import { UsageError } from '../errors.js';
  * to hold spaces; there is no escaping and no shell: $VAR, *, | and > are plain characters.
  */
 export function splitWords(text: string, what: string): string[] {
-  const words: string[] = [];
-  let rest = text;
-  for (;;) {
-    rest = rest.replace(/^[ \t\n\r]+/, '');
-    if (rest === '') break;
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      const end = rest.indexOf(quote, 1);
-      if (end < 0) throw new UsageError(`${what}: unterminated ${quote} string in ${JSON.stringify(text)}`);
-      words.push(rest.slice(1, end));
-      rest = rest.slice(end + 1);
-      continue;
-    }
-    const end = rest.search(/[ \t\n\r]/);
-    words.push(end < 0 ? rest : rest.slice(0, end));
-    rest = end < 0 ? '' : rest.slice(end);
+  const split = splitQuotedOrWhy(text);
+  if (split.words === null) {
+    throw new UsageError(`${what}: unterminated ${split.unterminated} string in ${JSON.stringify(text)}`);
   }
-  if (words.length === 0) throw new UsageError(`${what}: the command is empty`);
-  return words;
+  if (split.words.length === 0) throw new UsageError(`${what}: the command is empty`);
+  return split.words;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { splitQuoted } from '../exec/quote.js';
 import {
   ARGV_MARKER,
   isSecretName,
@@ -338,30 +339,6 @@ function goBuildFlagAllowed(word: string): boolean {
   const values = GO_BUILD_FLAGS[name];
   if (values === null) return eq < 0 || /^(true|false)$/.test(word.slice(eq + 1));
   return eq >= 0 && (values as RegExp).test(word.slice(eq + 1));
-}
-
-/**
- * Splits a flag value the way go does (cmd/internal/quoted.Split): on spaces, '…' and "…"
- * group. go splits -ldflags, -gcflags, GOFLAGS, -extldflags and CC so.
- */
-export function splitQuoted(text: string): string[] | null {
-  const words: string[] = [];
-  let rest = text;
-  for (;;) {
-    rest = rest.replace(/^[ \t\n\r]+/, '');
-    if (rest === '') return words;
-    const q = rest[0];
-    if (q === '"' || q === "'") {
-      const end = rest.indexOf(q, 1);
-      if (end < 0) return null;
-      words.push(rest.slice(1, end));
-      rest = rest.slice(end + 1);
-      continue;
-    }
-    const end = rest.search(/[ \t\n\r]/);
-    words.push(end < 0 ? rest : rest.slice(0, end));
-    rest = end < 0 ? '' : rest.slice(end);
-  }
 }
 
 function split(text: string, where: string, what: string, shown: Show): string[] {

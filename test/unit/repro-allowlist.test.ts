@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { splitQuoted } from '../../src/exec/quote.js';
 import {
   argvMarker,
   isSecretName,
@@ -16,7 +17,6 @@ import {
   checkedCommand,
   commandLine,
   shownCommand,
-  splitQuoted,
   trustedCommand,
 } from '../../src/repro/allowlist.js';
 import { type BuildOptions, planBuild } from '../../src/stages/build/plan.js';
