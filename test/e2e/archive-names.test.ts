@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
-import { cleanupTemps, crossgo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { cleanupTemps, crossgo, gitIdentity, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { manifestValidator } from '../helpers/manifestSchema.js';
 
 /**
@@ -29,15 +29,7 @@ const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 async function git(...args: string[]) {
   const result = await runTool('git', ['-c', 'init.defaultBranch=main', ...args], {
     cwd: dir,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'crossgo test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'crossgo test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-      GIT_AUTHOR_DATE: DATE,
-      GIT_COMMITTER_DATE: DATE,
-    },
+    env: { ...process.env, ...gitIdentity(DATE) },
   });
   if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();

@@ -3,7 +3,15 @@ import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTemps, crossgo, runTool, spawnCrossgo, tempDir, testEnv } from '../helpers/cli.js';
+import {
+  cleanupTemps,
+  crossgo,
+  gitIdentity,
+  runTool,
+  spawnCrossgo,
+  tempDir,
+  testEnv,
+} from '../helpers/cli.js';
 import { processesWithMarker } from '../helpers/oracles.js';
 
 /*
@@ -47,15 +55,7 @@ async function hookModule(config: string) {
   await writeFile(path.join(dir, 'gen', 'main.go'), GEN);
   await writeFile(path.join(dir, 'crossgo.yaml'), config);
   await writeFile(path.join(dir, '.gitignore'), '/dist/\n');
-  const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'crossgo test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'crossgo test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_AUTHOR_DATE: '2024-05-06T07:08:09Z',
-    GIT_COMMITTER_DATE: '2024-05-06T07:08:09Z',
-  };
+  const gitEnv = { ...process.env, ...gitIdentity('2024-05-06T07:08:09Z') };
   for (const args of [
     ['init', '-q'],
     ['add', '-A'],

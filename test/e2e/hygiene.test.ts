@@ -9,6 +9,7 @@ import {
   crossgo,
   FIXTURES,
   fixtureRepo,
+  gitIdentity,
   runTool,
   tempDir,
   testEnv,
@@ -48,15 +49,7 @@ async function untaggedRepo(): Promise<{ dir: string; commit: string }> {
   const dir = path.join(await tempDir(), 'greet');
   await cp(path.join(FIXTURES, 'greet'), dir, { recursive: true });
   await writeFile(path.join(dir, '.gitignore'), '/dist/\n');
-  const gitEnv = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'crossgo test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'crossgo test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_AUTHOR_DATE: COMMIT_DATE,
-    GIT_COMMITTER_DATE: COMMIT_DATE,
-  };
+  const gitEnv = { ...process.env, ...gitIdentity(COMMIT_DATE) };
   for (const args of [
     ['init', '-q'],
     ['add', '-A'],

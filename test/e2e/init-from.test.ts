@@ -1,7 +1,15 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMIT_DATE, cleanupTemps, crossgo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import {
+  COMMIT_DATE,
+  cleanupTemps,
+  crossgo,
+  gitIdentity,
+  runTool,
+  tempDir,
+  testEnv,
+} from '../helpers/cli.js';
 import { goVersionM } from '../helpers/oracles.js';
 
 afterAll(cleanupTemps);
@@ -27,14 +35,7 @@ var (
 func main() { fmt.Println(version, commit, date, builtBy) }
 `;
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'crossgo test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'crossgo test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_AUTHOR_DATE: COMMIT_DATE,
-  GIT_COMMITTER_DATE: COMMIT_DATE,
-};
+const GIT_ENV = gitIdentity(COMMIT_DATE);
 
 interface Module {
   dir: string;

@@ -2,7 +2,16 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/pipeline/manifest.js';
-import { COMMIT_DATE, cleanupTemps, crossgo, FIXTURES, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import {
+  COMMIT_DATE,
+  cleanupTemps,
+  crossgo,
+  FIXTURES,
+  gitIdentity,
+  runTool,
+  tempDir,
+  testEnv,
+} from '../helpers/cli.js';
 
 afterAll(cleanupTemps);
 
@@ -26,15 +35,7 @@ async function monorepo(tags: string[]): Promise<string> {
     (await readFile(goMod, 'utf8')).replace(/^module .*$/m, 'module example.com/mono/sub'),
   );
   await writeFile(path.join(dir, '.gitignore'), 'dist/\n');
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'crossgo test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'crossgo test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_AUTHOR_DATE: COMMIT_DATE,
-    GIT_COMMITTER_DATE: COMMIT_DATE,
-  };
+  const env = { ...process.env, ...gitIdentity(COMMIT_DATE) };
   for (const args of [
     ['init', '-q'],
     ['add', '-A'],

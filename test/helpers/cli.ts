@@ -84,15 +84,7 @@ export async function fixtureRepo(
   await cp(path.join(FIXTURES, name), dir, { recursive: true });
   // As in a real project, the output folders are ignored, so built files never make the tree dirty.
   if (opts.ignoreDist !== false) await writeFile(path.join(dir, '.gitignore'), '/dist/\n/out/\n');
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: 'crossgo test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'crossgo test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-    GIT_AUTHOR_DATE: COMMIT_DATE,
-    GIT_COMMITTER_DATE: COMMIT_DATE,
-  };
+  const env = { ...process.env, ...gitIdentity(COMMIT_DATE) };
   const git = async (...args: string[]) => {
     const result = await runTool('git', ['-c', 'init.defaultBranch=main', ...args], { cwd: dir, env });
     if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
@@ -114,4 +106,16 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GOENV: 'off', ...extra };
   if (!('GOFLAGS' in extra)) delete env.GOFLAGS;
   return env;
+}
+
+/** The author and committer a test's git commits carry, at `date` (fixed: hashes are known). */
+export function gitIdentity(date: string = COMMIT_DATE): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: 'crossgo test',
+    GIT_AUTHOR_EMAIL: 'test@example.com',
+    GIT_COMMITTER_NAME: 'crossgo test',
+    GIT_COMMITTER_EMAIL: 'test@example.com',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  };
 }
