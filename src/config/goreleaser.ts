@@ -850,12 +850,16 @@ class Translator {
   }
 
   changelog(value: unknown): ChangelogConfig | undefined {
-    if (value === undefined) return undefined;
+    // goreleaser.com/customization/changelog: no groups (one flat list) and abbrev 0, "whatever
+    // the changelog implementation gives you", which for git is the full hash. crossgo's defaults
+    // are conventional-commit groups and 7 digits: written out, so CHANGELOG.md keeps its layout.
+    const defaults: ChangelogConfig = { groups: [], abbrev: 40 };
+    if (value === undefined) return defaults;
     if (!isObj(value)) {
       this.note('changelog', value, 'expected a mapping; left out');
-      return undefined;
+      return defaults;
     }
-    const out: ChangelogConfig = {};
+    const out: ChangelogConfig = { ...defaults };
     const disable = own(value, 'disable') ?? own(value, 'skip');
     if (disable === true || disable === 'true') out.disable = true;
     else if (disable !== undefined && disable !== false && disable !== 'false')
@@ -864,14 +868,20 @@ class Translator {
     if (use !== undefined && use !== 'git')
       this.note('changelog.use', use, 'crossgo reads the changelog from git only');
     const sort = own(value, 'sort');
-    if (sort === 'asc' || sort === 'desc') out.sort = sort;
-    else if (sort !== undefined && sort !== '')
+    if (sort === 'asc' || sort === 'desc') {
+      out.sort = sort;
+      this.note(
+        'changelog.sort',
+        sort,
+        `GoReleaser sorts by message, crossgo by commit time (${sort === 'asc' ? 'oldest' : 'newest'} first)`,
+      );
+    } else if (sort !== undefined && sort !== '')
       this.note('changelog.sort', sort, 'expected asc or desc; left out');
     const abbrev = own(value, 'abbrev');
     if (typeof abbrev === 'number' && Number.isInteger(abbrev) && abbrev >= 4 && abbrev <= 40)
       out.abbrev = abbrev;
     else if (abbrev !== undefined && abbrev !== 0)
-      this.note('changelog.abbrev', abbrev, 'crossgo shows 4 to 40 hex digits; left out');
+      this.note('changelog.abbrev', abbrev, 'crossgo shows 4 to 40 hex digits; the full hash (40) written');
     const filters = own(value, 'filters');
     if (isObj(filters)) {
       this.others('changelog.filters', filters, ['exclude', 'include']);
@@ -901,7 +911,7 @@ class Translator {
           this.note(`${k}.groups`, own(g, 'groups'), 'crossgo has no subgroups');
         out2.push(group);
       }
-      if (out2.length > 0) out.groups = out2;
+      out.groups = out2;
     }
     this.others('changelog', value, ['disable', 'skip', 'use', 'sort', 'abbrev', 'filters', 'groups']);
     return out;

@@ -168,6 +168,7 @@ release:
     expect(notes).toEqual([
       'project_name: null: absent: set to "tool", the module\'s name (GoReleaser infers it from the git remote, go.mod or the folder)',
       DEFAULT_LDFLAGS_NOTE,
+      'changelog.sort: "asc": GoReleaser sorts by message, crossgo by commit time (oldest first)',
       'release: {"footer":"**Full Changelog**: https://example.com"}: not translated: crossgo makes release files and does not publish them (upload them with gh release create or your CI)',
     ]);
     const text = await readFile(path.join(m.dir, 'crossgo.yaml'), 'utf8');
@@ -220,6 +221,11 @@ release:
     const sums = await runTool('sha256sum', ['-c', 'checksums.txt'], { cwd: dist });
     expect(sums.code, sums.stderr).toBe(0);
     expect(sums.stdout).toContain('tool_Linux_armv7.tar.gz: OK');
+    // GoReleaser's changelog without groups: one flat list, full hashes (abbrev 0: git's whole hash).
+    const changelog = (await readFile(path.join(dist, 'CHANGELOG.md'), 'utf8')).split('\n');
+    expect(changelog[0]).toBe('## Changelog');
+    expect(changelog).toContain(`* ${commit} chore: release with crossgo`);
+    expect(changelog.filter((l) => l.startsWith('###'))).toEqual([]);
   });
 
   it('two builds with hooks, GoReleaser target names, the default archive name and wrap_in_directory', async () => {
@@ -334,7 +340,9 @@ source:
   prefix_template: "{{ .ProjectName }}-{{ .Version }}/"
 `,
     );
-    expect(notes).toEqual([]);
+    expect(notes).toEqual([
+      'changelog.sort: "asc": GoReleaser sorts by message, crossgo by commit time (oldest first)',
+    ]);
     const build = await m.run(['build']);
     expect(build.code, build.stderr).toBe(0);
 

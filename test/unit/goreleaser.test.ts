@@ -247,7 +247,7 @@ release:
       trimpath: false,
       strip: false,
       snapshot: { version: '{version}-SNAPSHOT-{short_commit}' },
-      changelog: { sort: 'asc', exclude: ['^docs:', '^test:'] },
+      changelog: { groups: [], abbrev: 40, sort: 'asc', exclude: ['^docs:', '^test:'] },
       package: {
         format: 'tar.gz',
         name: '{project}_{os|title}_{arch|replace:amd64=x86_64,386=i386}{arm|prefix:v}',
@@ -262,6 +262,7 @@ release:
     expect(notes).toEqual([
       'project_name: null: absent: set to "tool", the module\'s name (GoReleaser infers it from the git remote, go.mod or the folder)',
       LDFLAGS_NOTE,
+      'changelog.sort: "asc": GoReleaser sorts by message, crossgo by commit time (oldest first)',
       'release: {"footer":"made with love"}: not translated: crossgo makes release files and does not publish them (upload them with gh release create or your CI)',
     ]);
   });
@@ -339,6 +340,7 @@ archives:
       trimpath: true,
       strip: false,
       snapshot: { version: '{version}-SNAPSHOT-{short_commit}' },
+      changelog: { groups: [], abbrev: 40 },
       package: {
         format: 'zip',
         name: '{project}-{version}-{os}-{arch}',
@@ -436,6 +438,7 @@ source:
       trimpath: false,
       strip: false,
       snapshot: { version: '{version}-SNAPSHOT-{short_commit}' },
+      changelog: { groups: [], abbrev: 40 },
       package: {
         format: 'tar.gz',
         name: DEFAULT_NAME,
@@ -481,6 +484,7 @@ dockers: [{image_templates: ["x"]}]
       env: { X: '{env:HOME}' },
       trimpath: false,
       strip: false,
+      changelog: { groups: [], abbrev: 40 },
       package: { wrap: false, files: DEFAULT_FILES, checksum: { name: '{project}_{version}_checksums.txt' } },
     } satisfies CrossgoConfig);
     expect(compilesAll(config)).toBeGreaterThan(2);
