@@ -178,6 +178,8 @@ export interface ReleaseRecord {
 
 export interface FailureRecord {
   target: string;
+  /** The config's build (builds[].id) whose target failed; absent in older manifests. */
+  build?: string;
   /** The last lines of go's error output. */
   excerpt: string;
   exitCode: number | null;

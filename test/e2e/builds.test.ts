@@ -230,3 +230,23 @@ it('reads the manifest it wrote (sanity: what the tests above read is the file o
   const onDisk = JSON.parse(await readFile(path.join(dir, 'dist', 'manifest.json'), 'utf8')) as Manifest;
   expect(onDisk).toEqual(manifest);
 });
+
+it('a failure on a target two builds share is recorded and shown with its build', async () => {
+  const { dir: broken } = await fixtureRepo('twobin');
+  // Only build b's tag brings in a file go cannot compile.
+  await writeFile(
+    path.join(broken, 'cmd', 'b', 'broken.go'),
+    '//go:build broken\n\npackage main\n\nfunc broken() { undefinedFunction() }\n',
+  );
+  await writeFile(
+    path.join(broken, 'crossgo.yaml'),
+    'builds:\n  - main: ./cmd/a\n    binary: alpha\n    targets: [linux/amd64]\n  - main: ./cmd/b\n    binary: beta\n    targets: [linux/amd64]\n    tags: [broken]\n',
+  );
+  const result = await crossgo(['build'], { cwd: broken, env: testEnv() });
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain('✗ beta linux/amd64 failed');
+  expect(result.stdout).toContain('undefinedFunction');
+  const written = JSON.parse(await readFile(path.join(broken, 'dist', 'manifest.json'), 'utf8')) as Manifest;
+  expect(written.failures.map((f) => [f.build, f.target])).toEqual([['beta', 'linux/amd64']]);
+  expect(binaries(written).map((a) => [a.build, a.target])).toEqual([['alpha', 'linux/amd64']]);
+});

@@ -200,8 +200,11 @@ function printResult(
     process.stdout.write(`\n${pc.red(`✗ ${artifact.target} failed verification`)}\n`);
     for (const check of failed) process.stdout.write(`    ${check.name}: ${check.detail}\n`);
   }
+  // Named with its build when the run had several (two may fail on one target).
+  const several = new Set([...binaries(manifest), ...manifest.failures].map((r) => r.build)).size > 1;
   for (const failure of manifest.failures) {
-    process.stdout.write(`\n${pc.red(`✗ ${failure.target} failed`)}\n${indent(failure.excerpt)}\n`);
+    const what = several && failure.build ? `${failure.build} ${failure.target}` : failure.target;
+    process.stdout.write(`\n${pc.red(`✗ ${what} failed`)}\n${indent(failure.excerpt)}\n`);
   }
   const where = path.relative(cli.cwd, result.outDir) || '.';
   const counts = summaryCounts(manifest, binaries(manifest).filter((a) => unchanged.has(a.path)).length);

@@ -134,6 +134,7 @@ async function compileOne(
       await rm(temp, { force: true });
       const failure: FailureRecord = {
         target: build.target.id,
+        build: build.unit.id,
         excerpt: redactText(
           failureExcerpt(result.stderr || result.stdout) || `go build exited with code ${result.exitCode}`,
           secrets,

@@ -68,7 +68,11 @@ export const writeManifest: Stage = {
     const rank = (a: { target?: string; path?: string }) =>
       (a.path !== undefined ? byPath.get(a.path) : undefined) ?? byTarget.get(a.target ?? '') ?? 0;
     manifest.artifacts.sort((a, b) => rank(a) - rank(b));
-    manifest.failures.sort((a, b) => rank(a) - rank(b));
+    // A failure by its build and target (it has no path).
+    const byBuild = new Map(plan.builds.map((b, i) => [`${b.unit.id} ${b.target.id}`, i]));
+    const failureRank = (f: { target: string; build?: string }) =>
+      byBuild.get(`${f.build} ${f.target}`) ?? rank(f);
+    manifest.failures.sort((a, b) => failureRank(a) - failureRank(b));
     manifest.complete = !ctx.interrupted && manifest.failures.length === 0;
     // Nothing built is nothing verified (every() of an empty list is true).
     const built = binaries(manifest);
