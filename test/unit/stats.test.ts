@@ -471,7 +471,15 @@ func BenchmarkAlloc(b *testing.B) {
     const alloc = (procs: number, unit: string) =>
       groups.find((g) => g.name === 'BenchmarkAlloc/size=1024' && g.procs === procs && g.unit === unit)
         ?.values;
-    expect(alloc(2, 'B/op')).toEqual([1024, 1024, 1024, 1024, 1024]);
+    // B/op is the run's heap growth over b.N: a background allocation of the runtime (seen in CI
+    // at GOMAXPROCS=2: 1026) can add a few bytes, so each value is the line's own, and about 1024.
+    const lineBytes = run.stdout
+      .split('\n')
+      .filter((l) => /^BenchmarkAlloc\/size=1024-2\s/.test(l))
+      .map((l) => Number(/(\d+) B\/op/.exec(l)?.[1]));
+    expect(alloc(2, 'B/op')).toEqual(lineBytes);
+    for (const bytes of alloc(2, 'B/op') ?? []) expect(bytes).toBeGreaterThanOrEqual(1024);
+    for (const bytes of alloc(2, 'B/op') ?? []) expect(bytes).toBeLessThan(1024 + 64);
     expect(alloc(1, 'allocs/op')).toEqual([1, 1, 1, 1, 1]);
     expect(alloc(1, 'bytes/item')).toEqual([1024, 1024, 1024, 1024, 1024]);
   });
