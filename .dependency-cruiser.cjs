@@ -22,6 +22,7 @@
  *   targets    GOOS/GOARCH ports, variants, linkage expectations
  *   toolchain  the go command: go env, module and package, versions, git facts, tools
  *   binary     pure readers of ELF, PE, Mach-O, wasm, XCOFF, Plan 9 and Go build info
+ *   cache      the GOCACHEPROG server: go's build cache in a local folder and an http(s) store
  *   fs         confined paths, atomic writes, locks, ownership journal, hashing
  *   exec       the one module that spawns processes; quoting and redaction of argv
  *   (root)     errors.ts, log.ts, version.ts: used by everything
@@ -43,6 +44,7 @@ const LAYERS = [
   ['targets', '^src/targets/'],
   ['toolchain', '^src/toolchain/'],
   ['binary', '^src/binary/'],
+  ['cache', '^src/cache/'],
   ['fs', '^src/fs/'],
   ['exec', '^src/exec/'],
   ['root', '^src/(errors|log|version)\\.ts$'],

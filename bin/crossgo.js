@@ -16,16 +16,28 @@ function bundleIsFresh() {
   }
 }
 
-let main;
-try {
-  ({ main } = await import(bundleIsFresh() ? '../dist/bundle/main.js' : '../dist/cli/main.js'));
-} catch (error) {
-  // Loading crossgo's own modules opens files too: under a tiny limit on open files, say so in
-  // the one line crossgo gives for it anywhere else (cli/main.ts), not with Node's stack trace.
-  if (error?.code !== 'EMFILE' && error?.code !== 'ENFILE') throw error;
-  process.stderr.write(
-    `crossgo: cannot open ${error.path ?? 'its own modules'}: too many open files (${error.code}); raise the limit on open files (ulimit -n)\n`,
-  );
-  process.exit(1);
+// go starts a GOCACHEPROG per go command: `cache-prog` loads its own few modules, not the CLI.
+if (process.argv[2] === 'cache-prog') {
+  const { cacheProgCommand } = await import('../dist/cli/commands/cacheProg.js');
+  const code = await cacheProgCommand(process.argv.slice(3));
+  // Idle keep-alive sockets to the remote store must not keep go waiting for the exit.
+  process.stdout.write('', () => process.exit(code));
+} else {
+  process.exitCode = await crossgo();
 }
-process.exitCode = await main(process.argv.slice(2));
+
+async function crossgo() {
+  let main;
+  try {
+    ({ main } = await import(bundleIsFresh() ? '../dist/bundle/main.js' : '../dist/cli/main.js'));
+  } catch (error) {
+    // Loading crossgo's own modules opens files too: under a tiny limit on open files, say so in
+    // the one line crossgo gives for it anywhere else (cli/main.ts), not with Node's stack trace.
+    if (error?.code !== 'EMFILE' && error?.code !== 'ENFILE') throw error;
+    process.stderr.write(
+      `crossgo: cannot open ${error.path ?? 'its own modules'}: too many open files (${error.code}); raise the limit on open files (ulimit -n)\n`,
+    );
+    process.exit(1);
+  }
+  return main(process.argv.slice(2));
+}

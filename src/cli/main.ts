@@ -453,6 +453,24 @@ Examples:
     ['crossgo init --from .goreleaser.yml --stdout', 'the translation on stdout, the notes on stderr'],
   ]);
 
+  program
+    .command('cache-prog')
+    .description("serve go's build cache (GOCACHEPROG): a local folder first, then an http(s) store")
+    .option('--remote <url>', 'http(s)://host/prefix: the shared store (default: CROSSGO_CACHE_URL)')
+    .option('--dir <dir>', 'the local tier (default: $XDG_CACHE_HOME/crossgo/gocache)')
+    .option('--readonly', 'read from the remote, upload nothing (pull requests)')
+    .option('--stats <file>', 'append one JSON line of hit and upload counters on exit')
+    .action(async (flags: { remote?: string; dir?: string; readonly?: boolean; stats?: string }) => {
+      const { cacheProgCommand } = await import('./commands/cacheProg.js');
+      const args = [
+        ...(flags.remote ? ['--remote', flags.remote] : []),
+        ...(flags.dir ? ['--dir', flags.dir] : []),
+        ...(flags.readonly ? ['--readonly'] : []),
+        ...(flags.stats ? ['--stats', flags.stats] : []),
+      ];
+      exitCode = await cacheProgCommand(args);
+    });
+
   examples(program, [
     ['crossgo build -t all', 'every port that links without cgo, into dist/'],
     ['crossgo doctor', 'what this machine can build and run, and what to install'],
