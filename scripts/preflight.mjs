@@ -39,6 +39,12 @@ const TOOLS = [
   { names: ['tar'], install: 'apt-get install tar', use: 'oracle: release archives' },
   { names: ['zip'], install: 'apt-get install zip', use: 'oracle: zip archives' },
   { names: ['unzip'], install: 'apt-get install unzip', use: 'oracle: zip archives' },
+  {
+    // Debian puts it in /usr/sbin, which a user's PATH may lack.
+    names: ['nginx', '/usr/sbin/nginx'],
+    install: 'apt-get install nginx',
+    use: 'the HTTP store (WebDAV) of the crossgo cache-prog tests',
+  },
   { names: ['gpg'], install: 'apt-get install gnupg', use: '--sign gpg and gpg --verify' },
   { names: ['gpg-agent'], install: 'apt-get install gnupg', use: 'gpg signing with a passphrase' },
   { names: ['gpgconf'], install: 'apt-get install gnupg', use: 'stopping the test gpg-agent' },

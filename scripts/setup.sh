@@ -31,6 +31,8 @@ apt_install "${qemu_from[@]}" qemu-user
 # crossgo bench: GNU time reads a child's peak RSS; the HTML report is opened in headless Chromium.
 apt_install time chromium
 apt_install python3 python3-pip
+# The HTTP store of the cache-prog tests: each test starts its own nginx (WebDAV) on 127.0.0.1.
+apt_install nginx
 
 # zig (cc for cgo targets, musl for static links, macOS) from PyPI, pinned. Debian 12 marks its
 # python "externally managed" (PEP 668); ziglang is one self-contained wheel, so override that.

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -12,6 +13,14 @@ export interface Nginx {
   url: (pathname: string) => string;
   stop: () => Promise<void>;
 }
+
+/** Debian's nginx is in /usr/sbin, which a user's PATH may lack (scripts/preflight.mjs checks both). */
+const NGINX =
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .concat('/usr/sbin')
+    .map((dir) => path.join(dir, 'nginx'))
+    .find((file) => existsSync(file)) ?? 'nginx';
 
 /** A port nothing listens on right now (the kernel's choice, then released). */
 export async function freePort(): Promise<number> {
@@ -68,7 +77,7 @@ http {
 `,
   );
   const child: ChildProcess = spawn(
-    'nginx',
+    NGINX,
     ['-p', root, '-c', 'nginx.conf', '-e', `${root}/logs/error.log`],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
