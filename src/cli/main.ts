@@ -94,6 +94,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-verify', 'do not verify the artifacts after building')
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .option('--force', 'run go build for every target, even those whose inputs are unchanged')
+    .addOption(
+      new Option('--cache <url>', 'a remote build cache for go: http(s)://host/prefix').default(
+        '',
+        "the config's cache, else CROSSGO_CACHE_URL",
+      ),
+    )
+    .option('--cache-readonly', 'read the remote cache, upload nothing (pull requests)')
     .option('--skip-hooks', "run none of the config's hooks (before, pre, post, after)")
     .option(
       '--snapshot',

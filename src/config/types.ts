@@ -103,6 +103,8 @@ export interface CrossgoConfig extends BuildFlags {
   /** @deprecated the old name of `template`: loadConfig moves it there, with a warning. */
   output?: string;
   jobs?: number;
+  /** The remote build cache go uses through `crossgo cache-prog`: http(s)://host/prefix. */
+  cache?: string;
   trimpath?: boolean;
   strip?: boolean;
   allowBroken?: boolean;

@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cleanupTemps, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { CLI, cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { freePort, type Nginx, startNginx } from '../helpers/nginx.js';
 
 /**
@@ -266,6 +266,45 @@ describe('crossgo cache-prog with real go and nginx', () => {
     expect(result.stderr.match(/crossgo cache-prog: remote cache/g)).toHaveLength(1);
     expect(result.stderr).toContain(`remote cache ${dead}`);
     expect(result.stderr).toMatch(/local cache only/);
+  });
+});
+
+describe('crossgo build --cache', () => {
+  it('sets GOCACHEPROG for go: the store fills, the binary is byte-identical to a build without it, the manifest holds no URL', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const plain = await crossgo(['build', '-t', 'linux/amd64', '-o', 'plain', '--json'], {
+      cwd: dir,
+      env: testEnv(),
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    const before = (await filesIn(nginx.store)).length;
+    const url = nginx.url('/build-cache');
+    // An empty local tier (XDG_CACHE_HOME): everything go needs is compiled through cache-prog.
+    const cached = await crossgo(['build', '-t', 'linux/amd64', '-o', 'cached', '--json', '--cache', url], {
+      cwd: dir,
+      env: testEnv({ XDG_CACHE_HOME: await tempDir(), GOCACHE: await tempDir() }),
+    });
+    expect(cached.code, cached.stderr).toBe(0);
+    const stored = await filesIn(nginx.store);
+    expect(stored.length).toBeGreaterThan(before + 10);
+    expect(stored.filter((f) => f.startsWith('build-cache/cas/')).length).toBeGreaterThan(10);
+    const name = 'greet-linux-amd64';
+    expect(
+      (await readFile(path.join(dir, 'cached', name))).equals(await readFile(path.join(dir, 'plain', name))),
+    ).toBe(true);
+    expect(await readFile(path.join(dir, 'cached', 'manifest.json'), 'utf8')).not.toContain('build-cache');
+  });
+
+  it('refuses an s3:// cache for now, in one line (exit 2)', async () => {
+    const { dir } = await fixtureRepo('greet');
+    const result = await crossgo(['build', '-t', 'linux/amd64', '--cache', 's3://bucket/prefix'], {
+      cwd: dir,
+      env: testEnv(),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'crossgo: cache: s3:// stores are not supported yet; use an http(s):// store',
+    );
   });
 });
 

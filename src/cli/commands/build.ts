@@ -47,6 +47,8 @@ export interface BuildFlagsCli {
   key?: string;
   universal?: boolean;
   wait?: string;
+  cache?: string;
+  cacheReadonly?: boolean;
 }
 
 /** --build a,b --build c: the ids, in order, without repeats; an empty one is a usage error. */
@@ -83,6 +85,8 @@ export async function buildCommand(
       targets: flags.targets,
       out: flags.out,
       jobs: flags.jobs === undefined ? undefined : parseJobs(flags.jobs),
+      ...(flags.cache ? { cache: flags.cache } : {}),
+      ...(flags.cacheReadonly ? { cacheReadonly: true } : {}),
       configFile: flags.config,
       version: flags.appVersion,
       ldflags: flags.ldflags,

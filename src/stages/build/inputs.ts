@@ -89,8 +89,8 @@ export function localModuleDirs(text: string, fileDir: string): string[] {
 
 /** Variables of the inherited environment that go build (or the C compiler it runs) reads. */
 const GO_READS = new Set(['CC', 'CXX', 'FC', 'AR', 'PKG_CONFIG', 'GCCGO']);
-/** Where go writes no output bytes from: the build cache's location changes nothing in a binary. */
-const NOT_AN_INPUT = new Set(['GOCACHE']);
+/** Where go writes no output bytes from: the build cache (its folder or its program) changes nothing in a binary. */
+const NOT_AN_INPUT = new Set(['GOCACHE', 'GOCACHEPROG']);
 
 function goVariables(env: NodeJS.ProcessEnv | Readonly<Record<string, string>>): Record<string, string> {
   const picked: Record<string, string> = {};

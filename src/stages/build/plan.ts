@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cacheUrlOf, goCacheProgValue } from '../../cache/goCacheProg.js';
 import type { CgoMode } from '../../cgo/plan.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
@@ -42,6 +43,10 @@ export interface BuildOptions {
   /** @deprecated the old name of `out` (still read, with a warning). */
   outDir?: string;
   jobs?: number;
+  /** A remote build cache for go (crossgo cache-prog as GOCACHEPROG); default the config's, else CROSSGO_CACHE_URL. */
+  cache?: string;
+  /** With a cache: read it, upload nothing (untrusted builds). */
+  cacheReadonly?: boolean;
   /** An explicit config file; default crossgo.yaml/.yml/.json in the module root. */
   configFile?: string;
   /** Version to inject instead of `git describe`. */
@@ -310,6 +315,7 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
   });
   const builds = (await Promise.allSettled(pending)).map(settled);
   const work = workspaceFile(go);
+  const cacheUrl = cacheUrlOf(options.cache, cfg.cache, environment);
   return {
     go,
     pkg: module.pkg,
@@ -330,7 +336,11 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
     trimpath,
     strip,
     // In workspace mode, pinned: go build runs in the package's module, which need not lie below go.work.
-    baseEnv: { ...inheritedEnv(environment), ...(work ? { GOWORK: work } : {}) },
+    baseEnv: {
+      ...inheritedEnv(environment),
+      ...(work ? { GOWORK: work } : {}),
+      ...(cacheUrl ? { GOCACHEPROG: goCacheProgValue(cacheUrl, options.cacheReadonly ?? false) } : {}),
+    },
     verify: options.verify ?? true,
     force: options.force ?? false,
     goToolchain: release,

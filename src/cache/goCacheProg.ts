@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+
+/**
+ * The GOCACHEPROG value that runs this crossgo's `cache-prog`: node, crossgo's entry script
+ * and the flags. go splits the value with cmd/internal/quoted.Split: words separated by
+ * spaces, each optionally inside '…' or "…" with nothing escaped, so a word may hold one kind
+ * of quote but not both.
+ */
+export function goCacheProgValue(remote: string, readonly: boolean): string {
+  const entry = fileURLToPath(new URL('../../bin/crossgo.js', import.meta.url));
+  const words = [
+    process.execPath,
+    entry,
+    'cache-prog',
+    '--remote',
+    remote,
+    ...(readonly ? ['--readonly'] : []),
+  ];
+  return words.map(quoteForGo).join(' ');
+}
+
+function quoteForGo(word: string): string {
+  if (!word.includes("'")) return `'${word}'`;
+  if (!word.includes('"')) return `"${word}"`;
+  throw new UsageError(
+    `cannot pass ${JSON.stringify(word)} in GOCACHEPROG: go cannot quote a word holding both ' and "`,
+  );
+}
+
+/** The store a build uses: --cache, else the config's `cache`, else CROSSGO_CACHE_URL; null: none. */
+export function cacheUrlOf(
+  option: string | undefined,
+  config: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | null {
+  const url = option || config || env.CROSSGO_CACHE_URL || '';
+  if (url === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`cache ${JSON.stringify(url)}: not a URL (expected http(s)://host/prefix)`);
+  }
+  if (parsed.protocol === 's3:')
+    throw new UsageError('cache: s3:// stores are not supported yet; use an http(s):// store');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`cache ${JSON.stringify(url)}: expected http(s)://host/prefix`);
+  return url;
+}
