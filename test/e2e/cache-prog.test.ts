@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +267,32 @@ describe('crossgo cache-prog with real go and nginx', () => {
     expect(result.stderr.match(/crossgo cache-prog: remote cache/g)).toHaveLength(1);
     expect(result.stderr).toContain(`remote cache ${dead}`);
     expect(result.stderr).toMatch(/local cache only/);
+  });
+});
+
+describe('crossgo cache-prog: a store that never answers', () => {
+  it('a get times out into a miss with one warning, and a put is still answered', async () => {
+    // A real TCP server that accepts connections and never says a word.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const driver = new Driver(['--dir', await tempDir(), '--remote', `http://127.0.0.1:${port}/slow`]);
+      expect(await driver.get(1, sha256(Buffer.from('wanted')))).toEqual({ ID: 1, Miss: true });
+      const body = Buffer.from('after the timeout');
+      const put = await driver.put(2, sha256(Buffer.from('put')), body);
+      expect(sha256(await readFile(put.DiskPath as string))).toEqual(sha256(body));
+      expect(await driver.get(3, sha256(Buffer.from('other')))).toEqual({ ID: 3, Miss: true });
+      expect(await driver.close(4)).toBe(0);
+      expect(driver.stderr.trim().split('\n')).toEqual([
+        `crossgo cache-prog: remote cache http://127.0.0.1:${port}/slow: timed out; using the local cache only for the rest of this go command`,
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
 
