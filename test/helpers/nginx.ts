@@ -76,13 +76,9 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(
-    NGINX,
-    ['-p', root, '-c', 'nginx.conf', '-e', `${root}/logs/error.log`],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(NGINX, ['-p', root, '-c', 'nginx.conf', '-e', `${root}/logs/error.log`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
