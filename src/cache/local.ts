@@ -10,6 +10,8 @@ export interface CacheEntry {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** Bigger than any build output go caches (its test binaries are tens of MB). */
+export const MAX_OBJECT = 4 * 1024 ** 3;
 
 /**
  * The local tier: `<dir>/a/<aa>/<actionID>` holds an entry (JSON), `<dir>/o/<oo>/<outputID>` the
@@ -81,12 +83,15 @@ export function parseEntry(text: string): CacheEntry {
     !HEX64.test(value.outputID) ||
     typeof value.size !== 'number' ||
     !Number.isSafeInteger(value.size) ||
-    value.size < 0
+    value.size < 0 ||
+    value.size > MAX_OBJECT
   )
     throw new Error('not a cache entry');
+  // go decodes Time as RFC 3339: a store's odd string must not reach it (it would end the build).
+  const time = typeof value.time === 'string' ? Date.parse(value.time) : Number.NaN;
   return {
     outputID: value.outputID,
     size: value.size,
-    time: typeof value.time === 'string' ? value.time : new Date().toISOString(),
+    time: new Date(Number.isNaN(time) ? Date.now() : time).toISOString(),
   };
 }

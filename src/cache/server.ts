@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { type CacheEntry, LocalStore } from './local.js';
+import { type CacheEntry, LocalStore, MAX_OBJECT } from './local.js';
 import { failureWords, HttpRemote } from './remote.js';
 import { UploadQueue } from './uploads.js';
 
@@ -35,8 +35,8 @@ interface Request {
 }
 
 const MAX_LINE = 1 << 20;
-/** Bigger than any build output go caches (its test binaries are tens of MB): a broken writer. */
-const MAX_BODY = 4 * 1024 ** 3;
+/** A bigger body is refused (read and dropped, answered with an error). */
+const MAX_BODY = MAX_OBJECT;
 
 export class BrokenStream extends Error {}
 

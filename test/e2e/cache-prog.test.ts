@@ -296,6 +296,37 @@ describe('crossgo cache-prog: a store that never answers', () => {
   });
 });
 
+describe('crossgo cache-prog: hostile records in the store', () => {
+  it('an odd time becomes a valid one, a garbage record and a record of another size are misses', async () => {
+    const base = path.join(nginx.store, 'hostile');
+    await runTool('mkdir', ['-p', path.join(base, 'ac'), path.join(base, 'cas')]);
+    const body = Buffer.from('five!');
+    const output = sha256(body).toString('hex');
+    await writeFile(path.join(base, 'cas', output), body);
+    const odd = sha256(Buffer.from('odd time'));
+    await writeFile(
+      path.join(base, 'ac', odd.toString('hex')),
+      JSON.stringify({ outputID: output, size: 5, time: 'yesterday-ish' }),
+    );
+    const garbage = sha256(Buffer.from('garbage'));
+    await writeFile(path.join(base, 'ac', garbage.toString('hex')), '{"outputID": 12, "size": "x"}');
+    const wrongSize = sha256(Buffer.from('wrong size'));
+    await writeFile(
+      path.join(base, 'ac', wrongSize.toString('hex')),
+      JSON.stringify({ outputID: output, size: 4 }),
+    );
+    const driver = new Driver(['--dir', await tempDir(), '--remote', nginx.url('/hostile'), '--readonly']);
+    const hit = await driver.get(1, odd);
+    expect(hit.Size).toBe(5);
+    expect(new Date(hit.Time as string).toISOString()).toBe(hit.Time);
+    expect(await readFile(hit.DiskPath as string)).toEqual(body);
+    expect(await driver.get(2, garbage)).toEqual({ ID: 2, Miss: true });
+    expect(await driver.get(3, wrongSize)).toEqual({ ID: 3, Miss: true });
+    expect(await driver.close(4)).toBe(0);
+    expect(driver.stderr.match(/does not match its SHA-256/g)).toHaveLength(1);
+  });
+});
+
 describe('crossgo build --cache', () => {
   it('sets GOCACHEPROG for go: the store fills, the binary is byte-identical to a build without it, the manifest holds no URL', async () => {
     const { dir } = await fixtureRepo('greet');
