@@ -131,6 +131,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         'wait this long (e.g. 10m) for another crossgo run writing the output folder',
       ).default('0s', 'refuse at once'),
     )
+    .option(
+      '--shard <I/N>',
+      "build part I of N (balanced, deterministic); 'auto': CI_NODE_INDEX/CI_NODE_TOTAL or CROSSGO_SHARD",
+    )
+    .option('--costs <manifest>', "with --shard: weigh targets by this earlier manifest's build times")
     .action(async (pkg: string, _flags, command: Command) => {
       const { buildCommand } = await import('./commands/build.js');
       // A package named on the command line replaces the config's builds; "." is only the default.
