@@ -390,6 +390,26 @@ Examples:
     ],
   ]);
 
+  const mergeCmd = program
+    .command('merge')
+    .description('merge the folders of crossgo build --shard into one, as a one-machine build writes it')
+    .argument('<dir...>', 'the shard folders (each with its manifest.json)')
+    .addOption(new Option('-o, --out <dir>', 'the merged output folder').default('dist'))
+    .addOption(
+      new Option('--wait <duration>', 'wait this long for another crossgo run writing the folder').default(
+        '0s',
+        'refuse at once',
+      ),
+    )
+    .action(async (dirs: string[], _flags, command: Command) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      exitCode = await mergeCommand(dirs, given(command), context());
+    });
+  examples(mergeCmd, [
+    ['crossgo merge dist-1 dist-2 dist-3 -o dist', 'three shards into dist/'],
+    ['crossgo merge shards/* && crossgo package', 'every downloaded shard, then the release files'],
+  ]);
+
   const doctorCmd = program
     .command('doctor')
     .description('what this machine can build and run per target, and the commands that fill the gaps')
