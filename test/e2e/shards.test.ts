@@ -72,12 +72,12 @@ describe('crossgo build --shard', () => {
     const parts = await Promise.all(shards.map(async (s) => builtTargets(await manifestOf(s))));
     expect(parts.flat().sort()).toEqual([...ALL].sort());
     expect(new Set(parts.flat()).size).toBe(ALL.length);
-    // Static weights (README): darwin and windows 12000 first, on shards 1 and 2; then the 10000s
-    // by target id: freebsd/amd64 and linux/386 to shard 3, linux/amd64 to 1, linux/arm64 to 2.
+    // Static weights (README): all equal, so by target id round the shards: darwin/arm64 1,
+    // freebsd/amd64 2, linux/386 3, linux/amd64 1, linux/arm64 2, windows/amd64 3; each in plan order.
     expect(parts).toEqual([
       ['linux/amd64', 'darwin/arm64'],
-      ['linux/arm64', 'windows/amd64'],
-      ['freebsd/amd64', 'linux/386'],
+      ['linux/arm64', 'freebsd/amd64'],
+      ['windows/amd64', 'linux/386'],
     ]);
   });
 
@@ -120,7 +120,7 @@ describe('crossgo build --shard', () => {
       env: { ...env, CI_NODE_INDEX: '3', CI_NODE_TOTAL: '3' },
     });
     expect(auto.code, auto.stderr).toBe(0);
-    expect(builtTargets(await manifestOf(path.join(store, 'auto')))).toEqual(['freebsd/amd64', 'linux/386']);
+    expect(builtTargets(await manifestOf(path.join(store, 'auto')))).toEqual(['windows/amd64', 'linux/386']);
     const unset = await crossgo(['build', '-t', TARGETS, '--shard', 'auto'], { cwd: dir, env });
     expect(unset.code).toBe(2);
     expect(unset.stderr).toMatch(/CI_NODE_INDEX and CI_NODE_TOTAL .*CROSSGO_SHARD/);
@@ -150,8 +150,10 @@ describe('crossgo build --shard', () => {
 
 describe('crossgo merge', () => {
   let merged: string;
+  let before: Record<string, string>[];
 
   beforeAll(async () => {
+    before = await Promise.all(shards.map(filesOf));
     const result = await crossgo(['merge', ...shards, '-o', 'dist'], { cwd: dir, env });
     if (result.code !== 0) throw new Error(result.stdout + result.stderr);
     merged = path.join(dir, 'dist');
@@ -181,7 +183,14 @@ describe('crossgo merge', () => {
   });
 
   it('leaves the shard folders as they were', async () => {
-    for (const s of shards) expect(builtTargets(await manifestOf(s)).length).toBe(2);
+    expect(await Promise.all(shards.map(filesOf))).toEqual(before);
+    for (const s of shards) expect(builtTargets(await manifestOf(s))).toHaveLength(2);
+  });
+
+  it('is a folder repro --against rebuilds to its recorded sha256s', async () => {
+    const repro = await crossgo(['repro', '--against', 'dist/manifest.json'], { cwd: dir, env });
+    expect(repro.code, repro.stdout + repro.stderr).toBe(0);
+    expect(repro.stdout).toContain('every artifact rebuilt to its recorded sha256');
   });
 
   it('is a folder package and verify work on', async () => {
@@ -204,7 +213,7 @@ describe('crossgo merge', () => {
   it('refuses a missing shard, naming the targets no shard built', async () => {
     const line = await refusal([shards[0] as string, shards[2] as string]);
     expect(line).toBe(
-      "crossgo: shard 2 of 3 missing: no shard built linux/arm64, windows/amd64; add that shard's folder",
+      "crossgo: shard 2 of 3 missing: no shard built linux/arm64, freebsd/amd64; add that shard's folder",
     );
   });
 
