@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { appendFile, cp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,9 +203,12 @@ describe('crossgo merge', () => {
     expect(m.artifacts.filter((a) => a.kind === 'archive')).toHaveLength(ALL.length);
   });
 
-  const refusal = async (dirs: string[]) => {
+  // A usage error (exit 2), or bytes that are not what a manifest records (exit 1).
+  const refusal = async (dirs: string[], code = 2) => {
     const result = await crossgo(['merge', ...dirs, '-o', path.join(store, 'refused')], { cwd: dir, env });
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(code);
+    // Refused before anything is written: not even the output folder.
+    expect(existsSync(path.join(store, 'refused'))).toBe(false);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     return lines[0] as string;
@@ -228,7 +232,7 @@ describe('crossgo merge', () => {
     const copy = path.join(store, 'tampered-3');
     await cp(shards[2] as string, copy, { recursive: true });
     await appendFile(path.join(copy, 'greet-linux-386'), 'x');
-    const line = await refusal([shards[0] as string, shards[1] as string, copy]);
+    const line = await refusal([shards[0] as string, shards[1] as string, copy], 1);
     expect(line).toMatch(
       new RegExp(
         `${copy}/greet-linux-386 has sha256 [0-9a-f]{12}…, not the [0-9a-f]{12}… its manifest records`,
