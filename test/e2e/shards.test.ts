@@ -255,3 +255,35 @@ describe('crossgo merge', () => {
     );
   });
 });
+
+describe('shards of a config with several builds', () => {
+  it('key each target by its build, and merge into what one machine builds', async () => {
+    const repo = (await fixtureRepo('twobin')).dir;
+    const run = async (args: string[], name: string) => {
+      const result = await crossgo(['build', ...args], { cwd: repo, env });
+      if (result.code !== 0) throw new Error(result.stdout + result.stderr);
+      const to = path.join(store, name);
+      await rename(path.join(repo, 'dist'), to);
+      return to;
+    };
+    const whole = await run([], 'two-one');
+    const parts = [await run(['--shard', '1/2'], 'two-1'), await run(['--shard', '2/2'], 'two-2')];
+    const record = (await manifestOf(parts[0] as string)).shard;
+    const plan = (await manifestOf(whole)).artifacts
+      .filter((a) => a.kind === 'binary')
+      .map((a) => `${a.kind === 'binary' ? a.build : ''} ${a.target}`);
+    expect(record?.targets).toEqual(plan);
+    expect(plan.every((k) => /^(a|beta) [a-z0-9]+\/[a-z0-9]+$/.test(k))).toBe(true);
+    const merged = await crossgo(['merge', ...parts, '-o', 'dist'], { cwd: repo, env });
+    expect(merged.code, merged.stdout + merged.stderr).toBe(0);
+    const files = await filesOf(path.join(repo, 'dist'));
+    const expected = await filesOf(whole);
+    expect(Object.keys(files).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, hash] of Object.entries(expected)) {
+      if (name !== 'manifest.json') expect(files[name], name).toBe(hash);
+    }
+    expect(withoutDurations(await manifestOf(path.join(repo, 'dist')))).toEqual(
+      withoutDurations(await manifestOf(whole)),
+    );
+  }, 300_000);
+});
