@@ -124,7 +124,10 @@ describe('crossgo build --shard', () => {
     expect(builtTargets(await manifestOf(path.join(store, 'auto')))).toEqual(['windows/amd64', 'linux/386']);
     const unset = await crossgo(['build', '-t', TARGETS, '--shard', 'auto'], { cwd: dir, env });
     expect(unset.code).toBe(2);
-    expect(unset.stderr).toMatch(/CI_NODE_INDEX and CI_NODE_TOTAL .*CROSSGO_SHARD/);
+    // One line, before anything else runs (no warning of planning before it).
+    expect(unset.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^crossgo: --shard auto: set CI_NODE_INDEX and CI_NODE_TOTAL .*CROSSGO_SHARD/),
+    ]);
   });
 
   it.each(['0/4', '5/4', '1/0', 'x'])('refuses --shard %s in one line, exit 2', async (value) => {
@@ -133,6 +136,19 @@ describe('crossgo build --shard', () => {
     expect(result.stderr.trim().split('\n')).toEqual([
       `crossgo: --shard "${value}": expected I/N with 1 ≤ I ≤ N, e.g. 2/4`,
     ]);
+  });
+
+  it('refuses --costs without --shard, and a --costs file that is not there', async () => {
+    const alone = await crossgo(['build', '-t', TARGETS, '--costs', 'm.json'], { cwd: dir, env });
+    expect([alone.code, alone.stderr.trim()]).toEqual([2, 'crossgo: --costs: only with --shard I/N']);
+    const absent = await crossgo(['build', '-t', TARGETS, '--shard', '1/2', '--costs', 'none.json'], {
+      cwd: dir,
+      env,
+    });
+    expect(absent.code).toBe(2);
+    expect(absent.stderr.trim()).toMatch(
+      /^crossgo: --costs .*none\.json: no such file; give a manifest\.json of an earlier build$/,
+    );
   });
 
   it('a shard with no targets (more shards than targets) writes a manifest with none, and says so', async () => {

@@ -133,6 +133,8 @@ interface SharedPlan {
 
 async function planRun(options: BuildOptions, given: Discovery | undefined, single: boolean) {
   const log = options.log ?? silentLogger;
+  // A bad or unset --shard is refused before go runs (planRelease applies it).
+  if (options.shard !== undefined) resolveShard(options.shard, options.environment ?? process.env);
   const names = outputOptions(options, log);
   const cwd = planCwd(options.cwd);
   const discovery =
