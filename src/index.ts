@@ -12,6 +12,7 @@ export { type ChangelogOptions, type ChangelogResult, changelog } from './comman
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
+export { type MergeOptions, type MergeResult, merge } from './commands/merge.js';
 export {
   PACKAGE_STAGES,
   type PackageOptions,

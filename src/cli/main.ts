@@ -138,6 +138,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         'wait this long (e.g. 10m) for another crossgo run writing the output folder',
       ).default('0s', 'refuse at once'),
     )
+    .option(
+      '--shard <I/N>',
+      "build part I of N (balanced, deterministic); 'auto': CI_NODE_INDEX/CI_NODE_TOTAL or CROSSGO_SHARD",
+    )
+    .option('--costs <manifest>', "with --shard: weigh targets by this earlier manifest's build times")
     .action(async (pkg: string, _flags, command: Command) => {
       const { buildCommand } = await import('./commands/build.js');
       // A package named on the command line replaces the config's builds; "." is only the default.
@@ -390,6 +395,26 @@ Examples:
       'crossgo verify --expect linux/arm64 --static ./tool',
       'a file from anywhere: right port, links nothing',
     ],
+  ]);
+
+  const mergeCmd = program
+    .command('merge')
+    .description('merge the folders of crossgo build --shard into one, as a one-machine build writes it')
+    .argument('<dir...>', 'the shard folders (each with its manifest.json)')
+    .addOption(new Option('-o, --out <dir>', 'the merged output folder').default('dist'))
+    .addOption(
+      new Option('--wait <duration>', 'wait this long for another crossgo run writing the folder').default(
+        '0s',
+        'refuse at once',
+      ),
+    )
+    .action(async (dirs: string[], _flags, command: Command) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      exitCode = await mergeCommand(dirs, given(command), context());
+    });
+  examples(mergeCmd, [
+    ['crossgo merge dist-1 dist-2 dist-3 -o dist', 'three shards into dist/'],
+    ['crossgo merge shards/* && crossgo package', 'every downloaded shard, then the release files'],
   ]);
 
   const doctorCmd = program

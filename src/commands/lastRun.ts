@@ -25,7 +25,8 @@ export interface LastRun {
  */
 export async function lastRunOf(options: BuildOptions): Promise<LastRun> {
   const none = { unchanged: null, record: async () => {} };
-  if (options.discovery || options.goToolchain) return none;
+  // --costs names a file whose bytes decide a shard's part: not in the record's stamps.
+  if (options.discovery || options.goToolchain || options.costs) return none;
   // clean and release change what runs around the build, not what it makes: not in the key.
   const { signal, log, onEvent, environment, cwd, discovery, force, clean, release, ...rest } = options;
   const request: RunRequest = {

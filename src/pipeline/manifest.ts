@@ -57,6 +57,39 @@ export interface Manifest {
   failures: FailureRecord[];
   /** How `crossgo package` made its files (absent until it runs); the files are in `artifacts`. */
   release?: ReleaseRecord;
+  /** A shard's build (`crossgo build --shard I/N`): which part of which whole; absent otherwise. */
+  shard?: ShardRecord;
+}
+
+/**
+ * A shard of a build: I/N, every build of the whole plan (in plan order), and what must agree
+ * across the shards of one run (`agree`), with its digest (sha256 of its canonical JSON).
+ */
+export interface ShardRecord {
+  /** 1-based. */
+  index: number;
+  total: number;
+  /** The whole plan's target ids, in plan order; "<build> <target>" when the plan has several builds. */
+  targets: string[];
+  /** sha256 (hex) of the canonical JSON of `agree` (keys sorted). */
+  digest: string;
+  agree: {
+    commit: string;
+    dirty: boolean;
+    version: string;
+    tag: string;
+    date: string;
+    snapshot: boolean;
+    /** sha256 of the config file's bytes, "none" without one. */
+    config: string;
+    goVersion: string;
+    goflags: string;
+    goexperiment: string;
+    crossgo: string;
+    outputTemplate: string;
+    /** sha256 of every planned build's go arguments (up to -o), crossgo's variables and path. */
+    flags: string;
+  };
 }
 
 /** What crossgo makes today. */

@@ -87,6 +87,8 @@ export interface BuildPlan {
   /** The GOTOOLCHAIN crossgo set (an exact release from --go), or null. */
   goToolchain: string | null;
   builds: TargetBuild[];
+  /** With --shard: this shard's record (builds holds its part only); absent otherwise. */
+  shard?: import('./manifest.js').ShardRecord;
   /** What the run read about go, its ports and git, once (pipeline/discovery.ts). */
   discovery: Discovery;
 }

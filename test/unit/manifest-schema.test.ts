@@ -424,7 +424,7 @@ describe('the manifest schema', () => {
       (m) => {
         m.extra = true;
       },
-      '/extra: unknown key (expected one of schemaVersion, crossgo, complete, verified, project, toolchain, source, settings, artifacts, failures, release)',
+      '/extra: unknown key (expected one of schemaVersion, crossgo, complete, verified, project, toolchain, source, settings, artifacts, failures, shard, release)',
     ],
     [
       'an environment name with a newline',

@@ -8,6 +8,7 @@ import type { PackageResult } from '../../commands/package.js';
 import { UsageError } from '../../errors.js';
 import { binaries } from '../../pipeline/manifest.js';
 import { parseEnvAssignments } from '../../stages/build/flags.js';
+import { parseShard } from '../../stages/build/shard.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { formatBytes, formatDuration, formatTable } from '../render/format.js';
@@ -49,6 +50,8 @@ export interface BuildFlagsCli {
   wait?: string;
   cache?: string;
   cacheReadonly?: boolean;
+  shard?: string;
+  costs?: string;
 }
 
 /** --build a,b --build c: the ids, in order, without repeats; an empty one is a usage error. */
@@ -60,6 +63,15 @@ function buildIds(values: readonly string[]): string[] {
     if (!ids.includes(id)) ids.push(id);
   }
   return ids;
+}
+
+/** --shard I/N (or auto) and --costs, checked before anything runs. */
+function shardOptions(flags: BuildFlagsCli): Pick<BuildRunOptions, 'shard' | 'costs'> {
+  if (flags.shard === undefined) {
+    if (flags.costs !== undefined) throw new UsageError('--costs: only with --shard I/N');
+    return {};
+  }
+  return { shard: flags.shard === 'auto' ? 'auto' : parseShard(flags.shard), costs: flags.costs };
 }
 
 /** `crossgo build`: parse, call the library, print. */
@@ -110,6 +122,7 @@ export async function buildCommand(
       static: flags.static,
       macosSdk: flags.macosSdk,
       go: flags.go,
+      ...shardOptions(flags),
       waitMs: flags.wait === undefined ? undefined : parseDuration(flags.wait, '--wait'),
       signal: cli.signal,
       onEvent: (event) => {
@@ -210,6 +223,11 @@ function printResult(
     const what = several && failure.build ? `${failure.build} ${failure.target}` : failure.target;
     process.stdout.write(`\n${pc.red(`✗ ${what} failed`)}\n${indent(failure.excerpt)}\n`);
   }
+  const shard = manifest.shard;
+  if (shard && result.plan && result.plan.builds.length === 0)
+    process.stdout.write(
+      `shard ${shard.index}/${shard.total} has no targets (${shard.targets.length} targets, ${shard.total} shards)\n`,
+    );
   const where = path.relative(cli.cwd, result.outDir) || '.';
   const counts = summaryCounts(manifest, binaries(manifest).filter((a) => unchanged.has(a.path)).length);
   const summary = `${counts.text} in ${formatDuration(Date.now() - started)} → ${where}/ (manifest.json, SHA256SUMS)`;

@@ -21,6 +21,7 @@ import { flagsFor, planTargets } from './plan/targets.js';
 import { goRequests, refuseSeveral, resolveReleases } from './plan/toolchain.js';
 import { planUnitSpecs, selectUnits, type UnitSpec, unitName } from './plan/units.js';
 import { planVersion } from './plan/version.js';
+import { readCosts, resolveShard, type ShardRequest, selectShard } from './shard.js';
 
 export type { BuildPlan, TargetBuild };
 
@@ -87,6 +88,10 @@ export interface BuildOptions {
   linkCache?: string | false;
   /** Run go build for every target, even those whose inputs are unchanged since the last build. */
   force?: boolean;
+  /** Build one deterministic, balanced part of the targets (1-based), or 'auto' (CI_NODE_INDEX/CI_NODE_TOTAL, CROSSGO_SHARD). */
+  shard?: ShardRequest;
+  /** A previous manifest whose binaries' durationMs weigh the targets for --shard (default: static weights). */
+  costs?: string;
   /** How long to wait for another crossgo run writing the same output folder (ms); default 0: refuse. */
   waitMs?: number;
   /** The environment crossgo starts from; default process.env. */
@@ -133,6 +138,8 @@ interface SharedPlan {
 
 async function planRun(options: BuildOptions, given: Discovery | undefined, single: boolean) {
   const log = options.log ?? silentLogger;
+  // A bad or unset --shard is refused before go runs (planRelease applies it).
+  if (options.shard !== undefined) resolveShard(options.shard, options.environment ?? process.env);
   const names = outputOptions(options, log);
   const cwd = planCwd(options.cwd);
   const discovery =
@@ -316,7 +323,7 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
   const builds = (await Promise.allSettled(pending)).map(settled);
   const work = workspaceFile(go);
   const cacheUrl = cacheUrlOf(options.cache, cfg.cache, environment);
-  return {
+  const plan = {
     go,
     pkg: module.pkg,
     project,
@@ -348,6 +355,12 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
     builds,
     discovery,
   };
+  if (options.shard === undefined) return plan;
+  // After every target is planned: a shard keeps its part and records the whole.
+  const shard = resolveShard(options.shard, options.environment ?? process.env);
+  const costs = options.costs ? await readCosts(path.resolve(cwd, options.costs)) : null;
+  const part = await selectShard(plan, builds, shard, costs);
+  return { ...plan, builds: part.builds, shard: part.record };
 }
 
 /** The value of a settled promise, or its error thrown. */

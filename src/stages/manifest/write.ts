@@ -41,6 +41,7 @@ export function newManifest(plan: BuildPlan, crossgoVersion: string, _cwd?: stri
     settings: { trimpath: plan.trimpath, strip: plan.strip, outputTemplate: plan.template },
     artifacts: [],
     failures: [],
+    ...(plan.shard ? { shard: plan.shard } : {}),
   };
 }
 
