@@ -252,6 +252,16 @@ class Translator {
     return result.text;
   }
 
+  /** A project-scope name template, or GoReleaser's documented default when the key is absent. */
+  templateOrDefault(key: string, raw: unknown, fallback: string): string | undefined {
+    return this.template(
+      raw === undefined ? `${key} (GoReleaser's default)` : key,
+      raw ?? fallback,
+      'project',
+      true,
+    );
+  }
+
   run(data: unknown, fallbackProject: string | undefined): GoReleaserTranslation {
     if (!isObj(data)) {
       this.note('(top level)', data, 'not a mapping: nothing translated');
@@ -766,12 +776,7 @@ class Translator {
     if (value !== undefined && !isObj(value)) this.note('checksum', value, 'expected a mapping; left out');
     const out: { algorithm?: 'sha256' | 'sha512'; name?: string } = {};
     const nameRaw = own(c, 'name_template');
-    const name = this.template(
-      nameRaw === undefined ? "checksum.name_template (GoReleaser's default)" : 'checksum.name_template',
-      nameRaw ?? GORELEASER_DEFAULTS.checksumName,
-      'project',
-      true,
-    );
+    const name = this.templateOrDefault('checksum.name_template', nameRaw, GORELEASER_DEFAULTS.checksumName);
     if (name !== undefined) out.name = name;
     const algorithm = own(c, 'algorithm');
     if (algorithm === 'sha256' || algorithm === 'sha512') out.algorithm = algorithm;
@@ -803,12 +808,7 @@ class Translator {
     }
     const out: { name?: string; prefix?: string } = {};
     const nameRaw = own(value, 'name_template');
-    const name = this.template(
-      nameRaw === undefined ? "source.name_template (GoReleaser's default)" : 'source.name_template',
-      nameRaw ?? GORELEASER_DEFAULTS.sourceName,
-      'project',
-      true,
-    );
+    const name = this.templateOrDefault('source.name_template', nameRaw, GORELEASER_DEFAULTS.sourceName);
     if (name !== undefined) out.name = name;
     const prefix = own(value, 'prefix_template');
     if (prefix === undefined || prefix === '')
@@ -840,11 +840,10 @@ class Translator {
     const key =
       own(s, 'version_template') !== undefined ? 'snapshot.version_template' : 'snapshot.name_template';
     const raw = own(s, 'version_template') ?? own(s, 'name_template');
-    const text = this.template(
-      raw === undefined ? "snapshot.version_template (GoReleaser's default)" : key,
-      raw ?? GORELEASER_DEFAULTS.snapshotVersion,
-      'project',
-      true,
+    const text = this.templateOrDefault(
+      raw === undefined ? 'snapshot.version_template' : key,
+      raw,
+      GORELEASER_DEFAULTS.snapshotVersion,
     );
     return text === undefined ? undefined : { version: text };
   }

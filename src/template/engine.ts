@@ -82,15 +82,8 @@ export const FILTERS = [
 ] as const;
 type FilterName = (typeof FILTERS)[number];
 
-/** Filters that need an argument (`|replace:a=b`), and those that take none. */
-const WITH_ARGUMENT = new Set<FilterName>([
-  'replace',
-  'trimprefix',
-  'trimsuffix',
-  'prefix',
-  'suffix',
-  'default',
-]);
+/** Filters that take no argument; every other one needs one (`|replace:a=b`). */
+const WITHOUT_ARGUMENT = new Set<FilterName>(['title', 'upper', 'lower']);
 
 interface Filter {
   name: FilterName;
@@ -220,7 +213,7 @@ function parseFilter(raw: string, text: string, fail: (problem: string) => never
     );
   }
   const filter = name as FilterName;
-  if (!WITH_ARGUMENT.has(filter)) {
+  if (WITHOUT_ARGUMENT.has(filter)) {
     if (arg !== null) fail(`${JSON.stringify(text)}: the filter |${filter} takes no argument`);
     return { name: filter };
   }
