@@ -82,6 +82,18 @@ const TOOLS = [
     install: 'apt-get install chromium',
     use: "bench's HTML report, in headless Chromium",
   },
+  {
+    names: ['versitygw'],
+    gobin: true,
+    install: 'go install github.com/versity/versitygw/cmd/versitygw@v1.8.0',
+    use: 'the S3 store of the crossgo cache-prog tests',
+  },
+  {
+    names: ['actionlint'],
+    gobin: true,
+    install: 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12',
+    use: 'oracle: the workflow crossgo ci github writes',
+  },
   { names: ['python3'], install: 'apt-get install python3 python3-pip', use: 'runs zig from PyPI' },
   {
     names: ['zig'],
@@ -93,14 +105,24 @@ const TOOLS = [
 ];
 
 /** The first executable of `names` on PATH (or at its absolute path), else null. */
-function which(names, { llvm = false } = {}) {
+function which(names, { llvm = false, gobin = false } = {}) {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
   if (llvm) dirs.push(...llvmDirs());
+  if (gobin) dirs.push(...goBinDirs());
   for (const name of names) {
     const candidates = path.isAbsolute(name) ? [name] : dirs.map((dir) => path.join(dir, name));
     for (const file of candidates) if (isExecutable(file)) return file;
   }
   return null;
+}
+
+/** Where `go install` puts tools: GOBIN, else GOPATH's first entry's bin (test/helpers/goTools.ts). */
+function goBinDirs() {
+  const go = which(['go']);
+  const out = go ? output(go, ['env', 'GOBIN', 'GOPATH']) : null;
+  if (!out) return [];
+  const [gobin, gopath] = out.split('\n');
+  return gobin ? [gobin] : gopath ? [path.join(gopath.split(path.delimiter)[0], 'bin')] : [];
 }
 
 /** Debian's /usr/lib/llvm-N/bin, newest first: any version will do. */

@@ -43,4 +43,11 @@ if ! python3 -m ziglang version >/dev/null 2>&1; then
   "${pip[@]}" "$ZIG" 2>/dev/null || "${pip[@]}" --break-system-packages "$ZIG"
 fi
 
+# Go-written tools the tests start, pinned and fetched through the module proxy (cached by go):
+# versitygw is the S3 store of the cache-prog tests, actionlint checks `crossgo ci github`.
+# They land in $(go env GOBIN), else $(go env GOPATH)/bin, where the suite looks for them.
+go_install() { GOFLAGS=-mod=mod go install "$1"; }
+go_install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+go_install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 echo "tools: $(go version), node $(node --version), $(qemu-i386 --version | head -n 1), zig $(python3 -m ziglang version)"

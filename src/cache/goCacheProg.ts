@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { parseStoreUrl } from './storeUrl.js';
 
 /**
  * The GOCACHEPROG value that runs this crossgo's `cache-prog`: node, crossgo's entry script
@@ -36,15 +37,12 @@ export function cacheUrlOf(
 ): string | null {
   const url = option || config || env.CROSSGO_CACHE_URL || '';
   if (url === '') return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`cache ${JSON.stringify(url)}: not a URL (expected http(s)://host/prefix)`);
-  }
-  if (parsed.protocol === 's3:')
-    throw new UsageError('cache: s3:// stores are not supported yet; use an http(s):// store');
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new UsageError(`cache ${JSON.stringify(url)}: expected http(s)://host/prefix`);
+  const parsed = parseStoreUrl(url);
+  if (typeof parsed === 'string') throw new UsageError(`cache ${JSON.stringify(redact(url))}: ${parsed}`);
   return url;
+}
+
+/** The URL as it may be shown: user info (a password) replaced by `***`. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }

@@ -13,12 +13,24 @@ const TRANSFER_TIMEOUT_MS = 60_000;
 export type Fetched = { ok: true } | { ok: false; why: 'absent' | 'mismatch' };
 
 /**
+ * The remote tier, whatever the store: reads are checked by the caller's IDs, writes put the
+ * object before the record that points at it. Every method throws when the store fails; the
+ * caller turns the first failure into one warning. `where` names the store without credentials.
+ */
+export interface Remote {
+  readonly where: string;
+  getEntry(actionID: string): Promise<CacheEntry | null>;
+  getObject(outputID: string, size: number, dest: string): Promise<Fetched>;
+  put(actionID: string, entry: CacheEntry, file: string): Promise<void>;
+}
+
+/**
  * The plain-HTTP store: `<base>/ac/<actionID>` holds a small JSON record of the entry,
  * `<base>/cas/<outputID>` the bytes (the layout of bazel-remote, served as files by nginx WebDAV).
  * Auth comes from the environment only and is never part of a message: `where` is the URL
  * without user info or query.
  */
-export class HttpRemote {
+export class HttpRemote implements Remote {
   readonly where: string;
   private readonly base: string;
   private readonly headers: Record<string, string> = {};

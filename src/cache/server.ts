@@ -4,7 +4,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { type CacheEntry, LocalStore, MAX_OBJECT } from './local.js';
-import { failureWords, HttpRemote } from './remote.js';
+import { failureWords } from './remote.js';
+import { openRemote } from './stores.js';
+import type { StoreUrl } from './storeUrl.js';
 import { UploadQueue } from './uploads.js';
 
 /**
@@ -16,7 +18,7 @@ import { UploadQueue } from './uploads.js';
 
 export interface CacheProgOptions {
   dir: string;
-  remote: URL | null;
+  remote: StoreUrl | null;
   readonly: boolean;
   /** Appends one JSON line of counters here on exit (tests and benchmarks read it). */
   stats?: string;
@@ -43,7 +45,7 @@ export class BrokenStream extends Error {}
 export async function serveCacheProg(options: CacheProgOptions): Promise<number> {
   const local = new LocalStore(options.dir);
   await local.init();
-  const remote = options.remote ? new HttpRemote(options.remote, options.env) : null;
+  const remote = options.remote ? openRemote(options.remote, options.env) : null;
   const stats = {
     gets: 0,
     localHits: 0,

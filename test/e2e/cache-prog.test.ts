@@ -361,7 +361,7 @@ describe('crossgo build --cache', () => {
     });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'crossgo: cache: s3:// stores are not supported yet; use an http(s):// store',
+      'crossgo: cache "s3://bucket/prefix": s3:// stores are not supported yet; use an http(s):// store',
     );
   });
 });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { serveCacheProg } from '../../cache/server.js';
+import { parseStoreUrl, type StoreUrl } from '../../cache/storeUrl.js';
 
 /**
  * `crossgo cache-prog [--remote URL] [--dir DIR] [--readonly] [--stats FILE]`: the GOCACHEPROG
@@ -11,7 +12,7 @@ export const CACHE_PROG_USAGE =
   'usage: crossgo cache-prog [--remote http(s)://host/prefix] [--dir DIR] [--readonly] [--stats FILE]';
 
 export interface CacheProgFlags {
-  remote: URL | null;
+  remote: StoreUrl | null;
   dir: string;
   readonly: boolean;
   stats?: string;
@@ -40,19 +41,12 @@ export function parseCacheProgArgs(args: readonly string[], env: NodeJS.ProcessE
       return (error as Error).message;
     }
   }
-  let url: URL | null = null;
+  let url: StoreUrl | null = null;
   if (remote) {
-    try {
-      url = new URL(remote);
-    } catch {
-      return `--remote: not a URL (expected http(s)://host/prefix)`;
-    }
-    if (url.protocol === 's3:')
-      return '--remote: s3:// stores are not supported yet; use an http(s):// store';
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      return `--remote: ${url.protocol} is not a supported store (expected http(s)://host/prefix)`;
-    const flag = url.searchParams.get('readonly');
-    if (flag === '1' || flag === 'true') readonly = true;
+    const parsed = parseStoreUrl(remote);
+    if (typeof parsed === 'string') return `--remote: ${parsed}`;
+    url = parsed;
+    if (parsed.readonly) readonly = true;
   }
   const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return {
