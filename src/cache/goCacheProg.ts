@@ -21,7 +21,7 @@ export function goCacheProgValue(remote: string, readonly: boolean): string {
   return words.map(quoteForGo).join(' ');
 }
 
-function quoteForGo(word: string): string {
+export function quoteForGo(word: string): string {
   if (!word.includes("'")) return `'${word}'`;
   if (!word.includes('"')) return `"${word}"`;
   throw new UsageError(

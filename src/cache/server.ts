@@ -1,13 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { type CacheEntry, LocalStore, MAX_OBJECT } from './local.js';
-import { failureWords } from './remote.js';
-import { openRemote } from './stores.js';
+import { CacheCore } from './core.js';
+import { type CacheEntry, MAX_OBJECT } from './local.js';
 import type { StoreUrl } from './storeUrl.js';
-import { UploadQueue } from './uploads.js';
 
 /**
  * `crossgo cache-prog`: Go's GOCACHEPROG protocol (cmd/go/internal/cacheprog) on stdin/stdout.
@@ -34,6 +32,8 @@ interface Request {
   ActionID?: string;
   OutputID?: string;
   BodySize?: number;
+  /** crossgo's relay only (relaySource.ts): the local hits it answered itself, sent with close. */
+  RelayHits?: number;
 }
 
 const MAX_LINE = 1 << 20;
@@ -42,34 +42,29 @@ const MAX_BODY = MAX_OBJECT;
 
 export class BrokenStream extends Error {}
 
+/** `crossgo cache-prog` on its own: one core for this one go command, flushed before the answer to close. */
 export async function serveCacheProg(options: CacheProgOptions): Promise<number> {
-  const local = new LocalStore(options.dir);
-  await local.init();
-  const remote = options.remote ? openRemote(options.remote, options.env) : null;
-  const stats = {
-    gets: 0,
-    localHits: 0,
-    remoteHits: 0,
-    misses: 0,
-    puts: 0,
-    uploads: 0,
-    uploadFailures: 0,
-    remoteMismatches: 0,
-  };
-  let remoteUsable = remote !== null;
-  let mismatchWarned = false;
-  /** The first failure ends the remote for this process: one warning, then local only. */
-  const remoteFailed = (error: unknown) => {
-    if (!remoteUsable || !remote) return;
-    remoteUsable = false;
-    options.warn(
-      `crossgo cache-prog: remote cache ${remote.where}: ${failureWords(error)}; using the local cache only for the rest of this go command`,
-    );
-  };
-  const uploads = new UploadQueue(4);
+  const core = new CacheCore({ ...options, scope: 'this go command' });
+  await core.init();
+  return serveConnection(core, options.input, options.output, options.warn, () => core.flush(options.stats));
+}
+
+/**
+ * Serves one go command's requests from `input` until close or the end of the input: answers are
+ * written to `output` as they are ready (go matches them by ID). `beforeClose` runs before the
+ * answer to close (the stand-alone cache-prog flushes its uploads there). 0: closed cleanly, 1: a
+ * broken request stream (one warning).
+ */
+export async function serveConnection(
+  core: CacheCore,
+  input: Readable,
+  output: Writable,
+  warn: (line: string) => void,
+  beforeClose: () => Promise<unknown>,
+): Promise<number> {
   const handlers = new Set<Promise<void>>();
   const send = (response: Record<string, unknown>) => {
-    options.output.write(`${JSON.stringify(response)}\n`);
+    if (output.writable) output.write(`${JSON.stringify(response)}\n`);
   };
   send({ ID: 0, KnownCommands: ['get', 'put', 'close'] });
 
@@ -83,67 +78,12 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
     OutputID: Buffer.from(entry.outputID, 'hex').toString('base64'),
     Size: entry.size,
     Time: entry.time,
-    DiskPath: local.objectPath(entry.outputID),
+    DiskPath: core.local.objectPath(entry.outputID),
   });
 
-  async function get(id: number, actionID: string): Promise<Record<string, unknown>> {
-    stats.gets++;
-    const found = await local.get(actionID);
-    if (found) {
-      stats.localHits++;
-      return hit(id, found);
-    }
-    if (remote && remoteUsable) {
-      try {
-        const entry = await remote.getEntry(actionID);
-        if (entry) {
-          let have = await local.hasObject(entry.outputID, entry.size);
-          if (!have) {
-            const temp = local.tempPath();
-            const fetched = await remote.getObject(entry.outputID, entry.size, temp);
-            if (fetched.ok) {
-              await local.adoptObject(entry.outputID, temp);
-              have = true;
-            } else if (fetched.why === 'mismatch') {
-              stats.remoteMismatches++;
-              if (!mismatchWarned)
-                options.warn(
-                  `crossgo cache-prog: remote cache ${remote.where}: object ${entry.outputID} does not match its SHA-256 (corrupt or tampered): treated as a miss`,
-                );
-              mismatchWarned = true;
-            }
-          }
-          if (have) {
-            await local.putEntry(actionID, entry);
-            stats.remoteHits++;
-            return hit(id, entry);
-          }
-        }
-      } catch (error) {
-        remoteFailed(error);
-      }
-    }
-    stats.misses++;
-    return { ID: id, Miss: true };
-  }
-
   async function put(id: number, actionID: string, outputID: string, size: number, temp: string) {
-    stats.puts++;
-    await local.adoptObject(outputID, temp);
-    const entry: CacheEntry = { outputID, size, time: new Date().toISOString() };
-    await local.putEntry(actionID, entry);
-    send({ ID: id, DiskPath: local.objectPath(outputID) });
-    if (remote && !options.readonly)
-      uploads.add(async () => {
-        if (!remoteUsable) return;
-        try {
-          await remote.put(actionID, entry, local.objectPath(outputID));
-          stats.uploads++;
-        } catch (error) {
-          stats.uploadFailures++;
-          remoteFailed(error);
-        }
-      });
+    await core.put(actionID, outputID, size, temp);
+    send({ ID: id, DiskPath: core.local.objectPath(outputID) });
   }
 
   const answerErrors = (id: number, work: () => Promise<void>) =>
@@ -155,8 +95,7 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
 
   const finish = async () => {
     while (handlers.size > 0) await Promise.all([...handlers]);
-    await uploads.flush();
-    if (options.stats) await appendFile(options.stats, `${JSON.stringify(stats)}\n`).catch(() => {});
+    await beforeClose();
   };
 
   let body: BodyReader | null = null;
@@ -164,7 +103,7 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
   let headerLength = 0;
   let closing: number | null = null;
   try {
-    outer: for await (const chunk of options.input as AsyncIterable<Buffer>) {
+    outer: for await (const chunk of input as AsyncIterable<Buffer>) {
       let pos = 0;
       while (pos < chunk.length) {
         if (body) {
@@ -191,7 +130,10 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
         const request = parseRequest(line);
         if (request.Command === 'get') {
           const actionID = idHex(request.ActionID, 'ActionID');
-          answerErrors(request.ID, async () => send(await get(request.ID, actionID)));
+          answerErrors(request.ID, async () => {
+            const entry = await core.get(actionID);
+            send(entry ? hit(request.ID, entry) : { ID: request.ID, Miss: true });
+          });
         } else if (request.Command === 'put') {
           const size = request.BodySize ?? 0;
           const actionID = idHex(request.ActionID, 'ActionID');
@@ -203,17 +145,17 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
             actionID,
             outputID,
             size,
-            size > MAX_BODY ? null : local.tempPath(),
+            size > MAX_BODY ? null : core.local.tempPath(),
           );
+          await reader.open();
           if (size === 0) {
-            await reader.open();
             reader.done = true;
             answerErrors(request.ID, () => reader.finish(put));
-          } else {
-            await reader.open();
-            body = reader;
-          }
+          } else body = reader;
         } else if (request.Command === 'close') {
+          const relayHits = request.RelayHits;
+          if (Number.isSafeInteger(relayHits) && (relayHits as number) > 0)
+            core.countRelayHits(relayHits as number);
           closing = request.ID;
           break outer;
         } else {
@@ -225,7 +167,7 @@ export async function serveCacheProg(options: CacheProgOptions): Promise<number>
   } catch (error) {
     if (!(error instanceof BrokenStream)) throw error;
     await body?.discard();
-    options.warn(`crossgo cache-prog: broken request stream: ${error.message}`);
+    warn(`crossgo cache-prog: broken request stream: ${error.message}`);
     await finish();
     return 1;
   }

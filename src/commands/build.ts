@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { startCacheService } from '../cache/service.js';
 import { checkHooks, prepareHooks } from '../hooks/prepare.js';
 import { runHooks } from '../hooks/run.js';
-import { silentLogger } from '../log.js';
+import { type Logger, silentLogger } from '../log.js';
 import type { BuildContext } from '../pipeline/context.js';
 import { holdOutputFolder } from '../pipeline/holdFolder.js';
 import { binaries } from '../pipeline/manifest.js';
@@ -85,21 +86,31 @@ export async function build(options: BuildRunOptions = {}): Promise<BuildResult>
 async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<BuildResult> {
   const log = options.log ?? silentLogger;
   const hold = { waitMs: options.waitMs, signal: options.signal, log, clean: options.clean };
-  const plan = await holdOutputFolder(planned, hold);
+  const held = await holdOutputFolder(planned, hold);
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const ctx: BuildContext = {
-    plan,
-    manifest: newManifest(plan, CROSSGO_VERSION, cwd),
-    signal: options.signal ?? new AbortController().signal,
-    log,
-    emit: (event) => options.onEvent?.(event),
-    interrupted: null,
-  };
+  let ctx: BuildContext;
+  let cache: RunCache | null = null;
   try {
+    const started = await startRunCache(held, log, options.signal);
+    cache = started.cache;
+    const plan = started.plan;
+    ctx = {
+      plan,
+      manifest: newManifest(plan, CROSSGO_VERSION, cwd),
+      signal: options.signal ?? new AbortController().signal,
+      log,
+      emit: (event) => options.onEvent?.(event),
+      interrupted: null,
+    };
     await runStages(options.clean ? [cleanOutputFolder, ...BUILD_STAGES] : BUILD_STAGES, ctx);
   } finally {
-    await plan.folder.release();
+    try {
+      await cache?.finish(log);
+    } finally {
+      await held.folder.release();
+    }
   }
+  const plan = ctx.plan;
   if (ctx.interrupted) throw ctx.interrupted;
   const verified = binaries(ctx.manifest).every((a) => a.verification?.ok !== false);
   return {
@@ -109,6 +120,38 @@ async function runPlan(planned: BuildPlan, options: BuildOptions): Promise<Build
     outDir: plan.outDir,
     plan: planned,
   };
+}
+
+interface RunCache {
+  finish(log: Logger): Promise<void>;
+}
+
+/**
+ * With a remote cache: the run's cache service, whose GOCACHEPROG replaces the stand-alone
+ * cache-prog in the context's plan; `finish` flushes its uploads and logs what it served.
+ */
+async function startRunCache<P extends BuildPlan>(plan: P, log: Logger, signal: AbortSignal | undefined) {
+  if (!plan.cache) return { plan, cache: null };
+  const fallback = plan.baseEnv.GOCACHEPROG as string;
+  const service = await startCacheService({
+    store: plan.cache.store,
+    readonly: plan.cache.readonly,
+    go: plan.go.binary,
+    goVersion: plan.go.env.GOVERSION,
+    env: plan.baseEnv,
+    fallback,
+    warn: (line) => log.warn(line),
+    signal,
+  });
+  const cache: RunCache = {
+    async finish(log: Logger) {
+      const s = await service.close();
+      log.info(
+        `cache: ${s.localHits} local, ${s.remoteHits} remote hit${s.remoteHits === 1 ? '' : 's'}, ${s.misses} miss${s.misses === 1 ? '' : 'es'}, ${s.uploads} uploaded${s.uploadFailures ? `, ${s.uploadFailures} upload${s.uploadFailures === 1 ? '' : 's'} failed` : ''}${s.remoteMismatches ? `, ${s.remoteMismatches} rejected (SHA-256)` : ''}`,
+      );
+    },
+  };
+  return { plan: { ...plan, baseEnv: { ...plan.baseEnv, GOCACHEPROG: service.goCacheProg } }, cache };
 }
 
 /**

@@ -77,8 +77,14 @@ export interface BuildPlan {
   strip: boolean;
   /** The output folder as the user named it (relative to cwd), for messages. */
   shownOut: string;
-  /** The inherited environment minus the variables crossgo controls. */
+  /**
+   * The inherited environment minus the variables crossgo controls. With a remote cache its
+   * GOCACHEPROG runs the stand-alone `crossgo cache-prog`; `crossgo build` swaps in the run's
+   * own cache service (src/cache/service.ts) while its stages run.
+   */
   baseEnv: NodeJS.ProcessEnv;
+  /** The remote build cache (--cache, config `cache:`, CROSSGO_CACHE_URL), when one is set. */
+  cache?: { store: import('../cache/storeUrl.js').StoreUrl; readonly: boolean };
   /** The link cache folder, or null when disabled. */
   linkCache: string | null;
   verify: boolean;

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import path from 'node:path';
+import { defaultLocalDir } from '../../cache/localDir.js';
 import { serveCacheProg } from '../../cache/server.js';
 import { parseStoreUrl, type StoreUrl } from '../../cache/storeUrl.js';
 
@@ -48,10 +48,9 @@ export function parseCacheProgArgs(args: readonly string[], env: NodeJS.ProcessE
     url = parsed;
     if (parsed.readonly) readonly = true;
   }
-  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return {
     remote: url,
-    dir: path.resolve(dir ?? path.join(cacheHome, 'crossgo', 'gocache')),
+    dir: path.resolve(dir ?? defaultLocalDir(env)),
     readonly,
     ...(stats ? { stats: path.resolve(stats) } : {}),
   };

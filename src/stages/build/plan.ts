@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { cacheUrlOf, goCacheProgValue } from '../../cache/goCacheProg.js';
+import { parseStoreUrl, type StoreUrl } from '../../cache/storeUrl.js';
 import type { CgoMode } from '../../cgo/plan.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../log.js';
@@ -348,6 +349,7 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
       ...(work ? { GOWORK: work } : {}),
       ...(cacheUrl ? { GOCACHEPROG: goCacheProgValue(cacheUrl, options.cacheReadonly ?? false) } : {}),
     },
+    ...(cacheUrl ? { cache: { store: storeOf(cacheUrl), readonly: options.cacheReadonly ?? false } } : {}),
     verify: options.verify ?? true,
     force: options.force ?? false,
     goToolchain: release,
@@ -367,4 +369,11 @@ async function planRelease(shared: SharedPlan, discovery: Discovery, outDir: str
 function settled<T>(result: PromiseSettledResult<T>): T {
   if (result.status === 'rejected') throw result.reason;
   return result.value;
+}
+
+/** The store of a URL cacheUrlOf accepted. */
+function storeOf(url: string): StoreUrl {
+  const store = parseStoreUrl(url);
+  if (typeof store === 'string') throw new Error(`cache: ${store}`);
+  return store;
 }

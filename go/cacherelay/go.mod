@@ -1,0 +1,3 @@
+module crossgo.dev/cacherelay
+
+go 1.21
