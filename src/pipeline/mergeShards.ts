@@ -39,15 +39,17 @@ function keyOf(binary: BinaryArtifact, shard: ShardRecord): string {
   return several ? `${binary.build ?? ''} ${binary.target}` : binary.target;
 }
 
-/** The first agreement field that differs between two shards, as merge says it. */
+/** Every agreement field that differs between two shards, as merge says it. */
 function differing(a: ShardInput, b: ShardInput): string {
   const sa = shardOf(a);
   const sb = shardOf(b);
+  const words: string[] = [];
   for (const key of Object.keys(sa.agree) as (keyof ShardRecord['agree'])[]) {
     const va = JSON.stringify(sa.agree[key]);
     const vb = JSON.stringify(sb.agree[key]);
-    if (va !== vb) return `${key} differs: ${named(b, sb)} has ${vb}, ${named(a, sa)} has ${va}`;
+    if (va !== vb) words.push(`${key} differs: ${named(b, sb)} has ${vb}, ${named(a, sa)} has ${va}`);
   }
+  if (words.length > 0) return words.join('; ');
   return `their digests differ (${named(b, sb)} ${sb.digest.slice(0, 12)}…, ${named(a, sa)} ${sa.digest.slice(0, 12)}…)`;
 }
 
