@@ -2,6 +2,7 @@ import { withMarker } from './marker.js';
 import {
   CACHE_VARIABLES,
   type CiPlan,
+  configFlag,
   crossgoCommand,
   inModule,
   regenerateCommand,
@@ -82,7 +83,7 @@ export function githubWorkflow(plan: CiPlan): string {
     ...secretEnv(CACHE_VARIABLES),
     ...run([
       ...unsetEmpty(CACHE_VARIABLES),
-      `${cg} build --shard "$SHARD_INDEX/${n}"`,
+      `${cg} build --shard "$SHARD_INDEX/${n}"${configFlag(plan)}`,
       '# An artifact upload drops file modes: the shard travels as a tarball.',
       `tar -cf "$RUNNER_TEMP/crossgo-shard-$SHARD_INDEX-of-${n}.tar" -C ${plan.out} .`,
     ]),

@@ -2,6 +2,7 @@ import { withMarker } from './marker.js';
 import {
   CACHE_VARIABLES,
   type CiPlan,
+  configFlag,
   crossgoCommand,
   inModule,
   regenerateCommand,
@@ -61,7 +62,7 @@ export function gitlabPipeline(plan: CiPlan): string {
     ...block([
       ...unsetEmpty(CACHE_VARIABLES),
       ...cd,
-      `${cg} build ${shardFlag}`,
+      `${cg} build ${shardFlag}${configFlag(plan)}`,
       '# Artifacts keep no promise about file modes: the shard travels as a tarball.',
       `tar -cf "$CI_PROJECT_DIR/crossgo-shard-${index}-of-${n}.tar" -C ${plan.out} .`,
     ]),

@@ -12,6 +12,8 @@ export interface CiPlan {
   moduleDir: string;
   /** The output folder relative to the module folder (the config's `out`, else dist). */
   out: string;
+  /** An explicit config file (--config) relative to the module folder; null: the default names. */
+  config: string | null;
   /** The go.mod's `toolchain` release, else its `go` line (1.24.3, 1.22), for the GitLab image. */
   goVersion: string;
 }
@@ -22,6 +24,11 @@ export const MAX_SHARDS = 200;
 /** The command that runs this crossgo in CI, whether or not the project has it as a devDependency. */
 export function crossgoCommand(plan: CiPlan): string {
   return `npx --yes crossgo@${plan.crossgoVersion}`;
+}
+
+/** ` --config FILE` for the build and package commands when the config is not found by its default name. */
+export function configFlag(plan: CiPlan): string {
+  return plan.config === null ? '' : ` --config ${plan.config}`;
 }
 
 /** Paths written into YAML and shell text unquoted: plain names only, nothing to escape. */
@@ -110,6 +117,6 @@ export function releaseScript(plan: CiPlan, tars: string, work: string, errorPre
     `  printf '%s\\n' "$CROSSGO_GPG_PRIVATE_KEY" | gpg --batch --quiet --import`,
     'fi',
     'unset CROSSGO_GPG_PRIVATE_KEY',
-    `${cg} package -o ${plan.out} --sign gpg`,
+    `${cg} package -o ${plan.out}${configFlag(plan)} --sign gpg`,
   ];
 }

@@ -433,6 +433,7 @@ Examples:
       ),
     )
     .option('--force', 'replace a file crossgo did not write, or one edited since')
+    .addOption(configOption())
     .option('--json', 'print what was written as JSON')
     .action(async (platform: 'github' | 'gitlab', _flags, command: Command) => {
       const { ciCommand } = await import('./commands/ci.js');

@@ -20,6 +20,8 @@ export interface CiOptions {
   shards?: number | string;
   /** Replace a file crossgo did not write, or one edited since. */
   force?: boolean;
+  /** An explicit config file, relative to cwd; the workflow's commands name it too. */
+  configFile?: string;
   cwd?: string;
   environment?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -48,7 +50,12 @@ export const TARGETS_PER_SHARD = 4;
 export async function ci(options: CiOptions): Promise<CiResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.environment ?? process.env;
-  const build = await planBuild({ cwd, environment: env, signal: options.signal });
+  const build = await planBuild({
+    cwd,
+    environment: env,
+    signal: options.signal,
+    configFile: options.configFile,
+  });
   const targets = build.builds.length;
   const shards = shardCount(options.shards, targets);
   const moduleRoot = await realpath(build.moduleRoot);
@@ -66,16 +73,30 @@ export async function ci(options: CiOptions): Promise<CiResult> {
     path.relative(moduleRoot, build.outDir).split(path.sep).join('/'),
     'the output folder (relative to the module)',
   );
-  if (out === '.' || out.startsWith('../') || out === '..')
+  // plainPath refused a path that climbs out; '.' would tar the module itself.
+  if (out === '.')
     throw new UsageError(
       `the output folder ${build.shownOut} is not inside the module: crossgo ci needs it there`,
     );
+  const configFile =
+    options.configFile === undefined || build.config.file === null ? null : build.config.file;
+  const config =
+    configFile === null
+      ? null
+      : plainPath(
+          path
+            .relative(moduleRoot, await realpath(configFile))
+            .split(path.sep)
+            .join('/'),
+          '--config (relative to the module)',
+        );
   const plan: CiPlan = {
     shards,
     targets,
     crossgoVersion: CROSSGO_VERSION,
     moduleDir,
     out,
+    config,
     goVersion: await goLine(path.join(moduleRoot, 'go.mod')),
   };
   const rel = options.platform === 'github' ? GITHUB_WORKFLOW : GITLAB_FILE;

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 export interface CiFlagsCli {
   shards?: string;
   force?: boolean;
+  config?: string;
   json?: boolean;
 }
 
@@ -13,6 +14,7 @@ export async function ciCommand(platform: CiPlatform, flags: CiFlagsCli, cli: Cl
     platform,
     shards: flags.shards,
     force: flags.force,
+    configFile: flags.config,
     cwd: cli.cwd,
     signal: cli.signal,
   });
