@@ -79,8 +79,11 @@ export const SIGNING_VARIABLES = ['CROSSGO_GPG_PRIVATE_KEY', 'CROSSGO_GPG_PASSPH
  * reaches a GitHub step as an empty value, and "no cache user" must not become "user ''".
  */
 export function unsetEmpty(names: readonly string[]): string[] {
+  const why =
+    '# A secret that is not set arrives empty: unset it, so crossgo sees no value rather than an empty one.';
+  if (names.length === 1) return [why, `if [ -z "\${${names[0]}:-}" ]; then unset ${names[0]}; fi`];
   return [
-    '# A secret that is not set arrives empty: unset it, so crossgo sees no value rather than an empty one.',
+    why,
     `for name in ${names.join(' ')}; do`,
     '  if [ -z "$(printenv "$name")" ]; then unset "$name"; fi',
     'done',
