@@ -333,6 +333,9 @@ describe('the generated steps run: two shards, then merge, package and sign', ()
     shim = await npxShim();
     key = await signingKey();
   });
+  afterAll(async () => {
+    await runTool('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: key.gnupg } });
+  });
 
   /** A runner's checkout: a clone of the commit the tag names. */
   const checkout = async () => {
@@ -400,7 +403,15 @@ describe('the generated steps run: two shards, then merge, package and sign', ()
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(key.passphrase);
     }
-    await releaseChecks(path.join(work, String(releaseJob.steps.at(-1)?.with?.path)), key);
+    const merged = path.join(work, String(releaseJob.steps.at(-1)?.with?.path));
+    await releaseChecks(merged, key);
+    // The same binaries as one machine's build of the commit: SHA256SUMS byte for byte.
+    const alone = await checkout();
+    const one = await crossgo(['build'], { cwd: alone, env });
+    expect(one.code, one.stderr).toBe(0);
+    expect(await readFile(path.join(merged, 'SHA256SUMS'), 'utf8')).toBe(
+      await readFile(path.join(alone, 'dist', 'SHA256SUMS'), 'utf8'),
+    );
   });
 
   it('GitLab: parallel: 2 with CI_NODE_INDEX/CI_NODE_TOTAL, then the release job', async () => {
