@@ -15,6 +15,7 @@
  *   bench      statistics and reports of go benchmarks and start-up measurements
  *   runners    how a target's binary runs here (native, qemu-user, wasm runtimes)
  *   release    release file formats: universal Mach-O, CycloneDX SBOM
+ *   ci         the CI files crossgo ci writes (GitHub workflow, GitLab pipeline): pure text generators
  *   cgo        the cgo decision and the C cross compilers
  *   hooks      the user's commands (before, after, per-target pre/post): words, templates, running
  *   config     crossgo.yaml: schema, parse, load, the GoReleaser translation
@@ -37,6 +38,7 @@ const LAYERS = [
   ['bench', '^src/bench/'],
   ['runners', '^src/runners/'],
   ['release', '^src/release/'],
+  ['ci', '^src/ci/'],
   ['cgo', '^src/cgo/'],
   ['hooks', '^src/hooks/'],
   ['config', '^src/config/'],

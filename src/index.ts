@@ -9,6 +9,7 @@ export type { BinaryFacts, GoBuildInfo, GoModule, SectionInfo } from './binary/t
 export { type BenchOptions, type BenchResult, bench } from './commands/bench.js';
 export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll } from './commands/build.js';
 export { type ChangelogOptions, type ChangelogResult, changelog } from './commands/changelog.js';
+export { type CiOptions, type CiPlatform, type CiResult, ci } from './commands/ci.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';

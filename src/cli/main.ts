@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { CONFIG_NAMES } from '../config/load.js';
 import { asIoError, CrossgoError, exitCodeFor, InterruptedError, UsageError } from '../errors.js';
 import { abortOnSignals, FORCE_EXIT_MS } from '../exec/interrupt.js';
@@ -415,6 +415,34 @@ Examples:
   examples(mergeCmd, [
     ['crossgo merge dist-1 dist-2 dist-3 -o dist', 'three shards into dist/'],
     ['crossgo merge shards/* && crossgo package', 'every downloaded shard, then the release files'],
+  ]);
+
+  const ciCmd = program
+    .command('ci')
+    .description('write a CI workflow: N shard jobs, then one job that merges, packages and signs')
+    .addArgument(
+      new Argument(
+        '<platform>',
+        'github (.github/workflows/crossgo-release.yml) or gitlab (.gitlab-ci.yml)',
+      ).choices(['github', 'gitlab']),
+    )
+    .addOption(
+      new Option('--shards <n>', 'shard jobs, 1 to the number of targets').default(
+        'auto',
+        'one per 4 targets, rounded up',
+      ),
+    )
+    .option('--force', 'replace a file crossgo did not write, or one edited since')
+    .addOption(configOption())
+    .option('--json', 'print what was written as JSON')
+    .action(async (platform: 'github' | 'gitlab', _flags, command: Command) => {
+      const { ciCommand } = await import('./commands/ci.js');
+      exitCode = await ciCommand(platform, given(command), context());
+    });
+  examples(ciCmd, [
+    ['crossgo ci github', 'a release workflow for tags v*, in the repository of this module'],
+    ['crossgo ci gitlab --shards 4', 'a .gitlab-ci.yml with parallel: 4'],
+    ['crossgo ci github --force', 'replace a workflow file crossgo did not write'],
   ]);
 
   const doctorCmd = program
