@@ -47,7 +47,7 @@ export function parseStoreUrl(text: string): StoreUrl | string {
   const readonly = flag(url.searchParams.get('readonly'));
   if (typeof readonly === 'string') return `readonly=${readonly}`;
   if (kind === 'http') return { kind, url, readonly };
-  const s3 = parseS3(url);
+  const s3 = parseS3(url, text);
   return typeof s3 === 'string' ? s3 : { kind, url, readonly, s3 };
 }
 
@@ -79,7 +79,7 @@ export function bucketProblem(bucket: string): string | null {
   return null;
 }
 
-function parseS3(url: URL): S3Place | string {
+function parseS3(url: URL, text: string): S3Place | string {
   if (url.username || url.password)
     return 'credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE';
   if (url.port)
@@ -88,9 +88,11 @@ function parseS3(url: URL): S3Place | string {
   const bucket = url.hostname;
   const problem = bucketProblem(bucket);
   if (problem) return problem;
-  const prefix = keyPrefix(url.pathname);
+  // The path as written: URL parsing would quietly resolve `a/../b` to `b`.
+  const written = /^s3:\/\/[^/?#]*([^?#]*)/i.exec(text)?.[1] ?? url.pathname;
+  const prefix = keyPrefix(written);
   if (prefix === null)
-    return `prefix ${JSON.stringify(url.pathname.slice(0, 80))}: not a valid key prefix (no "." or ".." segments, no control characters)`;
+    return `prefix ${JSON.stringify(written.slice(0, 80))}: not a valid key prefix (no "." or ".." segments, no control characters)`;
   const place: S3Place = { bucket, prefix };
   const endpoint = url.searchParams.get('endpoint');
   if (endpoint !== null) {
