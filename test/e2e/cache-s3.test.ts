@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -436,6 +437,65 @@ describe('crossgo cache-prog: S3 credentials and settings', () => {
     expect(variable.stderr.split('\n')[0]).toBe(
       'crossgo cache-prog: --remote: AWS_ENDPOINT_URL_S3: ftp: is not http: or https: (expected http(s)://host[:port])',
     );
+  });
+});
+
+describe('crossgo cache-prog: an S3 store that never answers, and hostile records', () => {
+  it('a get times out into a miss with one warning, and a put is still answered', async () => {
+    // A real TCP server that accepts connections and never says a word.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const url = `s3://${BUCKET}/slow?endpoint=http://127.0.0.1:${port}&region=${REGION}`;
+      const driver = new Driver(['--dir', await tempDir(), '--remote', url], s3Env(keys()));
+      expect(await driver.get(1, sha256(Buffer.from('wanted')))).toEqual({ ID: 1, Miss: true });
+      const body = Buffer.from('after the timeout');
+      const put = await driver.put(2, sha256(Buffer.from('put')), body);
+      expect(sha256(await readFile(put.DiskPath as string))).toEqual(sha256(body));
+      expect(await driver.close(3)).toBe(0);
+      expect(driver.stderr.trim().split('\n')).toEqual([
+        `crossgo cache-prog: remote cache s3://${BUCKET}/slow at http://127.0.0.1:${port}: timed out; using the local cache only for the rest of this go command`,
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('records written straight into the bucket: an odd time is made valid, garbage and a wrong size are misses', async () => {
+    const base = onDisk('hostile');
+    await mkdir(path.join(base, 'ac'), { recursive: true });
+    await mkdir(path.join(base, 'cas'), { recursive: true });
+    const body = Buffer.from('five!');
+    const output = sha256(body).toString('hex');
+    await writeFile(path.join(base, 'cas', output), body);
+    const odd = sha256(Buffer.from('odd time'));
+    await writeFile(
+      path.join(base, 'ac', odd.toString('hex')),
+      JSON.stringify({ outputID: output, size: 5, time: 'yesterday-ish' }),
+    );
+    const garbage = sha256(Buffer.from('garbage'));
+    await writeFile(path.join(base, 'ac', garbage.toString('hex')), '{"outputID": 12, "size": "x"}');
+    const wrongSize = sha256(Buffer.from('wrong size'));
+    await writeFile(
+      path.join(base, 'ac', wrongSize.toString('hex')),
+      JSON.stringify({ outputID: output, size: 4 }),
+    );
+    const driver = new Driver(
+      ['--dir', await tempDir(), '--remote', storeUrl('hostile'), '--readonly'],
+      s3Env(keys()),
+    );
+    const hit = await driver.get(1, odd);
+    expect(hit.Size).toBe(5);
+    expect(new Date(hit.Time as string).toISOString()).toBe(hit.Time);
+    expect(await readFile(hit.DiskPath as string)).toEqual(body);
+    expect(await driver.get(2, garbage)).toEqual({ ID: 2, Miss: true });
+    expect(await driver.get(3, wrongSize)).toEqual({ ID: 3, Miss: true });
+    expect(await driver.close(4)).toBe(0);
+    expect(driver.stderr.match(/does not match its SHA-256/g)).toHaveLength(1);
   });
 });
 
