@@ -23,7 +23,7 @@
  *   targets    GOOS/GOARCH ports, variants, linkage expectations
  *   toolchain  the go command: go env, module and package, versions, git facts, tools
  *   binary     pure readers of ELF, PE, Mach-O, wasm, XCOFF, Plan 9 and Go build info
- *   cache      the GOCACHEPROG server: go's build cache in a local folder and an http(s) store
+ *   cache      the GOCACHEPROG server: go's build cache in a local folder and an http(s) or S3 store
  *   fs         confined paths, atomic writes, locks, ownership journal, hashing
  *   exec       the one module that spawns processes; quoting and redaction of argv
  *   (root)     errors.ts, log.ts, version.ts: used by everything

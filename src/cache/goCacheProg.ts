@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
-import { parseStoreUrl } from './storeUrl.js';
+import { parseStoreUrl, s3Settings } from './storeUrl.js';
 
 /**
  * The GOCACHEPROG value that runs this crossgo's `cache-prog`: node, crossgo's entry script
@@ -29,7 +29,11 @@ export function quoteForGo(word: string): string {
   );
 }
 
-/** The store a build uses: --cache, else the config's `cache`, else CROSSGO_CACHE_URL; null: none. */
+/**
+ * The store a build uses: --cache, else the config's `cache`, else CROSSGO_CACHE_URL; null: none.
+ * An http(s):// or s3:// URL; for s3, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL and AWS_REGION are checked
+ * here too, so a bad one is a usage error before go runs rather than a warning per go command.
+ */
 export function cacheUrlOf(
   option: string | undefined,
   config: string | undefined,
@@ -38,7 +42,9 @@ export function cacheUrlOf(
   const url = option || config || env.CROSSGO_CACHE_URL || '';
   if (url === '') return null;
   const parsed = parseStoreUrl(url);
-  if (typeof parsed === 'string') throw new UsageError(`cache ${JSON.stringify(redact(url))}: ${parsed}`);
+  const problem =
+    typeof parsed === 'string' ? parsed : parsed.kind === 's3' ? s3Settings(parsed.s3, env) : null;
+  if (typeof problem === 'string') throw new UsageError(`cache ${JSON.stringify(redact(url))}: ${problem}`);
   return url;
 }
 

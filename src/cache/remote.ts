@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { type CacheEntry, parseEntry } from './local.js';
 
 /** Small requests (an action record, HEAD) and object transfers: a slower store is a failed one. */
-const SMALL_TIMEOUT_MS = 5_000;
-const TRANSFER_TIMEOUT_MS = 60_000;
+export const SMALL_TIMEOUT_MS = 5_000;
+export const TRANSFER_TIMEOUT_MS = 60_000;
 
 /** Why a remote read gave nothing: absent (a plain miss) or not what its name says. */
 export type Fetched = { ok: true } | { ok: false; why: 'absent' | 'mismatch' };
@@ -150,11 +150,51 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** A failure in words that never include the request's headers (the credentials). */
+/** A failure a store has already put in words that are safe to show (no credentials). */
+export class StoreError extends Error {}
+
+/** What AWS SDK errors carry: the error code as `name` and the HTTP status in `$metadata`. */
+interface SdkError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  cause?: { code?: string; message?: string };
+}
+
+const CREDENTIAL_CODES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'Forbidden',
+]);
+
+/**
+ * A failure in words that never include the request's headers (the credentials): an HTTP
+ * store's status, an S3 error's code and status (never its message, which may quote the
+ * request), a network error's code, or "timed out".
+ */
 export function failureWords(error: unknown): string {
-  if (error instanceof HttpStatusError) return error.message;
-  const e = error as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-  if (e?.name === 'TimeoutError') return 'timed out';
-  const code = e?.cause?.code;
+  if (error instanceof HttpStatusError || error instanceof StoreError) return error.message;
+  const e = error as SdkError | null;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  if (e && typeof e.$metadata === 'object') {
+    const status = e.$metadata?.httpStatusCode;
+    const code = typeof e.name === 'string' && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(e.name) ? e.name : '';
+    const networkCode = e.code ?? e.cause?.code;
+    if (status === undefined && networkCode) return `${networkCode}`;
+    const words = [
+      status ? `HTTP ${status}` : '',
+      code && code !== 'Unknown' && code !== 'UnknownError' ? code : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const credentials = status === 401 || status === 403 || CREDENTIAL_CODES.has(code);
+    return `${words || 'S3 error'}${credentials ? ' (check the AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)' : ''}`;
+  }
+  const code = e?.code ?? e?.cause?.code;
   return code ? `${code}` : (e?.cause?.message ?? e?.message ?? String(error));
 }

@@ -95,10 +95,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-link-cache', 'do not reuse or store linked binaries in ~/.cache/crossgo/links')
     .option('--force', 'run go build for every target, even those whose inputs are unchanged')
     .addOption(
-      new Option('--cache <url>', 'a remote build cache for go: http(s)://host/prefix').default(
-        '',
-        "the config's cache, else CROSSGO_CACHE_URL",
-      ),
+      new Option(
+        '--cache <url>',
+        'a remote build cache for go: http(s)://host/prefix or s3://bucket/prefix',
+      ).default('', "the config's cache, else CROSSGO_CACHE_URL"),
     )
     .option('--cache-readonly', 'read the remote cache, upload nothing (pull requests)')
     .option('--skip-hooks', "run none of the config's hooks (before, pre, post, after)")
@@ -515,8 +515,11 @@ Examples:
 
   program
     .command('cache-prog')
-    .description("serve go's build cache (GOCACHEPROG): a local folder first, then an http(s) store")
-    .option('--remote <url>', 'http(s)://host/prefix: the shared store (default: CROSSGO_CACHE_URL)')
+    .description("serve go's build cache (GOCACHEPROG): a local folder first, then an http(s) or s3 store")
+    .option(
+      '--remote <url>',
+      'http(s)://host/prefix or s3://bucket/prefix: the shared store (default: CROSSGO_CACHE_URL)',
+    )
     .option('--dir <dir>', 'the local tier (default: $XDG_CACHE_HOME/crossgo/gocache)')
     .option('--readonly', 'read from the remote, upload nothing (pull requests)')
     .option('--stats <file>', 'append one JSON line of hit and upload counters on exit')

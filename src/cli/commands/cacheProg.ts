@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { defaultLocalDir } from '../../cache/localDir.js';
 import { serveCacheProg } from '../../cache/server.js';
-import { parseStoreUrl, type StoreUrl } from '../../cache/storeUrl.js';
+import { parseStoreUrl, type StoreUrl, s3Settings } from '../../cache/storeUrl.js';
 
 /**
  * `crossgo cache-prog [--remote URL] [--dir DIR] [--readonly] [--stats FILE]`: the GOCACHEPROG
@@ -9,7 +9,7 @@ import { parseStoreUrl, type StoreUrl } from '../../cache/storeUrl.js';
  * nothing but src/cache (bin/crossgo.js loads it without the rest of the CLI).
  */
 export const CACHE_PROG_USAGE =
-  'usage: crossgo cache-prog [--remote http(s)://host/prefix] [--dir DIR] [--readonly] [--stats FILE]';
+  'usage: crossgo cache-prog [--remote http(s)://host/prefix | s3://bucket/prefix] [--dir DIR] [--readonly] [--stats FILE]';
 
 export interface CacheProgFlags {
   remote: StoreUrl | null;
@@ -45,6 +45,10 @@ export function parseCacheProgArgs(args: readonly string[], env: NodeJS.ProcessE
   if (remote) {
     const parsed = parseStoreUrl(remote);
     if (typeof parsed === 'string') return `--remote: ${parsed}`;
+    if (parsed.kind === 's3') {
+      const settings = s3Settings(parsed.s3, env);
+      if (typeof settings === 'string') return `--remote: ${settings}`;
+    }
     url = parsed;
     if (parsed.readonly) readonly = true;
   }
