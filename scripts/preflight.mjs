@@ -89,6 +89,11 @@ const TOOLS = [
     use: 'the S3 store of the crossgo cache-prog tests',
   },
   {
+    names: ['shellcheck'],
+    install: 'apt-get install shellcheck',
+    use: "actionlint's check of the workflow's shell steps",
+  },
+  {
     names: ['actionlint'],
     gobin: true,
     install: 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12',

@@ -25,6 +25,8 @@ fi
 "${SUDO[@]}" apt-get update -qq
 # Oracles: file, readelf (binutils), llvm-readobj/-objdump/-lipo, archives, signatures.
 apt_install file binutils git llvm zip unzip gnupg openssh-client coreutils tar
+# actionlint runs shellcheck over the run: steps of the workflow crossgo ci github writes.
+apt_install shellcheck
 # C toolchains for the cgo tests: the host gcc, Debian's arm64 cross gcc and mingw-w64.
 apt_install gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-mingw-w64-i686 gcc-mingw-w64-x86-64
 apt_install "${qemu_from[@]}" qemu-user
