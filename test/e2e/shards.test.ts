@@ -256,7 +256,7 @@ describe('crossgo merge', () => {
     );
   });
 
-  it('refuses a shard of another commit, naming what differs and where', async () => {
+  it('refuses a shard of another commit, naming every field that differs (the stamped version and flags too) and where', async () => {
     const other = await fixtureRepo('greet');
     await appendFile(path.join(other.dir, 'main.go'), '\n// another commit\n');
     const gitEnv = { ...process.env, ...gitIdentity() };
@@ -266,7 +266,7 @@ describe('crossgo merge', () => {
     const line = await refusal([shards[0] as string, second, shards[2] as string]);
     expect(line).toMatch(
       new RegExp(
-        `^crossgo: shards of different builds: commit differs: shard 2 \\(${second}\\) has "${head}", shard 1 \\(${shards[0]}\\) has "[0-9a-f]{40}"; merge the shards of one run$`,
+        `^crossgo: shards of different builds: commit differs: shard 2 \\(${second}\\) has "${head}", shard 1 \\(${shards[0]}\\) has "[0-9a-f]{40}"; version differs: shard 2 \\(${second}\\) has "v1\\.2\\.3-1-g[0-9a-f]+", shard 1 \\(${shards[0]}\\) has "v1\\.2\\.3"; flags differs: shard 2 \\(${second}\\) has "[0-9a-f]{64}", shard 1 \\(${shards[0]}\\) has "[0-9a-f]{64}"; merge the shards of one run$`,
       ),
     );
   });
