@@ -70,7 +70,8 @@ describe('the test suite preflight', () => {
       zip: 'apt-get install zip',
       unzip: 'apt-get install unzip',
     });
-    for (const fix of lines.values()) expect(fix).toMatch(/apt-get install |pip install |https:\/\//);
+    for (const fix of lines.values())
+      expect(fix).toMatch(/apt-get install |pip install |https:\/\/|^go install [\w./-]+@v[\d.]+$/);
   });
 
   it('refuses a qemu too old to run linux/386, saying which version it found', async () => {
