@@ -15,6 +15,10 @@
  *   bench      statistics and reports of go benchmarks and start-up measurements
  *   runners    how a target's binary runs here (native, qemu-user, wasm runtimes)
  *   release    release file formats: universal Mach-O, CycloneDX SBOM
+ *   linuxpkg   deb, rpm and apk packages: nfpm's config from crossgo's, architecture names
+ *   dockerfile the Dockerfile crossgo writes, and the lint of any Dockerfile's Go build traps
+ *   image      OCI images: deterministic layers, config, manifests, index, layout, tarball
+ *   registry   the OCI distribution client: references, auth, blobs, manifests, referrers
  *   ci         the CI files crossgo ci writes (GitHub workflow, GitLab pipeline): pure text generators
  *   cgo        the cgo decision and the C cross compilers
  *   hooks      the user's commands (before, after, per-target pre/post): words, templates, running
@@ -38,6 +42,10 @@ const LAYERS = [
   ['bench', '^src/bench/'],
   ['runners', '^src/runners/'],
   ['release', '^src/release/'],
+  ['linuxpkg', '^src/linuxpkg/'],
+  ['dockerfile', '^src/dockerfile/'],
+  ['image', '^src/image/'],
+  ['registry', '^src/registry/'],
   ['ci', '^src/ci/'],
   ['cgo', '^src/cgo/'],
   ['hooks', '^src/hooks/'],

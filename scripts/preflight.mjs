@@ -99,6 +99,32 @@ const TOOLS = [
     install: 'go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12',
     use: 'oracle: the workflow crossgo ci github writes',
   },
+  {
+    names: ['nfpm'],
+    gobin: true,
+    install: 'go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2',
+    use: 'deb, rpm and apk packages (crossgo runs the same release with go run)',
+  },
+  {
+    // Debian's docker-registry package: the CNCF Distribution registry 2.8.
+    names: ['docker-registry', '/usr/bin/docker-registry'],
+    install: 'apt-get install docker-registry',
+    use: 'the registry crossgo image pushes to in the tests',
+  },
+  {
+    names: ['htpasswd'],
+    install: 'apt-get install apache2-utils',
+    use: "the basic-auth registry's password file",
+  },
+  {
+    names: ['skopeo'],
+    install: 'apt-get install skopeo',
+    use: 'oracle: the pushed index, manifests and platforms',
+  },
+  { names: ['umoci'], install: 'apt-get install umoci', use: "oracle: unpacks an image's root file system" },
+  { names: ['dpkg-deb'], install: 'apt-get install dpkg-dev', use: 'oracle: the .deb fields and contents' },
+  { names: ['lintian'], install: 'apt-get install lintian', use: 'oracle: Debian policy of the .deb' },
+  { names: ['rpm'], install: 'apt-get install rpm', use: 'oracle: rpm -qip, -qlp, -K of the .rpm' },
   { names: ['python3'], install: 'apt-get install python3 python3-pip', use: 'runs zig from PyPI' },
   {
     names: ['zig'],

@@ -35,6 +35,11 @@ apt_install time chromium
 apt_install python3 python3-pip
 # The HTTP store of the cache-prog tests: each test starts its own nginx (WebDAV) on 127.0.0.1.
 apt_install nginx
+# crossgo image: the tests start their own CNCF Distribution registry (htpasswd from apache2-utils
+# for the one with basic auth); skopeo and umoci are the oracles that read what it serves.
+apt_install docker-registry apache2-utils skopeo umoci
+# Linux packages: the oracles dpkg-deb/dpkg (dpkg-dev for dpkg-scanpackages), lintian and rpm.
+apt_install dpkg-dev lintian rpm
 
 # zig (cc for cgo targets, musl for static links, macOS) from PyPI, pinned. Debian 12 marks its
 # python "externally managed" (PEP 668); ziglang is one self-contained wheel, so override that.
@@ -46,10 +51,13 @@ if ! python3 -m ziglang version >/dev/null 2>&1; then
 fi
 
 # Go-written tools the tests start, pinned and fetched through the module proxy (cached by go):
-# versitygw is the S3 store of the cache-prog tests, actionlint checks `crossgo ci github`.
+# versitygw is the S3 store of the cache-prog tests, actionlint checks `crossgo ci github`,
 # They land in $(go env GOBIN), else $(go env GOPATH)/bin, where the suite looks for them.
 go_install() { GOFLAGS=-mod=mod go install "$1"; }
 go_install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 go_install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+# nfpm makes the deb/rpm/apk packages; crossgo runs it with go run (cached by go), so this only
+# fetches and builds it ahead of the tests.
+go_install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 
 echo "tools: $(go version), node $(node --version), $(qemu-i386 --version | head -n 1), zig $(python3 -m ziglang version)"

@@ -115,6 +115,79 @@ export interface CrossgoConfig extends BuildFlags {
   go?: string | string[];
   /** How `crossgo package` (and `build --package`) makes release files. */
   package?: PackageConfig;
+  /** How `crossgo image` makes OCI images of the linux binaries. */
+  image?: ImageConfig;
+  /** deb, rpm and apk packages of the linux binaries, made by `crossgo package` through nfpm. */
+  linux_packages?: LinuxPackagesConfig;
+}
+
+/** crossgo.yaml `image:` (schema/crossgo.schema.json has each key's description and default). */
+export interface ImageConfig {
+  build?: string;
+  targets?: string[];
+  /** scratch (default) or an image reference. */
+  base?: string;
+  /** Target template; default /usr/local/bin/{binary}. */
+  path?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  workdir?: string;
+  env?: Record<string, string>;
+  /** Default 65532:65532. */
+  user?: string;
+  ports?: (number | string)[];
+  labels?: Record<string, string>;
+  /** Tags for a --push repository given without one; default [{version}]. */
+  tags?: string[];
+  /** Attach the SBOM as a referrer (default true). */
+  sbom?: boolean;
+}
+
+export type LinuxPackageFormatName = 'deb' | 'rpm' | 'apk';
+
+export interface LinuxPackageContent {
+  src: string;
+  dst: string;
+  type?: 'file' | 'config' | 'config|noreplace' | 'doc' | 'dir' | 'symlink';
+  mode?: string;
+  owner?: string;
+  group?: string;
+  formats?: LinuxPackageFormatName[];
+}
+
+/** Names and relations that differ per format (`linux_packages.overrides.deb` …). */
+export interface LinuxPackageRelations {
+  name?: string;
+  depends?: string[];
+  recommends?: string[];
+  suggests?: string[];
+  conflicts?: string[];
+  provides?: string[];
+  replaces?: string[];
+}
+
+/** crossgo.yaml `linux_packages:` (schema/crossgo.schema.json has each key's description and default). */
+export interface LinuxPackagesConfig extends LinuxPackageRelations {
+  formats: LinuxPackageFormatName[];
+  build?: string;
+  targets?: string[];
+  version?: string;
+  release?: string;
+  epoch?: string;
+  maintainer?: string;
+  vendor?: string;
+  description?: string;
+  license?: string;
+  homepage?: string;
+  section?: string;
+  priority?: 'required' | 'important' | 'standard' | 'optional' | 'extra';
+  bindir?: string;
+  contents?: LinuxPackageContent[];
+  systemd?: string[];
+  man?: string[];
+  completions?: { bash?: string; zsh?: string; fish?: string };
+  scripts?: { preinstall?: string; postinstall?: string; preremove?: string; postremove?: string };
+  overrides?: Partial<Record<LinuxPackageFormatName, LinuxPackageRelations>>;
 }
 
 export type PackageFormatName = 'auto' | 'tar.gz' | 'zip' | 'binary';

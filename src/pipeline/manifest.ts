@@ -1,4 +1,8 @@
 import type { CgoRecord } from '../cgo/plan.js';
+import type { OciPlatform } from '../image/platform.js';
+import type { LinuxPackageFormat } from '../linuxpkg/arch.js';
+
+export type { LinuxPackageFormat, OciPlatform };
 
 /**
  * dist/manifest.json: the typed list of what a run produced and how. Every later
@@ -101,9 +105,11 @@ export type MadeKind =
   | 'sbom'
   | 'universal'
   | 'source'
-  | 'changelog';
+  | 'changelog'
+  | 'package'
+  | 'image';
 /** Kinds the schema already accepts, with the common fields only, for the stages that come next. */
-export type ReservedKind = 'package' | 'image' | 'debug' | 'provenance';
+export type ReservedKind = 'debug' | 'provenance';
 export type ArtifactKind = MadeKind | ReservedKind;
 
 /** The fields every artifact record has. */
@@ -171,21 +177,60 @@ export interface ReleaseArtifact extends ArtifactBase {
   kind: ReleaseKind;
 }
 
-export type ReleaseKind = Exclude<MadeKind, 'binary'>;
+export type ReleaseKind = Exclude<MadeKind, 'binary' | 'package' | 'image'>;
+
+/** A Linux package (deb, rpm, apk) of one linux target's binary (`from`), made by nfpm for crossgo package. */
+export interface PackageArtifact extends ArtifactBase {
+  kind: 'package';
+  target: string;
+  format: LinuxPackageFormat;
+  /** The package's name inside it (Package:, Name:, pkgname). */
+  name: string;
+  /** The full version as the format writes it: 1.2.3-1 (deb, apk: 1.2.3-r1), 1.2.3-1 for rpm's version-release. */
+  version: string;
+  /** The format's own architecture name: amd64/arm64/armhf (deb), x86_64/aarch64 (rpm, apk). */
+  arch: string;
+  /** Whether it carries the format's signature (dpkg-sig style, the rpm header signature, apk's RSA). */
+  signed: boolean;
+}
+
+/**
+ * An OCI image crossgo image made, kept in the output folder's OCI layout (`path` is its blob,
+ * image/blobs/sha256/<hex>, so `sha256` is its digest): the index, one platform's image manifest
+ * (from: its binary; target, platform), or a referrer (the binary's SBOM attached to a manifest).
+ */
+export interface ImageArtifact extends ArtifactBase {
+  kind: 'image';
+  role: 'index' | 'manifest' | 'referrer';
+  mediaType: string;
+  /** `sha256:` + sha256. */
+  digest: string;
+  platform?: OciPlatform;
+  /** A referrer's subject: the manifest's digest. */
+  subject?: string;
+  /** A referrer's artifactType, application/vnd.cyclonedx+json for the SBOM. */
+  artifactType?: string;
+  /** Where it was pushed and the tags that name it there ([] for a manifest reached through its index). */
+  pushed: { repository: string; tags: string[] }[];
+}
 
 /** A kind a later crossgo makes: read and kept, with its common fields. */
 export interface ReservedArtifact extends ArtifactBase {
   kind: ReservedKind;
 }
 
-export type Artifact = BinaryArtifact | ReleaseArtifact | ReservedArtifact;
+export type Artifact = BinaryArtifact | ReleaseArtifact | PackageArtifact | ImageArtifact | ReservedArtifact;
 
 /** The record of one kind, narrowed. */
 export type ArtifactOfKind<K extends ArtifactKind> = K extends 'binary'
   ? BinaryArtifact
-  : K extends ReservedKind
-    ? ReservedArtifact & { kind: K }
-    : ReleaseArtifact & { kind: K };
+  : K extends 'package'
+    ? PackageArtifact
+    : K extends 'image'
+      ? ImageArtifact
+      : K extends ReservedKind
+        ? ReservedArtifact & { kind: K }
+        : ReleaseArtifact & { kind: K };
 
 /** The binaries `go build` made, in the manifest's order. */
 export function binaries(manifest: Pick<Manifest, 'artifacts'>): BinaryArtifact[] {

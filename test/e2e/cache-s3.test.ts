@@ -285,10 +285,14 @@ describe('crossgo cache-prog with real go and versitygw', () => {
       const url = `s3://${BUCKET}/mid?endpoint=${own.endpoint}&region=${REGION}`;
       const keysOfOwn = { AWS_ACCESS_KEY_ID: own.accessKey, AWS_SECRET_ACCESS_KEY: own.secretKey };
       const result = await goBuild('stopped', ['--remote', url], s3Env(keysOfOwn), async () => {
-        // Stop it once the first object is stored: the build has most of its work ahead.
-        const cas = path.join(own.root, BUCKET, 'mid', 'cas');
-        for (let i = 0; i < 1200 && (await filesIn(cas)).length === 0; i++)
-          await new Promise((r) => setTimeout(r, 50));
+        // Stop it once versitygw has answered the first upload's last request (its record under ac/,
+        // put after the object under cas/): the build still has most of its work ahead. Its access
+        // log line is written after the answer, so the answer is already on its way to the client.
+        const answered = async () =>
+          (await own.requests()).some(
+            (r) => r.action === 's3_PutObject' && r.key.includes('/ac/') && r.status === 200,
+          );
+        for (let i = 0; i < 1200 && !(await answered()); i++) await new Promise((r) => setTimeout(r, 50));
         await own.halt();
       });
       expect(result.binary.equals(first.binary)).toBe(true);

@@ -222,9 +222,9 @@ describe('the manifest schema', () => {
     expect(parseManifest(JSON.stringify({ ...built, artifacts: [] }), SHOWN).artifacts).toEqual([]);
   });
 
-  it('accepts the kinds reserved for later (package, image, debug, provenance, changelog) with the common fields', () => {
+  it('accepts the kinds reserved for later (debug, provenance) and changelog with the common fields', () => {
     const m = validManifest();
-    for (const kind of ['package', 'image', 'debug', 'provenance', 'changelog'] as const) {
+    for (const kind of ['debug', 'provenance', 'changelog'] as const) {
       m.artifacts.push({
         kind,
         path: `x.${kind}`,
@@ -234,6 +234,43 @@ describe('the manifest schema', () => {
       });
     }
     expect(parseManifest(JSON.stringify(m), SHOWN)).toEqual(m);
+  });
+
+  it('accepts a Linux package and the images of an OCI layout with their own fields', () => {
+    const m = validManifest();
+    m.artifacts.push(
+      {
+        kind: 'package',
+        path: 'greet_1.2.3-1_amd64.deb',
+        size: 10,
+        sha256: hex('d'),
+        target: 'linux/amd64',
+        from: ['sub/greet-linux-amd64'],
+        format: 'deb',
+        name: 'greet',
+        version: '1.2.3-1',
+        arch: 'amd64',
+        signed: false,
+      },
+      {
+        kind: 'image',
+        path: `image/blobs/sha256/${hex('c')}`,
+        size: 500,
+        sha256: hex('c'),
+        target: 'linux/amd64',
+        from: ['sub/greet-linux-amd64'],
+        role: 'manifest',
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${hex('c')}`,
+        platform: { os: 'linux', architecture: 'amd64' },
+        pushed: [{ repository: 'localhost:5000/greet', tags: [] }],
+      },
+    );
+    expect(parseManifest(JSON.stringify(m), SHOWN)).toEqual(m);
+    // The common fields alone are no longer enough for them.
+    const bare = validManifest();
+    bare.artifacts.push({ kind: 'image', path: 'x', size: 1, sha256: hex('e'), from: [] } as never);
+    expect(() => parseManifest(JSON.stringify(bare), SHOWN)).toThrow(/image|role|mediaType|digest|pushed/);
   });
 
   it.each<[string, (m: Manifest & Loose) => unknown, string]>([
@@ -326,7 +363,7 @@ describe('the manifest schema', () => {
       (m) => {
         artifactAt(m, 1).kind = 'tarball';
       },
-      '/artifacts/1/kind: expected an artifact kind: binary, archive, checksums, signature, sbom, universal, source, changelog (and, reserved for later, package, image, debug, provenance), got "tarball"',
+      '/artifacts/1/kind: expected an artifact kind: binary, archive, checksums, signature, sbom, universal, source, changelog, package, image (and, reserved for later, debug, provenance), got "tarball"',
     ],
     [
       'no kind',
