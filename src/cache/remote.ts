@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { copyChecked, type Fetched } from './checkedCopy.js';
 import { type CacheEntry, parseEntry } from './local.js';
 
 /** Small requests (an action record, HEAD) and object transfers: a slower store is a failed one. */
@@ -10,7 +9,7 @@ export const SMALL_TIMEOUT_MS = 5_000;
 export const TRANSFER_TIMEOUT_MS = 60_000;
 
 /** Why a remote read gave nothing: absent (a plain miss) or not what its name says. */
-export type Fetched = { ok: true } | { ok: false; why: 'absent' | 'mismatch' };
+export type { Fetched };
 
 /**
  * The remote tier, whatever the store: reads are checked by the caller's IDs, writes put the
@@ -90,31 +89,12 @@ export class HttpRemote implements Remote {
       return { ok: false, why: 'absent' };
     }
     if (!response.ok || response.body === null) throw new HttpStatusError(response.status);
-    const hash = createHash('sha256');
-    let seen = 0;
-    try {
-      await pipeline(
-        Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            seen += chunk.length;
-            if (seen > size) throw new MismatchError();
-            hash.update(chunk);
-            yield chunk;
-          }
-        },
-        createWriteStream(dest),
-      );
-    } catch (error) {
-      await rm(dest, { force: true });
-      if (error instanceof MismatchError) return { ok: false, why: 'mismatch' };
-      throw error;
-    }
-    if (seen !== size || hash.digest('hex') !== outputID) {
-      await rm(dest, { force: true });
-      return { ok: false, why: 'mismatch' };
-    }
-    return { ok: true };
+    return copyChecked(
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      dest,
+      outputID,
+      size,
+    );
   }
 
   /** Uploads the object (unless the store has it) and only then the record that points at it. */
@@ -139,8 +119,6 @@ export class HttpRemote implements Remote {
     if (!record.ok) throw new HttpStatusError(record.status);
   }
 }
-
-class MismatchError extends Error {}
 
 export class HttpStatusError extends Error {
   constructor(readonly status: number) {

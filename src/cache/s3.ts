@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type * as ClientS3 from '@aws-sdk/client-s3';
+import { copyChecked } from './checkedCopy.js';
 import { type CacheEntry, parseEntry } from './local.js';
 import { type Fetched, type Remote, SMALL_TIMEOUT_MS, StoreError, TRANSFER_TIMEOUT_MS } from './remote.js';
 import type { S3Settings } from './storeUrl.js';
@@ -223,32 +221,7 @@ export class S3Remote implements Remote {
         body.destroy();
         return { ok: false, why: 'mismatch' } as const;
       }
-      const hash = createHash('sha256');
-      let seen = 0;
-      try {
-        await pipeline(
-          body,
-          async function* (source: AsyncIterable<Buffer>) {
-            for await (const chunk of source) {
-              seen += chunk.length;
-              if (seen > size) throw new MismatchError();
-              hash.update(chunk);
-              yield chunk;
-            }
-          },
-          createWriteStream(dest),
-          { signal },
-        );
-      } catch (error) {
-        await rm(dest, { force: true });
-        if (error instanceof MismatchError) return { ok: false, why: 'mismatch' } as const;
-        throw error;
-      }
-      if (seen !== size || hash.digest('hex') !== outputID) {
-        await rm(dest, { force: true });
-        return { ok: false, why: 'mismatch' } as const;
-      }
-      return { ok: true } as const;
+      return copyChecked(body, dest, outputID, size, signal);
     });
   }
 
@@ -292,8 +265,6 @@ export class S3Remote implements Remote {
     );
   }
 }
-
-class MismatchError extends Error {}
 
 /** A key that is not there: GetObject's NoSuchKey, HeadObject's bare 404. */
 function isAbsent(error: unknown): boolean {

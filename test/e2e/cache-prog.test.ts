@@ -1,10 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { b64, Driver, filesIn, sha256 } from '../helpers/cacheProg.js';
 import { CLI, cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { freePort, type Nginx, startNginx } from '../helpers/nginx.js';
 
@@ -12,65 +10,6 @@ import { freePort, type Nginx, startNginx } from '../helpers/nginx.js';
  * `crossgo cache-prog` against a real nginx (WebDAV PUT) and the real go command: the objects
  * nginx stores are read from its folder, binaries compared byte for byte, hashes by node:crypto.
  */
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
-const b64 = (bytes: Buffer) => bytes.toString('base64');
-
-/** Every file below `dir`, relative, sorted. */
-async function filesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
-}
-
-/** A running cache-prog, driven one JSON line at a time. */
-class Driver {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting = new Map<number, (r: Record<string, unknown>) => void>();
-  readonly responses: Record<string, unknown>[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], env: NodeJS.ProcessEnv = testEnv()) {
-    this.child = spawn(process.execPath, [CLI, 'cache-prog', ...args], { env });
-    this.child.stderr.on('data', (d: Buffer) => {
-      this.stderr += d.toString();
-    });
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const response = JSON.parse(line) as Record<string, unknown>;
-      this.responses.push(response);
-      this.waiting.get(response.ID as number)?.(response);
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  send(request: Record<string, unknown>, body?: Buffer): Promise<Record<string, unknown>> {
-    const answer = new Promise<Record<string, unknown>>((resolve) =>
-      this.waiting.set(request.ID as number, resolve),
-    );
-    this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    if (body && body.length > 0) this.child.stdin.write(`"${b64(body)}"\n`);
-    return answer;
-  }
-
-  put(id: number, action: Buffer, body: Buffer) {
-    return this.send(
-      { ID: id, Command: 'put', ActionID: b64(action), OutputID: b64(sha256(body)), BodySize: body.length },
-      body,
-    );
-  }
-
-  get(id: number, action: Buffer) {
-    return this.send({ ID: id, Command: 'get', ActionID: b64(action) });
-  }
-
-  async close(id: number): Promise<number | null> {
-    await this.send({ ID: id, Command: 'close' });
-    return this.exited;
-  }
-}
 
 let nginx: Nginx;
 let work: string;

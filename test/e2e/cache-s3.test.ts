@@ -1,11 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Driver, filesIn, sha256 } from '../helpers/cacheProg.js';
 import { CLI, cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
 import { freePort } from '../helpers/nginx.js';
 import { startVersitygw, type Versitygw } from '../helpers/versitygw.js';
@@ -17,20 +15,9 @@ import { startVersitygw, type Versitygw } from '../helpers/versitygw.js';
  * binaries compared byte for byte.
  */
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
-const b64 = (bytes: Buffer) => bytes.toString('base64');
 /** Not the default us-east-1: versitygw refuses a request signed for another region. */
 const REGION = 'eu-north-1';
 const BUCKET = 'crossgo-cache';
-
-/** Every file below `dir`, relative, sorted; [] when there is no such folder. */
-async function filesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
-}
 
 let gw: Versitygw;
 let work: string;
@@ -87,51 +74,6 @@ afterAll(async () => {
   await gw?.stop();
   await cleanupTemps();
 });
-
-/** A running cache-prog, driven one JSON line at a time. */
-class Driver {
-  readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting = new Map<number, (r: Record<string, unknown>) => void>();
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeArgs, CLI, 'cache-prog', ...args], { env });
-    this.child.stderr.on('data', (d: Buffer) => {
-      this.stderr += d.toString();
-    });
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const response = JSON.parse(line) as Record<string, unknown>;
-      this.waiting.get(response.ID as number)?.(response);
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  send(request: Record<string, unknown>, body?: Buffer): Promise<Record<string, unknown>> {
-    const answer = new Promise<Record<string, unknown>>((resolve) =>
-      this.waiting.set(request.ID as number, resolve),
-    );
-    this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    if (body && body.length > 0) this.child.stdin.write(`"${b64(body)}"\n`);
-    return answer;
-  }
-
-  put(id: number, action: Buffer, body: Buffer) {
-    return this.send(
-      { ID: id, Command: 'put', ActionID: b64(action), OutputID: b64(sha256(body)), BodySize: body.length },
-      body,
-    );
-  }
-
-  get(id: number, action: Buffer) {
-    return this.send({ ID: id, Command: 'get', ActionID: b64(action) });
-  }
-
-  async close(id: number): Promise<number | null> {
-    await this.send({ ID: id, Command: 'close' });
-    return this.exited;
-  }
-}
 
 /** Puts one object through a fresh cache-prog, then gets it back through another with an empty local tier. */
 async function roundTrip(remote: string, env: NodeJS.ProcessEnv, label: string) {
