@@ -59,7 +59,6 @@
  * during each measurement) before trusting a difference of a few percent.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -67,6 +66,21 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  BenchError,
+  childCpuSeconds,
+  formatTable,
+  machineBusySeconds,
+  median,
+  optionErrors,
+  ownCpuSeconds,
+  round,
+  run,
+  sha256,
+  stopChildren,
+} from './lib.mjs';
+
+const { usage, count, chooseList } = optionErrors('bench/build.mjs');
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CROSSGO_BIN = path.join(REPO, 'bin', 'crossgo.js');
@@ -143,16 +157,6 @@ func main() {
 }
 `;
 
-/** A failure that makes the benchmark meaningless: printed as is, exit code 1. */
-class BenchError extends Error {
-  exitCode = 1;
-}
-
-/** A bad command line: exit code 2, like crossgo's own usage errors. */
-class UsageError extends BenchError {
-  exitCode = 2;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Options
 
@@ -227,95 +231,8 @@ function choose(flag, value, table) {
   return table[value];
 }
 
-function chooseList(flag, value, allowed) {
-  const items = value.split(',').map((item) => item.trim());
-  for (const item of items) {
-    if (!allowed.includes(item)) usage(`${flag} ${item}: expected a comma list of ${allowed.join(', ')}`);
-  }
-  return [...new Set(items)];
-}
-
-function count(flag, value) {
-  if (!/^[1-9]\d*$/.test(value)) usage(`${flag} ${value}: expected a whole number, 1 or more`);
-  return Number(value);
-}
-
-function usage(message) {
-  throw new UsageError(`bench/build.mjs: ${message} (see the comment at the top of bench/build.mjs)`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-let current = null; // the child in flight, so an interrupt can wait for it before deleting folders
-
-/** Runs a command from an argument array (never a shell string) and collects its output. */
-function run(command, args, { cwd, env }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    const done = new Promise((settle) => child.on('close', settle));
-    current = { child, done };
-    child.on('error', (error) => {
-      current = null;
-      reject(new BenchError(`cannot run ${command}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      current = null;
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
-}
-
-/**
- * CPU seconds used so far by this process's finished children and their descendants (cutime +
- * cstime in /proc/self/stat): with the wall time it shows how busy the cores were. Linux only.
- */
-function childCpuSeconds() {
-  if (process.platform !== 'linux') return null;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Field 16 (cutime) and 17 (cstime) of proc(5); fields[0] is field 3. Clock ticks are 100/s on Linux.
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU seconds every process on the machine has used since boot (the busy columns of the first
- * line of /proc/stat). Minus what this process and its children used, it tells how much other
- * work shared the cores during a measurement: on a shared machine that is the noise. Linux only.
- */
-function machineBusySeconds() {
-  if (process.platform !== 'linux') return null;
-  try {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return (user + nice + system + irq + softirq + steal) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** This process's own CPU seconds (the benchmark's own spawning and waiting). */
-function ownCpuSeconds() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
 
 /** The inherited environment without what either side must decide for itself. */
 function inheritedEnv(benchRoot) {
@@ -396,12 +313,6 @@ async function hashFiles(files) {
   return hashes;
 }
 
-async function sha256(file) {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measurements
 
@@ -476,12 +387,6 @@ let turn = 0;
 function order(sides) {
   turn += 1;
   return turn % 2 === 1 ? [...sides] : [...sides].reverse();
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
@@ -565,11 +470,6 @@ function summarize(samples) {
       perTargetMs: s.perTargetMs ?? undefined,
     })),
   };
-}
-
-function round(value, digits) {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -687,16 +587,6 @@ function estimateSeconds(opts, cores) {
   }
   // One go build keeps about 1.5 cores busy; more cores than that only help crossgo.
   return cpu / Math.min(cores, 1.5);
-}
-
-function formatTable(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells
-      .map((cell, i) => String(cell).padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 function seconds(value, cache) {
@@ -1253,13 +1143,7 @@ function onSignal(signal) {
     cleanUpNow();
     process.exit(128 + (os.constants.signals[signal] ?? 1));
   };
-  if (!current) return exit();
-  current.child.kill(signal);
-  const timer = setTimeout(exit, 5000);
-  current.done.then(() => {
-    clearTimeout(timer);
-    exit();
-  });
+  stopChildren(signal, exit);
 }
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);

@@ -73,13 +73,27 @@
  * other processes took during each measurement) before trusting a difference.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  BenchError,
+  childCpuSeconds,
+  formatTable,
+  machineBusySeconds,
+  median,
+  optionErrors,
+  ownCpuSeconds,
+  round,
+  run,
+  sha256,
+  stopChildren,
+} from './lib.mjs';
+
+const { usage, count, chooseList } = optionErrors('bench/cache.mjs');
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CROSSGO_BIN = path.join(REPO, 'bin', 'crossgo.js');
@@ -219,14 +233,6 @@ child.on('close', (code) => {
 });
 `;
 
-class BenchError extends Error {
-  exitCode = 1;
-}
-
-class UsageError extends BenchError {
-  exitCode = 2;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Options
 
@@ -273,54 +279,8 @@ function parseOptions(argv) {
   };
 }
 
-function chooseList(flag, value, allowed) {
-  const items = value.split(',').map((item) => item.trim());
-  for (const item of items) {
-    if (!allowed.includes(item)) usage(`${flag} ${item}: expected a comma list of ${allowed.join(', ')}`);
-  }
-  return [...new Set(items)];
-}
-
-function count(flag, value) {
-  if (!/^[1-9]\d*$/.test(value)) usage(`${flag} ${value}: expected a whole number, 1 or more`);
-  return Number(value);
-}
-
-function usage(message) {
-  throw new UsageError(`bench/cache.mjs: ${message} (see the comment at the top of bench/cache.mjs)`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-/** Children in flight, so an interrupt can stop them before deleting the folders they write into. */
-const inFlight = new Set();
-
-/** Runs a command from an argument array (never a shell string) and collects its output. */
-function run(command, args, { cwd, env }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    const entry = { child, done: new Promise((settle) => child.on('close', settle)) };
-    inFlight.add(entry);
-    child.on('error', (error) => {
-      inFlight.delete(entry);
-      reject(new BenchError(`cannot run ${command}: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      inFlight.delete(entry);
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
-}
 
 /** Runs a command through CPU_WRAPPER: its output, and its own wall and CPU seconds. */
 async function runMeasured(command, args, { cwd, env, reportDir }) {
@@ -331,39 +291,6 @@ async function runMeasured(command, args, { cwd, env, reportDir }) {
   });
   const measured = existsSync(report) ? JSON.parse(await readFile(report, 'utf8')) : {};
   return { ...result, seconds: measured.seconds ?? null, cpuSeconds: measured.cpuSeconds ?? null };
-}
-
-/** CPU seconds of this process's finished children (cutime + cstime in /proc/self/stat). Linux only. */
-function childCpuSeconds() {
-  if (process.platform !== 'linux') return null;
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds every process on the machine has used since boot (/proc/stat). Linux only. */
-function machineBusySeconds() {
-  if (process.platform !== 'linux') return null;
-  try {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
-      .split('\n')[0]
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return (user + nice + system + irq + softirq + steal) / 100;
-  } catch {
-    return null;
-  }
-}
-
-function ownCpuSeconds() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
 }
 
 /**
@@ -972,12 +899,6 @@ async function shardRound({ scratch, nginx, program, targets, total, prefix, rem
   };
 }
 
-async function sha256(file) {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
 function shardsText(result) {
   const body = [];
   for (const r of result.rounds) {
@@ -1300,29 +1221,8 @@ function overheadText(o) {
 // ---------------------------------------------------------------------------------------------
 // Machine facts and output
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function round(value, digits) {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
 function ratioText(ratio) {
   return `${ratio.toFixed(2)}x`;
-}
-
-function formatTable(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells
-      .map((cell, i) => String(cell).padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** A warning when other processes used more than a tenth of the cores during a measurement. */
@@ -1489,13 +1389,7 @@ function onSignal(signal) {
     cleanUpNow();
     process.exit(128 + (os.constants.signals[signal] ?? 1));
   };
-  if (inFlight.size === 0) return exit();
-  for (const { child } of inFlight) child.kill(signal);
-  const timer = setTimeout(exit, 5000);
-  Promise.all([...inFlight].map((entry) => entry.done)).then(() => {
-    clearTimeout(timer);
-    exit();
-  });
+  stopChildren(signal, exit);
 }
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);

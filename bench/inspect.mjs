@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { optionErrors } from './lib.mjs';
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), '../..');
 const CLI = path.join(REPO, 'bin', 'crossgo.js');
@@ -26,15 +27,34 @@ const FORMATS = [
   { name: 'wasm', goos: 'wasip1', goarch: 'wasm' },
 ];
 
-const { values } = parseArgs({
-  options: {
-    'per-format': { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '3' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const perFormat = Number(values['per-format']);
-const runs = Number(values.runs);
+const { usage, count } = optionErrors('bench/inspect.mjs');
+
+function parseOptions(argv) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        'per-format': { type: 'string', default: '1000' },
+        runs: { type: 'string', default: '3' },
+        json: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    return usage(error.message);
+  }
+}
+
+let perFormat;
+let runs;
+let values;
+try {
+  values = parseOptions(process.argv.slice(2));
+  perFormat = count('--per-format', values['per-format']);
+  runs = count('--runs', values.runs);
+} catch (error) {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(error.exitCode ?? 1);
+}
 
 /** An LLVM tool: on PATH, else in the highest /usr/lib/llvm-N/bin (test/helpers/oracles.ts llvmTool). */
 function llvmTool(name) {
