@@ -287,7 +287,7 @@ export class RegistryClient {
     }
     const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
     const token = typeof record.token === 'string' && record.token ? record.token : record.access_token;
-    if (typeof token !== 'string' || token === '' || /[\s\u0000-\u001f]/.test(token)) {
+    if (typeof token !== 'string' || token === '' || !/^[!-~]+$/.test(token)) {
       throw new RegistryAuthError(
         this.registry,
         `registry ${this.registry}'s token server answered no token (neither token nor access_token)`,

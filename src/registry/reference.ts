@@ -44,7 +44,11 @@ export function isRegistryHost(host: string): boolean {
 export function parseReference(text: string): ImageReference {
   if (typeof text !== 'string' || text.length === 0) throw bad(String(text), 'it is empty');
   if (text.length > 1024) throw bad(`${text.slice(0, 40)}…`, 'it is longer than 1024 characters');
-  if (/[\s\u0000-\u001f]/.test(text)) throw bad(text, 'it contains white space or a control character');
+  if (/[^!-~]/.test(text))
+    throw bad(
+      JSON.stringify(text),
+      'it contains white space, a control character or a character outside ASCII',
+    );
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');

@@ -167,6 +167,14 @@ afterAll(async () => {
 
 describe('pushLayout to docker-registry 2.8', () => {
   it('pushes an index over two platforms, chunked above the threshold, that skopeo and umoci read back', async () => {
+    // The requests as they leave (a pass-through recorder, not a mock): their order is the contract.
+    const sent: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.host === open.host) sent.push(`${init?.method ?? 'GET'} ${url.pathname}`);
+      return realFetch(input, init);
+    };
     const result = await pushLayout({
       ...quiet,
       layout: fx.layout,
@@ -177,8 +185,22 @@ describe('pushLayout to docker-registry 2.8', () => {
       tags: ['1.2.3', 'latest'],
       chunkThreshold: 1024 * 1024,
       chunkSize: 512 * 1024,
+    }).finally(() => {
+      globalThis.fetch = realFetch;
     });
     expect(result.digest).toBe(fx.root.digest);
+    // 3 MiB of random bytes in 512 KiB chunks: at least six PATCHes, then the PUT ?digest=.
+    expect(sent.filter((r) => r.startsWith('PATCH /v2/app/blobs/uploads/')).length).toBeGreaterThanOrEqual(6);
+    // The tags are the last two requests; every manifest by digest went before them.
+    expect(sent.slice(-4)).toEqual([
+      'HEAD /v2/app/manifests/1.2.3',
+      'PUT /v2/app/manifests/1.2.3',
+      'HEAD /v2/app/manifests/latest',
+      'PUT /v2/app/manifests/latest',
+    ]);
+    const lastDigestPut = sent.findLastIndex((r) => /^PUT \/v2\/app\/manifests\/sha256:/.test(r));
+    const firstTagPut = sent.findIndex((r) => r === 'PUT /v2/app/manifests/1.2.3');
+    expect(lastDigestPut).toBeLessThan(firstTagPut);
     expect(result.uploaded).toBeGreaterThanOrEqual(5);
     expect(result.existing).toBe(0);
     // Index, two images, the SBOM manifest, and the fallback index is a tag: four by digest.
