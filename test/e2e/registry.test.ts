@@ -440,3 +440,70 @@ fi
     expect(JSON.parse((await tagsOf('from-helper')).stdout).Tags).toEqual(['v1']);
   });
 });
+
+describe('pushLayout to a registry behind token auth (distribution 2.8 auth: token, a token server of the test)', () => {
+  let tokened: Registry;
+  beforeAll(async () => {
+    tokened = await startRegistry({ auth: 'token' });
+  });
+  afterAll(async () => {
+    await tokened?.stop();
+  });
+
+  it('takes an anonymous token, then one with credentials, with the push and mount scopes', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      CROSSGO_REGISTRY_USER: tokened.user,
+      CROSSGO_REGISTRY_PASSWORD: tokened.password,
+    };
+    const result = await pushLayout({
+      ...quiet,
+      env,
+      layout: fx.layout,
+      root: fx.amd64,
+      referrers: [],
+      registry: tokened.host,
+      repository: 'bearer/app',
+      tags: ['v1'],
+      // Nothing to mount there (the registry answers 202, an upload session): the scope is what counts.
+      mountFrom: { [fx.amd64.digest]: 'other/repo' },
+    });
+    expect(result.uploaded).toBeGreaterThan(0);
+    const users = tokened.tokenRequests.map((r) => r.user);
+    expect(users[0]).toBeNull();
+    expect(users).toContain(tokened.user);
+    const scopes = tokened.tokenRequests.at(-1)?.query.getAll('scope');
+    expect(scopes).toEqual(['repository:bearer/app:pull,push', 'repository:other/repo:pull']);
+    expect(tokened.tokenRequests.at(-1)?.query.get('service')).toBe('crossgo-test');
+    const tags = await skopeo(
+      'list-tags',
+      '--tls-verify=false',
+      '--creds',
+      `${tokened.user}:${tokened.password}`,
+      `docker://${tokened.host}/bearer/app`,
+    );
+    expect(tags.code, tags.stderr).toBe(0);
+    expect(JSON.parse(tags.stdout).Tags).toEqual(['v1']);
+  });
+
+  it('a wrong password at the token server is one line naming the registry and the source', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      CROSSGO_REGISTRY_USER: tokened.user,
+      CROSSGO_REGISTRY_PASSWORD: 'not-it',
+    };
+    const error = await pushLayout({
+      ...quiet,
+      env,
+      layout: fx.layout,
+      root: fx.amd64,
+      referrers: [],
+      registry: tokened.host,
+      repository: 'bearer/denied',
+      tags: ['v1'],
+    }).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      `registry ${tokened.host}'s token server refused the credentials from CROSSGO_REGISTRY_USER/CROSSGO_REGISTRY_PASSWORD for push to bearer/denied: check them`,
+    );
+  });
+});

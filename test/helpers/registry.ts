@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes, sign } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './nginx.js';
@@ -7,7 +9,9 @@ import { freePort } from './nginx.js';
 /**
  * A real registry on 127.0.0.1: Debian's docker-registry (CNCF Distribution 2.8) with its own
  * config and storage in a temp folder, for one test file. `auth: 'htpasswd'` puts basic auth in
- * front (a bcrypt htpasswd file made by htpasswd -Bbn).
+ * front (a bcrypt htpasswd file made by htpasswd -Bbn); `auth: 'token'` puts distribution's
+ * token auth in front, with a token server of this file (below) whose certificate the registry's
+ * rootcertbundle trusts.
  */
 export interface Registry {
   /** 127.0.0.1:PORT, as a reference names it. */
@@ -15,12 +19,92 @@ export interface Registry {
   url: string;
   user: string;
   password: string;
+  /** With auth 'token': every request the token server got (its query, and the Basic user or null). */
+  tokenRequests: { query: URLSearchParams; user: string | null }[];
   stop: () => Promise<void>;
+}
+
+const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
+
+/**
+ * A token server after distribution's docs/spec/auth/token.md and jwt.md: GET ?service&scope
+ * (repeatable) with optional Basic credentials. The right credentials get every action asked
+ * for; anonymous gets a token with no access (so the registry says 401 insufficient_scope and a
+ * client must come back with credentials); wrong ones 401. The JWT is RS256 with the signing
+ * certificate in x5c, which distribution verifies against rootcertbundle (token/token.go).
+ * Anonymous answers carry `token`, credentialed ones `access_token`: a client must read both.
+ */
+async function startTokenServer(
+  root: string,
+  user: string,
+  password: string,
+  requests: Registry['tokenRequests'],
+): Promise<{ server: Server; port: number; cert: string }> {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=crossgo-test-token',
+      '-keyout',
+      `${root}/token.key`,
+      '-out',
+      `${root}/token.pem`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const key = await readFile(`${root}/token.key`, 'utf8');
+  const pem = await readFile(`${root}/token.pem`, 'utf8');
+  const der = pem.replace(/-----[A-Z ]+-----|\s/g, '');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const [u, p] = basic ? Buffer.from(basic, 'base64').toString().split(/:(.*)/s) : [null, null];
+    requests.push({ query: url.searchParams, user: u ?? null });
+    if (basic && (u !== user || p !== password)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
+      return;
+    }
+    const access = basic
+      ? url.searchParams.getAll('scope').map((scope) => {
+          const [type, name, actions] = scope.split(':');
+          return { type, name, actions: (actions ?? '').split(',') };
+        })
+      : [];
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [der] }));
+    const claims = base64url(
+      JSON.stringify({
+        iss: 'crossgo-test-issuer',
+        sub: u ?? '',
+        aud: url.searchParams.get('service'),
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now - 10,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      }),
+    );
+    const signature = base64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
+    const jwt = `${header}.${claims}.${signature}`;
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(basic ? { access_token: jwt, expires_in: 300 } : { token: jwt }));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port, cert: `${root}/token.pem` };
 }
 
 const REGISTRY = '/usr/bin/docker-registry';
 
-export async function startRegistry(options: { auth?: 'htpasswd' } = {}): Promise<Registry> {
+export async function startRegistry(options: { auth?: 'htpasswd' | 'token' } = {}): Promise<Registry> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'crossgo-registry-'));
   const port = await freePort();
   const user = 'crossgo';
@@ -30,6 +114,13 @@ export async function startRegistry(options: { auth?: 'htpasswd' } = {}): Promis
     const line = execFileSync('htpasswd', ['-Bbn', user, password], { encoding: 'utf8' });
     await writeFile(path.join(root, 'htpasswd'), line);
     auth = `auth:\n  htpasswd:\n    realm: crossgo-test\n    path: ${root}/htpasswd\n`;
+  }
+  const tokenRequests: Registry['tokenRequests'] = [];
+  let tokenServer: Server | undefined;
+  if (options.auth === 'token') {
+    const token = await startTokenServer(root, user, password, tokenRequests);
+    tokenServer = token.server;
+    auth = `auth:\n  token:\n    realm: http://127.0.0.1:${token.port}/token\n    service: crossgo-test\n    issuer: crossgo-test-issuer\n    rootcertbundle: ${token.cert}\n`;
   }
   await writeFile(
     path.join(root, 'config.yml'),
@@ -62,6 +153,7 @@ ${auth}`,
       child.kill('SIGTERM');
       await exited;
     }
+    if (tokenServer) await new Promise((resolve) => tokenServer?.close(resolve));
     await rm(root, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
@@ -82,5 +174,5 @@ ${auth}`,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { host: `127.0.0.1:${port}`, url, user, password, stop };
+  return { host: `127.0.0.1:${port}`, url, user, password, tokenRequests, stop };
 }
