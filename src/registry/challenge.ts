@@ -25,9 +25,15 @@ export function parseChallenges(header: string): Challenge[] {
     const name = TOKEN.exec(rest)?.[0];
     if (!name) break;
     rest = rest.slice(name.length);
+    // A token68 (`Negotiate abc==`): padding then the end of the challenge; skipped.
+    const token68 = /^=+\s*(?:,|$)/.exec(rest);
+    if (token68) {
+      rest = rest.slice(token68[0].length);
+      continue;
+    }
     const eq = /^\s*=\s*/.exec(rest);
-    if (!eq || rest.startsWith('==')) {
-      // A new scheme (a token68 after it, as in `Basic abc==`, is skipped).
+    if (!eq) {
+      // A new scheme.
       push();
       current = { scheme: name.toLowerCase(), params: {} };
       continue;
