@@ -18,7 +18,10 @@ describe('parseReference (distribution/reference grammar and docker.io normalisa
     ['localhost:5000/app:1.2.3', { registry: 'localhost:5000', repository: 'app', tag: '1.2.3' }],
     ['127.0.0.1:5000/a/b/c', { registry: '127.0.0.1:5000', repository: 'a/b/c' }],
     ['[::1]:5000/app:v1', { registry: '[::1]:5000', repository: 'app', tag: 'v1' }],
-    ['ghcr.io/org/my-app_x.y__z:Tag_1', { registry: 'ghcr.io', repository: 'org/my-app_x.y__z', tag: 'Tag_1' }],
+    [
+      'ghcr.io/org/my-app_x.y__z:Tag_1',
+      { registry: 'ghcr.io', repository: 'org/my-app_x.y__z', tag: 'Tag_1' },
+    ],
     [`ghcr.io/org/app@${D}`, { registry: 'ghcr.io', repository: 'org/app', digest: D }],
     [`ghcr.io/org/app:1@${D}`, { registry: 'ghcr.io', repository: 'org/app', tag: '1', digest: D }],
   ])('%s', (text, expected) => {
@@ -53,14 +56,23 @@ describe('parseReference (distribution/reference grammar and docker.io normalisa
 describe('WWW-Authenticate challenges (RFC 7235, token.md)', () => {
   it('reads a Bearer challenge with quoted and escaped values', () => {
     expect(
-      parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a/b:pull,push",error="insufficient_scope"'),
+      parseChallenges(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a/b:pull,push",error="insufficient_scope"',
+      ),
     ).toEqual([
       {
         scheme: 'bearer',
-        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:a/b:pull,push', error: 'insufficient_scope' },
+        params: {
+          realm: 'https://auth.docker.io/token',
+          service: 'registry.docker.io',
+          scope: 'repository:a/b:pull,push',
+          error: 'insufficient_scope',
+        },
       },
     ]);
-    expect(parseChallenges('Basic realm="a \\"quoted\\" realm"')).toEqual([{ scheme: 'basic', params: { realm: 'a "quoted" realm' } }]);
+    expect(parseChallenges('Basic realm="a \\"quoted\\" realm"')).toEqual([
+      { scheme: 'basic', params: { realm: 'a "quoted" realm' } },
+    ]);
   });
 
   it('takes several challenges and skips schemes it does not speak', () => {
@@ -77,7 +89,9 @@ describe('plain http only for loopback or --insecure-registry', () => {
     expect(registryOrigin('127.0.0.1:1234')).toBe('http://127.0.0.1:1234');
     expect(registryOrigin('[::1]:5000')).toBe('http://[::1]:5000');
     expect(registryOrigin('registry.internal:5000')).toBe('https://registry.internal:5000');
-    expect(registryOrigin('registry.internal:5000', ['registry.internal:5000'])).toBe('http://registry.internal:5000');
+    expect(registryOrigin('registry.internal:5000', ['registry.internal:5000'])).toBe(
+      'http://registry.internal:5000',
+    );
     expect(registryOrigin('docker.io')).toBe('https://registry-1.docker.io');
     expect(plainHttpAllowed('localhost.evil.com')).toBe(false);
     expect(plainHttpAllowed('127.0.0.2:5000')).toBe(false);
@@ -89,7 +103,9 @@ describe('plain http only for loopback or --insecure-registry', () => {
     );
     expect(() => checkUrl(new URL('ftp://x/'), 'ghcr.io', [], 'Location')).toThrow(UsageError);
     expect(() => checkUrl(new URL('http://127.0.0.1:9/x'), 'ghcr.io', [], 'Location')).not.toThrow();
-    expect(() => checkUrl(new URL('http://mirror:5000/x'), 'mirror:5000', ['mirror:5000'], 'Location')).not.toThrow();
+    expect(() =>
+      checkUrl(new URL('http://mirror:5000/x'), 'mirror:5000', ['mirror:5000'], 'Location'),
+    ).not.toThrow();
   });
 });
 
@@ -100,7 +116,11 @@ describe('platform matching (containerd normalisation)', () => {
     [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'amd64', variant: 'v1' }, true],
     [{ os: 'linux', architecture: 'amd64', variant: 'v3' }, { os: 'linux', architecture: 'amd64' }, false],
     [{ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm' }, true],
-    [{ os: 'linux', architecture: 'arm', variant: 'v6' }, { os: 'linux', architecture: 'arm', variant: 'v7' }, false],
+    [
+      { os: 'linux', architecture: 'arm', variant: 'v6' },
+      { os: 'linux', architecture: 'arm', variant: 'v7' },
+      false,
+    ],
     [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'x86_64' }, true],
     [{ os: 'linux', architecture: 'amd64' }, { os: 'windows', architecture: 'amd64' }, false],
   ])('%j ~ %j: %s', (wanted, offered, expected) => {
