@@ -357,6 +357,23 @@ describe('pushLayout to docker-registry 2.8', () => {
   });
 });
 
+describe('pullPlatformImage refusals', () => {
+  it('a platform the base does not have is one line listing the ones it has', async () => {
+    const dir = path.join(await tempDir('crossgo-registry-pull-'), 'base');
+    await expect(
+      pullPlatformImage(`${open.host}/app:1.2.3`, { os: 'linux', architecture: 'riscv64' }, dir, quiet),
+    ).rejects.toThrow(
+      `base image ${open.host}/app:1.2.3 has no linux/riscv64 image (it has linux/amd64, linux/arm64/v8): choose another base or drop the target`,
+    );
+    // A single manifest names its platform in its config: an arm64 base is no amd64 base.
+    await expect(
+      pullPlatformImage(`${open.host}/mirror/app:arm64`, { os: 'linux', architecture: 'amd64' }, dir, quiet),
+    ).rejects.toThrow(
+      `base image ${open.host}/mirror/app:arm64 is a single linux/arm64 image, not linux/amd64: choose a multi-platform base or drop the target`,
+    );
+  });
+});
+
 describe('pushLayout to a registry behind htpasswd', () => {
   const push = (env: NodeJS.ProcessEnv, repository: string) =>
     pushLayout({
