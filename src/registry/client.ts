@@ -368,7 +368,7 @@ export class RegistryClient {
         const reason =
           (error as Error).name === 'TimeoutError'
             ? `no answer within ${this.options.timeoutMs ?? 120_000} ms`
-            : (cause?.code ?? cause?.message ?? (error as Error).message);
+            : networkReason(cause?.code, cause?.message ?? (error as Error).message);
         throw new Retryable(reason);
       }
       const location = response.headers.get('location');
@@ -422,6 +422,28 @@ export class RegistryClient {
     let out = text;
     for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join('<redacted>');
     return out;
+  }
+}
+
+/** A network failure as a person reads it: what undici's cause code means, and the likely fix. */
+function networkReason(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is the registry running on that port?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host not found (${code})`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `the connection was dropped (${code})`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `its TLS certificate is not trusted (${code}): add its CA to NODE_EXTRA_CA_CERTS`;
+    default:
+      return code ? `${code}: ${message}` : message;
   }
 }
 

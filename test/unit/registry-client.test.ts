@@ -9,6 +9,7 @@ import { RegistryClient } from '../../src/registry/client.js';
 import { RegistryAuthError, RegistryError } from '../../src/registry/errors.js';
 import { getManifest } from '../../src/registry/manifests.js';
 import { cleanupTemps, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/nginx.js';
 
 /**
  * The client against the distribution spec's and token spec's published contract (spec.md,
@@ -89,6 +90,21 @@ describe('retries', () => {
     };
     expect(await blobExists(client(), D)).toBe(false);
     expect(hits).toHaveLength(2);
+  });
+
+  it('a registry nobody listens on is one line after its tries', async () => {
+    const port = await freePort();
+    const nobody = new RegistryClient({
+      registry: `127.0.0.1:${port}`,
+      repository: 'app',
+      push: true,
+      env: {},
+      retryBaseMs: 1,
+      attempts: 2,
+    });
+    await expect(blobExists(nobody, D)).rejects.toThrow(
+      `registry 127.0.0.1:${port}: HEAD blob ${D} failed 2 times: connection refused (is the registry running on that port?)`,
+    );
   });
 
   it('never retries a 403 or a 400', async () => {
