@@ -347,8 +347,11 @@ export class RegistryClient {
   ): Promise<Response> {
     let url = target.startsWith('/') ? new URL(target, this.origin) : new URL(target);
     checkUrl(url, this.registry, this.insecure, options.what);
+    const first = url.origin;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...options.headers };
+      // Credentials go only where they were meant for: a redirect elsewhere gets none.
+      if (url.origin !== first) delete headers.authorization;
       if (!options.external && url.origin === this.origin && this.authorization)
         headers.authorization = this.authorization;
       const signals = [AbortSignal.timeout(this.options.timeoutMs ?? 120_000)];

@@ -230,6 +230,44 @@ describe('hostile answers', () => {
     );
   });
 
+  it('follows a redirect to another origin without the credentials', async () => {
+    const port = host.split(':')[1];
+    let cdnAuth: string | undefined = 'not asked';
+    handler = (req, res) => {
+      if (req.url === '/cdn/blob') {
+        cdnAuth = req.headers.authorization;
+        res.writeHead(200).end('bytes');
+      } else if (!req.headers.authorization)
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      else res.writeHead(307, { location: `http://localhost:${port}/cdn/blob` }).end();
+    };
+    const env = { CROSSGO_REGISTRY_USER: 'u', CROSSGO_REGISTRY_PASSWORD: 'p' };
+    const response = await client({ env }).request('GET', `/v2/app/blobs/${D}`, {
+      ok: [200],
+      what: 'GET blob',
+    });
+    expect(await response.text()).toBe('bytes');
+    expect(cdnAuth).toBeUndefined();
+    expect(hits).toEqual([`GET /v2/app/blobs/${D}`, `GET /v2/app/blobs/${D}`, 'GET /cdn/blob']);
+  });
+
+  it('a token realm that redirects elsewhere gets no credentials there', async () => {
+    const port = host.split(':')[1];
+    const seen: (string | undefined)[] = [];
+    handler = (req, res) => {
+      if (req.url?.startsWith('/token?'))
+        res.writeHead(307, { location: `http://localhost:${port}/token2` }).end();
+      else if (req.url === '/token2') {
+        seen.push(req.headers.authorization);
+        res.writeHead(200).end(JSON.stringify({ token: `t${seen.length}` }));
+      } else if (req.headers.authorization === 'Bearer t2') res.writeHead(200).end();
+      else res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token"` }).end();
+    };
+    const env = { CROSSGO_REGISTRY_USER: 'u', CROSSGO_REGISTRY_PASSWORD: 'p' };
+    expect(await blobExists(client({ env }), D)).toBe(true);
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
   it('times out a request that gets no answer and tries again', async () => {
     let n = 0;
     handler = (_req, res) => {
