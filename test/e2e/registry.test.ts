@@ -357,6 +357,43 @@ describe('pushLayout to docker-registry 2.8', () => {
   });
 });
 
+describe('pullPlatformImage of a Docker v2 schema 2 image', () => {
+  it('reads the manifest skopeo wrote in Docker format, and its layers', async () => {
+    // skopeo is the independent writer here: it converts the umoci image to Docker's types.
+    const copy = await skopeo(
+      'copy',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `oci:${fx.layout}:amd64`,
+      `docker://${open.host}/docker-typed:1`,
+    );
+    expect(copy.code, copy.stderr).toBe(0);
+    const dir = path.join(await tempDir('crossgo-registry-pull-'), 'base');
+    const base = await pullPlatformImage(
+      `${open.host}/docker-typed:1`,
+      { os: 'linux', architecture: 'amd64' },
+      dir,
+      quiet,
+    );
+    expect(base.manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    const raw = await skopeo(
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${open.host}/docker-typed:1`,
+    );
+    expect(base.manifest.digest).toBe(`sha256:${sha256(Buffer.from(raw.stdout))}`);
+    expect(base.layers.map((l) => l.mediaType)).toEqual([
+      'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    ]);
+    for (const layer of base.layers) {
+      const check = await runTool('sha256sum', [path.join(dir, 'blobs/sha256', layer.digest.slice(7))]);
+      expect(check.stdout.split(' ')[0]).toBe(layer.digest.slice(7));
+    }
+  });
+});
+
 describe('pullPlatformImage refusals', () => {
   it('a platform the base does not have is one line listing the ones it has', async () => {
     const dir = path.join(await tempDir('crossgo-registry-pull-'), 'base');

@@ -8,6 +8,7 @@ import { blobExists } from '../../src/registry/blobs.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { RegistryAuthError, RegistryError } from '../../src/registry/errors.js';
 import { getManifest } from '../../src/registry/manifests.js';
+import { referrersApi } from '../../src/registry/referrers.js';
 import { cleanupTemps, tempDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/nginx.js';
 
@@ -288,5 +289,26 @@ describe('hostile answers', () => {
     expect((error as Error).message).toBe(
       `registry ${host}: GET manifest latest answered 400 (MANIFEST_INVALID: manifest invalid)`,
     );
+  });
+});
+
+describe('the referrers API (distribution spec v1.1 "Listing Referrers")', () => {
+  it('is there when the manifest PUT answers OCI-Subject, or GET /referrers answers an index', async () => {
+    handler = (_req, res) => res.writeHead(500).end();
+    expect(await referrersApi(client(), D, new Headers({ 'oci-subject': D }))).toBe(true);
+    expect(hits).toHaveLength(0);
+    handler = (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
+        .end('{"schemaVersion":2,"manifests":[]}');
+    expect(await referrersApi(client(), D, new Headers())).toBe(true);
+    expect(hits).toEqual([`GET /v2/app/referrers/${D}`]);
+  });
+
+  it('is not there on 404, or on a 200 that is not an index (a catch-all page)', async () => {
+    handler = (_req, res) => res.writeHead(404).end('404 page not found');
+    expect(await referrersApi(client(), D, new Headers())).toBe(false);
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+    expect(await referrersApi(client(), D, new Headers())).toBe(false);
   });
 });
