@@ -222,3 +222,16 @@ function jsonType(bytes: Buffer, fallback: string): string {
     return fallback;
   }
 }
+
+/**
+ * PushOptions.mountFrom for bases pulled from the registry a push goes to: each base layer (and
+ * config) digest → the base's repository, so the push mounts them instead of uploading.
+ */
+export function mountSources(bases: readonly PulledImage[], registry: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const base of bases) {
+    if (base.registry !== registry) continue;
+    for (const layer of base.layers) out[layer.digest] ??= base.repository;
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullPlatformImage } from '../../src/registry/pull.js';
+import { mountSources, pullPlatformImage } from '../../src/registry/pull.js';
 import { pushLayout } from '../../src/registry/push.js';
 import type { Descriptor } from '../../src/registry/types.js';
 import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
@@ -354,6 +354,10 @@ describe('pushLayout to docker-registry 2.8', () => {
       const check = await runTool('sha256sum', [path.join(dir, 'blobs/sha256', layer.digest.slice(7))]);
       expect(check.stdout.split(' ')[0]).toBe(layer.digest.slice(7));
     }
+    expect(mountSources([base], open.host)).toEqual(
+      Object.fromEntries(base.layers.map((l) => [l.digest, 'app'])),
+    );
+    expect(mountSources([base], 'ghcr.io')).toEqual({});
   });
 });
 
