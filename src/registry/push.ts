@@ -98,7 +98,19 @@ export async function pushLayout(options: PushOptions & PushTuning): Promise<Pus
     }
   };
   for (const blob of list.slice(0, first)) await sendBlob(blob);
-  const settled = await runPool(list.slice(first), options.concurrency ?? 4, sendBlob, options.signal);
+  // The first failure starts no further blob (those in flight finish): the push fails anyway.
+  const stop = new AbortController();
+  const poolSignal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const settled = await runPool(
+    list.slice(first),
+    options.concurrency ?? 4,
+    (blob) =>
+      sendBlob(blob).catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+    poolSignal,
+  );
   const failed = settled.find((s) => !s.ok);
   if (failed && !failed.ok) throw failed.error;
   log(
