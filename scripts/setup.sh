@@ -38,6 +38,8 @@ apt_install nginx
 # crossgo image: the tests start their own CNCF Distribution registry (htpasswd from apache2-utils
 # for the one with basic auth); skopeo and umoci are the oracles that read what it serves.
 apt_install docker-registry apache2-utils skopeo umoci
+# openssl makes the certificate of the test token server that signs the registry's bearer tokens.
+apt_install openssl
 # Linux packages: the oracles dpkg-deb/dpkg (dpkg-dev for dpkg-scanpackages), lintian and rpm.
 apt_install dpkg-dev lintian rpm
 

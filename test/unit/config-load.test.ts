@@ -128,7 +128,7 @@ describe('parseConfig: schema errors name the file and key path', () => {
       'unknown top-level key without a close match',
       'frobnicate: 1\n',
       'frobnicate',
-      'unknown key (expected one of project, targets, main, binary, flags, hooks, builds, before, after, snapshot, changelog, out, template, jobs, cache, trimpath, strip, allowBroken, ldflags, tags, gcflags, env, cgo, cc, cxx, static, macosSdk, go, package, overrides)',
+      'unknown key (expected one of project, targets, main, binary, flags, hooks, builds, before, after, snapshot, changelog, out, template, jobs, cache, trimpath, strip, allowBroken, ldflags, tags, gcflags, env, cgo, cc, cxx, static, macosSdk, go, package, image, linux_packages, overrides)',
     ],
     [
       'unknown key inside an override',
