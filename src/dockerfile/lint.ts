@@ -7,7 +7,6 @@ import {
   type From,
   type Instruction,
   type JSONInstruction,
-  type Arg as ArgInstruction,
 } from 'dockerfile-ast';
 import { type Finding, TRAPS, type TrapId } from './traps.js';
 
@@ -100,7 +99,7 @@ export function lintDockerfile(text: string, file: string): Finding[] {
     findings.push({ file, line, trap, message, fix });
   const globals = new Map<string, string>();
   for (const arg of dockerfile.getInitialARGs()) {
-    for (const p of (arg as ArgInstruction).getProperties()) globals.set(p.getName(), p.getValue() ?? '');
+    for (const p of argDeclarations(arg)) globals.set(p.name, p.value ?? '');
   }
   const stages: Stage[] = [];
   let current: Stage | null = null;
@@ -186,7 +185,15 @@ export function lintDockerfile(text: string, file: string): Finding[] {
       'build it in a stage on $BUILDPLATFORM and COPY --from=<that stage>, or let crossgo image put each target\'s binary in its own image',
     );
   }
-  return findings.sort((a, b) => a.line - b.line || a.trap.localeCompare(b.trap));
+  const seen = new Set<string>();
+  return findings
+    .filter((f) => {
+      const key = `${f.line}\0${f.trap}\0${f.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.trap.localeCompare(b.trap));
 }
 
 /** ENV, ARG and RUN of one stage, in order: platform variables, cgo and the go build RUNs. */
@@ -194,9 +201,11 @@ function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: Trap
   for (const instruction of stage.instructions) {
     const keyword = instruction.getKeyword();
     if (keyword === 'ENV' || keyword === 'ARG') {
-      for (const p of (instruction as Env).getProperties()) {
-        const name = p.getName();
-        const value = p.getValue();
+      const declared =
+        keyword === 'ARG'
+          ? argDeclarations(instruction)
+          : (instruction as Env).getProperties().map((p) => ({ name: p.getName(), value: p.getValue() }));
+      for (const { name, value } of declared) {
         if (keyword === 'ARG') stage.args.add(name);
         if (keyword === 'ARG' && value === null) continue;
         stage.env.set(name, { value, line: line(instruction), kind: keyword });
@@ -273,6 +282,15 @@ function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: Trap
       );
     }
   }
+}
+
+/** ARG NAME[=value] NAME…: dockerfile-ast's properties read only the first, so the words are split here. */
+function argDeclarations(instruction: Instruction): { name: string; value: string | null }[] {
+  return instruction.getArguments().map((a) => {
+    const word = a.getValue();
+    const eq = word.indexOf('=');
+    return eq < 0 ? { name: word, value: null } : { name: word.slice(0, eq), value: unquote(word.slice(eq + 1)) };
+  });
 }
 
 function addRead(stage: Stage, stages: Stage[], source: string) {
