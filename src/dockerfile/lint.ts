@@ -118,8 +118,8 @@ export function lintDockerfile(text: string, file: string): Finding[] {
         parent,
         platform: own ?? parent?.platform ?? null,
         instructions: [],
-        env: new Map(parent?.env ?? []),
-        args: new Set(parent?.args ?? []),
+        env: new Map(),
+        args: new Set(),
         builds: [],
         reads: new Set(parent ? [parent] : []),
       };
@@ -198,6 +198,9 @@ export function lintDockerfile(text: string, file: string): Finding[] {
 
 /** ENV, ARG and RUN of one stage, in order: platform variables, cgo and the go build RUNs. */
 function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: TrapId, message: string, fix: string) => void) {
+  // The parent (an earlier stage) is read already: its ENV and ARGs carry over.
+  for (const [k, v] of stage.parent?.env ?? []) stage.env.set(k, v);
+  for (const a of stage.parent?.args ?? []) stage.args.add(a);
   for (const instruction of stage.instructions) {
     const keyword = instruction.getKeyword();
     if (keyword === 'ENV' || keyword === 'ARG') {
@@ -360,19 +363,17 @@ function unquote(value: string): string {
 
 /** A RUN's command: the JSON form's words, else the shell text (heredoc bodies included). */
 function runScript(run: JSONInstruction): string {
-  const json = run.getJSONStrings();
-  if (json.length > 0) {
-    return json
-      .map((s) => {
-        try {
-          return String(JSON.parse(s.getValue()));
-        } catch {
-          return s.getValue();
-        }
-      })
-      .join(' ');
+  const content = run.getArgumentsContent() ?? '';
+  if (run.getJSONStrings().length > 0) {
+    // The content as JSON: dockerfile-ast's own JSON words lose spaces under `# escape=\``.
+    try {
+      const words: unknown = JSON.parse(content);
+      if (Array.isArray(words)) return words.map(String).join(' ');
+    } catch {
+      // not JSON after all: the shell form
+    }
   }
-  return run.getArgumentsContent() ?? '';
+  return content;
 }
 
 /** The 1-based line of the words `go build`/`go install` in a RUN, when the parser gives them. */
