@@ -47,6 +47,9 @@ export { translateGoTemplate } from './config/goTemplate.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';
+export type { DockerfilePlan } from './dockerfile/generate.js';
+export { lintDockerfile } from './dockerfile/lint.js';
+export { type Finding, TRAPS, type TrapId } from './dockerfile/traps.js';
 export {
   ConfigError,
   CrossgoError,
@@ -60,9 +63,6 @@ export {
   ToolMissingError,
   UsageError,
 } from './errors.js';
-export type { DockerfilePlan } from './dockerfile/generate.js';
-export { lintDockerfile } from './dockerfile/lint.js';
-export { type Finding, TRAPS, type TrapId } from './dockerfile/traps.js';
 export type { Logger } from './log.js';
 export type { BuildContext } from './pipeline/context.js';
 export type { BuildEvent } from './pipeline/events.js';

@@ -537,7 +537,9 @@ Examples:
   const lintCmd = program.command('lint').description('check files for known traps');
   lintCmd
     .command('dockerfile')
-    .description("report a Dockerfile's Go build traps (emulated compiler, lost GOARCH, no cache, cgo on scratch)")
+    .description(
+      "report a Dockerfile's Go build traps (emulated compiler, lost GOARCH, no cache, cgo on scratch)",
+    )
     .argument('[file]', 'the Dockerfile', 'Dockerfile')
     .option('--json', 'print the findings as a JSON array')
     .action(async (file: string, _flags, command: Command) => {

@@ -13,8 +13,8 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { confine, makeParents } from '../fs/confine.js';
 import { readRegular } from '../fs/open.js';
 import { ociPlatform, platformText } from '../image/platform.js';
-import { planBuild } from '../stages/build/plan.js';
 import { planUnitSpecs } from '../stages/build/plan/units.js';
+import { planBuild } from '../stages/build/plan.js';
 import { CROSSGO_VERSION } from '../version.js';
 
 export interface DockerfileOptions {
@@ -97,7 +97,8 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
       env.set(variable, { text, file: name, key: at(`env.${variable}`) });
     refuseCgo(flags, at('cgo'), note);
   }
-  if (!spec.ownStamps) ldflags.unshift(...DEFAULT_STAMPS.map((text) => ({ text, file: name, key: 'ldflags' })));
+  if (!spec.ownStamps)
+    ldflags.unshift(...DEFAULT_STAMPS.map((text) => ({ text, file: name, key: 'ldflags' })));
   for (const { overrides, source } of spec.overrides) {
     for (const selector of Object.keys(overrides ?? {})) {
       if (!selector.startsWith('linux/') && !selector.startsWith('*')) continue;
@@ -109,7 +110,11 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
   }
 
   const linux = build.builds.filter((b) => b.unit.id === unit.id && b.target.goos === 'linux');
-  const platforms = [...new Set(linux.map((b) => platformText(ociPlatform(b.target)).replace(/^linux\/arm64\/v8$/, 'linux/arm64')))];
+  const platforms = [
+    ...new Set(
+      linux.map((b) => platformText(ociPlatform(b.target)).replace(/^linux\/arm64\/v8$/, 'linux/arm64')),
+    ),
+  ];
   const image = cfg.image ?? {};
   const base = image.base === undefined || image.base === 'scratch' ? null : imageReference(image.base, name);
   const sourced = (text: string, key: string): Sourced => ({ text, file: name, key });
@@ -173,7 +178,9 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
     const state = dockerfileMarkerState(old);
     if (state !== 'crossgo' && !options.force) {
       const why = state === 'edited' ? 'was edited since crossgo wrote it' : 'was not written by crossgo';
-      throw new UsageError(`${rel} ${why}: crossgo dockerfile does not replace it (add --force to overwrite)`);
+      throw new UsageError(
+        `${rel} ${why}: crossgo dockerfile does not replace it (add --force to overwrite)`,
+      );
     }
     outcome = 'replaced';
   }
@@ -210,14 +217,22 @@ async function goImageTag(goMod: string, go: string | string[] | undefined): Pro
 /** An image reference as FROM takes it: no spaces, quotes or variables. */
 function imageReference(ref: string, file: string): string {
   if (!/^[a-z0-9][a-z0-9._/:@-]*$/.test(ref) || ref.length > 512)
-    throw new ConfigError(file, 'image.base', `${JSON.stringify(ref)} is not an image reference (e.g. gcr.io/distroless/static-debian12:nonroot)`);
+    throw new ConfigError(
+      file,
+      'image.base',
+      `${JSON.stringify(ref)} is not an image reference (e.g. gcr.io/distroless/static-debian12:nonroot)`,
+    );
   return ref;
 }
 
 /** A value written into an instruction as it is: no spaces, quotes, variables or control characters. */
 function plainWord(value: string, file: string, key: string): string {
   if (!/^[A-Za-z0-9._/:@+-]+$/.test(value))
-    throw new ConfigError(file, key, `${JSON.stringify(value)}: crossgo dockerfile writes plain paths and names only (letters, digits, . _ / : @ + -)`);
+    throw new ConfigError(
+      file,
+      key,
+      `${JSON.stringify(value)}: crossgo dockerfile writes plain paths and names only (letters, digits, . _ / : @ + -)`,
+    );
   return value;
 }
 

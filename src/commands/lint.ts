@@ -29,8 +29,11 @@ export async function lintDockerfileFile(options: LintDockerfileOptions = {}): P
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new UsageError(`${shown}: no such file (name the Dockerfile: crossgo lint dockerfile path/to/Dockerfile)`);
-    if (code === 'EISDIR') throw new UsageError(`${shown}: a folder, not a Dockerfile (name the file inside it)`);
+      throw new UsageError(
+        `${shown}: no such file (name the Dockerfile: crossgo lint dockerfile path/to/Dockerfile)`,
+      );
+    if (code === 'EISDIR')
+      throw new UsageError(`${shown}: a folder, not a Dockerfile (name the file inside it)`);
     if (code === 'EACCES') throw new UsageError(`${shown}: not readable (permission denied)`);
     throw error;
   }

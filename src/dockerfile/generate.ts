@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { instructionLiteral, mapTemplate, shellLiteral, type FixedValues } from './templates.js';
+import { type FixedValues, mapTemplate, shellLiteral } from './templates.js';
 
 /*
  * The Dockerfile `crossgo dockerfile` writes: a builder on the build machine's platform
@@ -99,7 +99,8 @@ export function dockerfileText(plan: DockerfilePlan): GeneratedDockerfile {
 /** What an existing file is: crossgo's and unedited, crossgo's but edited, or someone else's. */
 export function dockerfileMarkerState(text: string): 'crossgo' | 'edited' | 'foreign' {
   const lines = text.split('\n', 3);
-  if (lines.length < 3 || lines[0] !== SYNTAX || !lines[1]?.startsWith('# Written by crossgo ')) return 'foreign';
+  if (lines.length < 3 || lines[0] !== SYNTAX || !lines[1]?.startsWith('# Written by crossgo '))
+    return 'foreign';
   const digestLine = lines[2] as string;
   if (!digestLine.startsWith(DIGEST_PREFIX)) return 'edited';
   const start = (lines[0] as string).length + (lines[1] as string).length + digestLine.length + 3;
@@ -168,7 +169,9 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
   );
   out.push('ARG TARGETOS TARGETARCH TARGETVARIANT');
   if (stampArgs.length > 0) out.push(`ARG ${stampArgs.join(' ')}`);
-  out.push('# TARGETVARIANT becomes go\'s level: arm v5-v7 GOARM, amd64 v2-v4 GOAMD64, arm64 v8.x/v9.x GOARM64.');
+  out.push(
+    "# TARGETVARIANT becomes go's level: arm v5-v7 GOARM, amd64 v2-v4 GOAMD64, arm64 v8.x/v9.x GOARM64.",
+  );
   out.push(
     `RUN --mount=type=cache,target=${GOMODCACHE} \\`,
     `    --mount=type=cache,target=${GOCACHE} \\`,
@@ -229,14 +232,19 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
     const words: string[] = [];
     for (const value of values) {
       if (value.text.includes('{')) {
-        note(value, `${JSON.stringify(value.text)}: the ${key} is exec form, which expands no variables; left out`);
+        note(
+          value,
+          `${JSON.stringify(value.text)}: the ${key} is exec form, which expands no variables; left out`,
+        );
         continue;
       }
       words.push(value.text);
     }
     return JSON.stringify(words);
   };
-  out.push(`ENTRYPOINT ${image.entrypoint === null ? JSON.stringify([path]) : execForm(image.entrypoint, 'entrypoint')}`);
+  out.push(
+    `ENTRYPOINT ${image.entrypoint === null ? JSON.stringify([path]) : execForm(image.entrypoint, 'entrypoint')}`,
+  );
   if (image.cmd !== null) out.push(`CMD ${execForm(image.cmd, 'cmd')}`);
   return `${out.join('\n')}\n`;
 }
@@ -244,7 +252,9 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
 /** A path written unquoted into COPY: crossgo's names are plain (letters, digits, . _ / + - and ${VAR}). */
 function plainPath(text: string): string {
   if (!/^[A-Za-z0-9._/+${}-]+$/.test(text))
-    throw new UsageError(`${JSON.stringify(text)}: the Dockerfile's COPY takes plain paths (letters, digits, . _ / + -): rename the binary or change image.path`);
+    throw new UsageError(
+      `${JSON.stringify(text)}: the Dockerfile's COPY takes plain paths (letters, digits, . _ / + -): rename the binary or change image.path`,
+    );
   return text;
 }
 

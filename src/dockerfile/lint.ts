@@ -47,11 +47,17 @@ const PLATFORM_VARS = ['GOOS', 'GOARCH', 'GOARM', 'GOAMD64', 'GOARM64', 'GO386']
 const TARGET_ARGS = ['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'TARGETPLATFORM'];
 const GO_BUILD = /(?:^|[\s;&|(`"'/])go\s+(?:build|install)\b/;
 // One assignment of a platform variable in a shell script: NAME=value, after a word boundary.
-const ASSIGNMENT = /(?:^|[\s;&|(`])(?:export\s+)?(GOOS|GOARCH|GOARM|GOAMD64|GOARM64|GO386)=("[^"\n]*"|'[^'\n]*'|[^\s;&|)`]*)/g;
+const ASSIGNMENT =
+  /(?:^|[\s;&|(`])(?:export\s+)?(GOOS|GOARCH|GOARM|GOAMD64|GOARM64|GO386)=("[^"\n]*"|'[^'\n]*'|[^\s;&|)`]*)/g;
 const GO_ENV_W = /go\s+env\s+-w\s+([^;&|\n]*)/g;
 const CGO = /(?:^|[\s;&|(`])(?:export\s+)?CGO_ENABLED=["']?([01])/g;
 
-const STATIC_BASES = [/^scratch$/, /(^|\/)distroless\/static/, /(^|\/)chainguard\/static/, /(^|\/)wolfi-base/];
+const STATIC_BASES = [
+  /^scratch$/,
+  /(^|\/)distroless\/static/,
+  /(^|\/)chainguard\/static/,
+  /(^|\/)wolfi-base/,
+];
 const GLIBC_BASES = [
   /(^|\/)(debian|ubuntu|fedora|centos|rockylinux|almalinux|amazonlinux|oraclelinux|archlinux|opensuse\/[a-z]+)(:|@|$)/,
   /(^|\/)distroless\/(base|cc|java|python|nodejs)/,
@@ -61,8 +67,10 @@ const GLIBC_BASES = [
 ];
 
 const BINARY_DIRS = /(^|\/)(dist|bin|build|out|_output|release|target)\//;
-const BINARY_NAME = /[_-](linux|darwin|windows|freebsd)[_-]|[_-](amd64|arm64|386|armv?[5-7]|ppc64le|s390x|riscv64|x86_64|aarch64)(\.exe)?$/;
-const NOT_BINARY = /\.(ya?ml|json|toml|conf|cfg|ini|txt|md|html?|css|js|map|pem|crt|key|sh|sql|png|svg|ico|tmpl|tpl|go|mod|sum|tar|gz|tgz|zip)$/i;
+const BINARY_NAME =
+  /[_-](linux|darwin|windows|freebsd)[_-]|[_-](amd64|arm64|386|armv?[5-7]|ppc64le|s390x|riscv64|x86_64|aarch64)(\.exe)?$/;
+const NOT_BINARY =
+  /\.(ya?ml|json|toml|conf|cfg|ini|txt|md|html?|css|js|map|pem|crt|key|sh|sql|png|svg|ico|tmpl|tpl|go|mod|sum|tar|gz|tgz|zip)$/i;
 
 interface Stage {
   index: number;
@@ -147,7 +155,9 @@ export function lintDockerfile(text: string, file: string): Finding[] {
     if (!feeding.has(stage)) continue;
     const alpine = /alpine/.test(stage.image);
     const compiler = stage.instructions.some(
-      (i) => i.getKeyword() === 'RUN' && /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(i.getArgumentsContent() ?? ''),
+      (i) =>
+        i.getKeyword() === 'RUN' &&
+        /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(i.getArgumentsContent() ?? ''),
     );
     for (const run of stage.builds) {
       const cgo = run.cgo ?? envCgo(stage);
@@ -182,7 +192,7 @@ export function lintDockerfile(text: string, file: string): Finding[] {
       line(instruction),
       'foreign-binary',
       `${keyword} ${binary} puts a binary built outside the Dockerfile, for one platform, into every platform's image`,
-      'build it in a stage on $BUILDPLATFORM and COPY --from=<that stage>, or let crossgo image put each target\'s binary in its own image',
+      "build it in a stage on $BUILDPLATFORM and COPY --from=<that stage>, or let crossgo image put each target's binary in its own image",
     );
   }
   const seen = new Set<string>();
@@ -197,7 +207,11 @@ export function lintDockerfile(text: string, file: string): Finding[] {
 }
 
 /** ENV, ARG and RUN of one stage, in order: platform variables, cgo and the go build RUNs. */
-function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: TrapId, message: string, fix: string) => void) {
+function readStage(
+  stage: Stage,
+  stages: Stage[],
+  add: (line: number, trap: TrapId, message: string, fix: string) => void,
+) {
   // The parent (an earlier stage) is read already: its ENV and ARGs carry over.
   for (const [k, v] of stage.parent?.env ?? []) stage.env.set(k, v);
   for (const a of stage.parent?.args ?? []) stage.args.add(a);
@@ -220,7 +234,8 @@ function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: Trap
             `${keyword === 'ARG' ? 'ARG TARGETARCH (no default) and ' : ''}${name}=$${targetFor(name)} (declare ARG ${targetFor(name)} in the stage)`,
           );
         }
-        if (PLATFORM_VARS.includes(name) && value?.includes('$')) checkTargetArgs(stage, instruction, value, add);
+        if (PLATFORM_VARS.includes(name) && value?.includes('$'))
+          checkTargetArgs(stage, instruction, value, add);
       }
       continue;
     }
@@ -281,7 +296,7 @@ function readStage(stage: Stage, stages: Stage[], add: (line: number, trap: Trap
         buildLine,
         'no-cache-mount',
         `go build without a cache mount for ${missing.map((m) => `${m.name} (${m.dir})`).join(' and ')}: every build compiles and downloads from scratch`,
-        missing.map((m) => `--mount=type=cache,target=${m.dir}`).join(' ') + ' on this RUN',
+        `${missing.map((m) => `--mount=type=cache,target=${m.dir}`).join(' ')} on this RUN`,
       );
     }
   }
@@ -292,7 +307,9 @@ function argDeclarations(instruction: Instruction): { name: string; value: strin
   return instruction.getArguments().map((a) => {
     const word = a.getValue();
     const eq = word.indexOf('=');
-    return eq < 0 ? { name: word, value: null } : { name: word.slice(0, eq), value: unquote(word.slice(eq + 1)) };
+    return eq < 0
+      ? { name: word, value: null }
+      : { name: word.slice(0, eq), value: unquote(word.slice(eq + 1)) };
   });
 }
 
@@ -345,7 +362,8 @@ function targetFor(name: string): string {
 /** GOOS/GOARCH/… assignments of a RUN's script (inline, export, env, go env -w). */
 function platformAssignments(script: string): { name: string; value: string }[] {
   const found: { name: string; value: string }[] = [];
-  for (const m of script.matchAll(ASSIGNMENT)) found.push({ name: m[1] as string, value: unquote(m[2] ?? '') });
+  for (const m of script.matchAll(ASSIGNMENT))
+    found.push({ name: m[1] as string, value: unquote(m[2] ?? '') });
   for (const m of script.matchAll(GO_ENV_W)) {
     for (const word of (m[1] ?? '').split(/\s+/)) {
       const eq = word.indexOf('=');
@@ -393,11 +411,20 @@ function missingCaches(flags: Flag[], stage: Stage): { name: string; dir: string
   const targets = flags
     .filter((f) => f.getName().toLowerCase() === 'mount')
     .filter((f) => (f.getOption('type')?.getValue() ?? 'bind') === 'cache')
-    .map((f) => f.getOption('target')?.getValue() ?? f.getOption('dst')?.getValue() ?? f.getOption('destination')?.getValue() ?? '')
+    .map(
+      (f) =>
+        f.getOption('target')?.getValue() ??
+        f.getOption('dst')?.getValue() ??
+        f.getOption('destination')?.getValue() ??
+        '',
+    )
     .map((t) => expandStage(t, stage).replace(/\/+$/, ''));
   const gopath = expandStage(stage.env.get('GOPATH')?.value ?? '/go', stage);
   const need = [
-    { name: 'GOMODCACHE', dir: expandStage(stage.env.get('GOMODCACHE')?.value ?? `${gopath}/pkg/mod`, stage) },
+    {
+      name: 'GOMODCACHE',
+      dir: expandStage(stage.env.get('GOMODCACHE')?.value ?? `${gopath}/pkg/mod`, stage),
+    },
     { name: 'GOCACHE', dir: expandStage(stage.env.get('GOCACHE')?.value ?? '/root/.cache/go-build', stage) },
   ];
   return need.filter(({ dir }) => !targets.some((t) => t !== '' && (dir === t || dir.startsWith(`${t}/`))));
@@ -415,10 +442,13 @@ function isBuildPlatform(platform: string | null): boolean {
 
 /** $VAR and ${VAR} (with :-default) from the ARGs before the first FROM. */
 function expandGlobals(text: string, globals: Map<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a, d, b) => {
-    const value = globals.get(a ?? b);
-    return value === undefined || value === '' ? (d ?? '') : value;
-  });
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, a, d, b) => {
+      const value = globals.get(a ?? b);
+      return value === undefined || value === '' ? (d ?? '') : value;
+    },
+  );
 }
 
 /** ${VAR} and $VAR from the stage's ENV and ARG defaults. */

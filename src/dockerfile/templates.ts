@@ -50,7 +50,9 @@ const TARGET_VARIABLES: Record<string, string> = {
 
 /** Target placeholders made of several variables in the build step. */
 const SHELL_COMPOSED: Record<string, string> = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
   '-variant': '${TARGETVARIANT:+-${TARGETVARIANT}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
   target: '${TARGETOS}_${TARGETARCH}${TARGETVARIANT:+_${TARGETVARIANT}}',
 };
 
@@ -115,7 +117,8 @@ export function mapTemplate(
     if (variable !== null && PROJECT_ARGS[name] !== undefined) args.push(variable);
     if (variable !== null && part.env !== null) args.push(variable);
     if (variable === null && context === 'shell' && SHELL_COMPOSED[name] !== undefined) {
-      if (part.filters.length > 0) return { problem: `{${name}|…}: a filter on {${name}} has no shell equivalent` };
+      if (part.filters.length > 0)
+        return { problem: `{${name}|…}: a filter on {${name}} has no shell equivalent` };
       out += SHELL_COMPOSED[name];
       continue;
     }
@@ -157,7 +160,9 @@ function expand(
       if (context === 'shell' && !/[*?[]/.test(arg)) return `\${${variable}%${arg}}`;
       break;
   }
-  return { problem: `the filter |${filter.name} has no ${context === 'shell' ? 'shell' : 'Dockerfile'} equivalent` };
+  return {
+    problem: `the filter |${filter.name} has no ${context === 'shell' ? 'shell' : 'Dockerfile'} equivalent`,
+  };
 }
 
 /** Text inside a double-quoted shell word: \, $, " and ` escaped. */

@@ -74,7 +74,10 @@ async function buildkit(file: string, args: Record<string, string>): Promise<Par
   return JSON.parse(r.stdout) as Parsed;
 }
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 describe('crossgo dockerfile', () => {
   let repo = '';
@@ -89,7 +92,9 @@ describe('crossgo dockerfile', () => {
     ({ dir: repo, commit } = await fixtureRepo('greet'));
     const r = await crossgo(['dockerfile'], { cwd: repo, env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^crossgo: wrote Dockerfile: greet from golang:1\.21 on \$BUILDPLATFORM, final stage scratch\n$/);
+    expect(r.stderr).toMatch(
+      /^crossgo: wrote Dockerfile: greet from golang:1\.21 on \$BUILDPLATFORM, final stage scratch\n$/,
+    );
     text = await readFile(path.join(repo, 'Dockerfile'), 'utf8');
     // Committed and re-tagged, so crossgo build and the Dockerfile's build see the same clean commit.
     const git = (...args: string[]) => runTool('git', args, { cwd: repo, env: { ...env, ...gitIdentity() } });
@@ -104,7 +109,7 @@ describe('crossgo dockerfile', () => {
     parsed = await buildkit(path.join(repo, 'Dockerfile'), stampArgs());
   }, 300_000);
 
-  it('starts with the syntax directive and crossgo\'s marker, and builds on $BUILDPLATFORM into scratch', () => {
+  it("starts with the syntax directive and crossgo's marker, and builds on $BUILDPLATFORM into scratch", () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('# syntax=docker/dockerfile:1');
     expect(lines[1]).toMatch(/^# Written by crossgo \S+; regenerate it with `crossgo dockerfile`/);
@@ -118,7 +123,9 @@ describe('crossgo dockerfile', () => {
 
   it('BuildKit compiles every platform on the build machine (no emulation), with both caches mounted', () => {
     for (const target of parsed.targets) {
-      const golang = target.sources.find((s) => s.identifier.startsWith('docker-image://docker.io/library/golang:1.21'));
+      const golang = target.sources.find((s) =>
+        s.identifier.startsWith('docker-image://docker.io/library/golang:1.21'),
+      );
       expect(golang?.platform, target.platform).toBe('linux/amd64');
       const builds = target.execs.filter((e) => e.args.join(' ').includes('go build'));
       expect(builds).toHaveLength(1);
@@ -129,7 +136,9 @@ describe('crossgo dockerfile', () => {
       const caches = exec.mounts.filter((m) => m.type === 'cache').map((m) => m.target);
       expect(caches.sort()).toEqual(['/go/pkg/mod', '/root/.cache/go-build']);
       const download = target.execs.find((e) => e.args.join(' ').includes('go mod download'));
-      expect(download?.mounts.filter((m) => m.type === 'cache').map((m) => m.target)).toEqual(['/go/pkg/mod']);
+      expect(download?.mounts.filter((m) => m.type === 'cache').map((m) => m.target)).toEqual([
+        '/go/pkg/mod',
+      ]);
       expect(target.image.architecture).toBe(target.platform.split('/')[1]);
       expect(target.image.config).toMatchObject({
         User: '65532:65532',
@@ -153,10 +162,15 @@ describe('crossgo dockerfile', () => {
       const dest = path.join(folder, target.platform.replace('/', '_'));
       await mkdir(dest);
       // BuildKit's environment for the step, with this machine's go, caches and home.
-      const stepEnv: NodeJS.ProcessEnv = Object.fromEntries(exec.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      const stepEnv: NodeJS.ProcessEnv = Object.fromEntries(
+        exec.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
       for (const key of ['PATH', 'HOME', 'GOCACHE', 'GOPATH', 'GOMODCACHE', 'GOENV', 'GOTOOLCHAIN'])
         if (env[key] !== undefined) stepEnv[key] = env[key];
-      const r = await runTool(shell, [flag, script.replaceAll('/out/', `${dest}/`)], { cwd: repo, env: stepEnv });
+      const r = await runTool(shell, [flag, script.replaceAll('/out/', `${dest}/`)], {
+        cwd: repo,
+        env: stepEnv,
+      });
       expect(r.code, r.stderr).toBe(0);
       const record = manifest.artifacts.find((a) => a.kind === 'binary' && a.target === target.platform);
       expect(record, target.platform).toBeDefined();
@@ -165,7 +179,9 @@ describe('crossgo dockerfile', () => {
       // The same flags as crossgo's argv: the step's -ldflags with BuildKit's build arguments in
       // place is the manifest's word for word (go records no -ldflags under -trimpath).
       const argv = (record as { argv: string[] }).argv;
-      const ldflags = /"-ldflags=([^"]*)"/.exec(script)?.[1]?.replace(/\$\{(\w+)\}/g, (_, k: string) => stepEnv[k] ?? '');
+      const ldflags = /"-ldflags=([^"]*)"/
+        .exec(script)?.[1]
+        ?.replace(/\$\{(\w+)\}/g, (_, k: string) => stepEnv[k] ?? '');
       expect(`-ldflags=${ldflags}`).toBe(argv.find((a) => a.startsWith('-ldflags=')));
       expect(script).toContain('go build -trimpath ');
       expect(argv.slice(0, 3)).toEqual(['go', 'build', '-trimpath']);
@@ -175,7 +191,9 @@ describe('crossgo dockerfile', () => {
       expect(settings.get('GOARCH')).toBe(target.platform.split('/')[1]);
       if (target.platform === 'linux/amd64' && process.arch === 'x64') {
         const run = await runTool(binary, []);
-        expect(run.stdout).toMatch(new RegExp(`^greet version=1\\.2\\.3 commit=${commit} date=${COMMIT_DATE} `));
+        expect(run.stdout).toMatch(
+          new RegExp(`^greet version=1\\.2\\.3 commit=${commit} date=${COMMIT_DATE} `),
+        );
       }
     }
   }, 300_000);
@@ -212,7 +230,7 @@ describe('crossgo dockerfile', () => {
 });
 
 describe('crossgo dockerfile with a config', () => {
-  it("maps the ldflags templates and the image settings, and names what it cannot carry", async () => {
+  it('maps the ldflags templates and the image settings, and names what it cannot carry', async () => {
     const { dir } = await fixtureRepo('greet');
     await writeFile(
       path.join(dir, 'crossgo.yaml'),
@@ -238,7 +256,10 @@ describe('crossgo dockerfile with a config', () => {
     const file = path.join(dir, 'Dockerfile');
     const text = await readFile(file, 'utf8');
     expect(text).toContain('regenerate it with `crossgo dockerfile --config crossgo.yaml`');
-    expect(text).toContain('"-ldflags=-s -w -X main.version=${VERSION} -X main.commit=${SHORT_COMMIT}" "-tags=fancy"');
+    expect(text).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+      '"-ldflags=-s -w -X main.version=${VERSION} -X main.commit=${SHORT_COMMIT}" "-tags=fancy"',
+    );
     const parsed = await buildkit(file, { VERSION: '1.2.3', SHORT_COMMIT: 'abc1234' });
     expect(parsed.stages.at(-1)?.base).toBe('gcr.io/distroless/static-debian12:nonroot');
     for (const target of parsed.targets) {
@@ -263,7 +284,7 @@ describe('crossgo dockerfile with a config', () => {
 
 describe('crossgo lint dockerfile', () => {
   const DIR = path.join(FIXTURES, 'dockerfiles');
-  it('reports each fixture\'s one trap as FILE:LINE: trap: message; fix: …, exit 1; the clean one exit 0', async () => {
+  it("reports each fixture's one trap as FILE:LINE: trap: message; fix: …, exit 1; the clean one exit 0", async () => {
     const expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8')) as Record<
       string,
       { trap: string; line: number } | null
@@ -277,7 +298,9 @@ describe('crossgo lint dockerfile', () => {
       expect(r.code, file).toBe(1);
       const lines = r.stdout.trimEnd().split('\n');
       expect(lines, file).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^${file.replace('.', '\\.')}:${want.line}: ${want.trap}: .+; fix: .+$`));
+      expect(lines[0]).toMatch(
+        new RegExp(`^${file.replace('.', '\\.')}:${want.line}: ${want.trap}: .+; fix: .+$`),
+      );
       expect(r.stderr).toBe(`crossgo: ${file}: 1 Go build trap\n`);
       const json = await crossgo(['lint', 'dockerfile', file, '--json'], { cwd: DIR, env });
       expect(json.code).toBe(1);

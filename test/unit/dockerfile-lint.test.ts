@@ -52,7 +52,15 @@ describe('crossgo lint dockerfile: the finer rules', () => {
   });
   it('$TARGETARCH without ARG TARGETARCH in the stage is empty', () => {
     expect(
-      lint(['FROM --platform=$BUILDPLATFORM golang:1.24 AS b', 'ARG TARGETOS', ...GOOD_RUN, 'FROM scratch', 'COPY --from=b /out/app /app'].join('\n')),
+      lint(
+        [
+          'FROM --platform=$BUILDPLATFORM golang:1.24 AS b',
+          'ARG TARGETOS',
+          ...GOOD_RUN,
+          'FROM scratch',
+          'COPY --from=b /out/app /app',
+        ].join('\n'),
+      ),
     ).toEqual(['3 hardcoded-goarch']);
   });
   it('go build on $BUILDPLATFORM without GOOS/GOARCH builds for the build machine', () => {
@@ -123,11 +131,15 @@ describe('crossgo dockerfile: templates as build arguments', () => {
   const fixed = { project: 'greet', binary: 'greet', id: 'greet' };
   const source = { file: 'crossgo.yaml', key: 'ldflags[0]' };
   it('maps project values to build arguments and target values to the build step', () => {
-    expect(mapTemplate('-X main.v={version} -X main.p={project}/{os}-{arch}{-variant}', source, fixed, 'shell')).toEqual({
+    expect(
+      mapTemplate('-X main.v={version} -X main.p={project}/{os}-{arch}{-variant}', source, fixed, 'shell'),
+    ).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
       text: '-X main.v=${VERSION} -X main.p=greet/${TARGETOS}-${TARGETARCH}${TARGETVARIANT:+-${TARGETVARIANT}}',
       args: ['VERSION'],
     });
     expect(mapTemplate('{branch|default:main}{arm|prefix:v}', source, fixed, 'shell')).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
       text: '${BRANCH:-main}${GOARM:+v${GOARM}}',
       args: ['BRANCH'],
     });
@@ -139,7 +151,10 @@ describe('crossgo dockerfile: templates as build arguments', () => {
     expect(mapTemplate('a\nRUN x', source, fixed, 'shell')).toHaveProperty('problem');
   });
   it('escapes a literal for the shell', () => {
-    expect(mapTemplate('-X "main.x=$HOME`', source, fixed, 'shell')).toEqual({ text: '-X \\"main.x=\\$HOME\\`', args: [] });
+    expect(mapTemplate('-X "main.x=$HOME`', source, fixed, 'shell')).toEqual({
+      text: '-X \\"main.x=\\$HOME\\`',
+      args: [],
+    });
   });
   it('knows its own file, an edited one and a foreign one', () => {
     expect(dockerfileMarkerState('FROM scratch\n')).toBe('foreign');

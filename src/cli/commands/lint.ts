@@ -15,10 +15,13 @@ export async function lintDockerfileCommand(
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result.findings, null, 2)}\n`);
   } else {
-    for (const f of result.findings) process.stdout.write(`${f.file}:${f.line}: ${f.trap}: ${f.message}; fix: ${f.fix}\n`);
+    for (const f of result.findings)
+      process.stdout.write(`${f.file}:${f.line}: ${f.trap}: ${f.message}; fix: ${f.fix}\n`);
     const n = result.findings.length;
     process.stderr.write(
-      n === 0 ? `crossgo: ${result.file}: no Go build traps\n` : `crossgo: ${result.file}: ${n} Go build trap${n === 1 ? '' : 's'}\n`,
+      n === 0
+        ? `crossgo: ${result.file}: no Go build traps\n`
+        : `crossgo: ${result.file}: ${n} Go build trap${n === 1 ? '' : 's'}\n`,
     );
   }
   return result.findings.length === 0 ? 0 : 1;
