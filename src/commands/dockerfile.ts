@@ -42,6 +42,9 @@ export interface DockerfileResult {
   plan: DockerfilePlan;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** The default stamps as templates: the same words crossgo build passes (flags.ts defaultStamps). */
 const DEFAULT_STAMPS = ['-X main.version={version}', '-X main.commit={commit}', '-X main.date={commit_date}'];
 
@@ -156,6 +159,20 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
       })),
     },
   };
+  for (const [i, word] of [...plan.tags, ...plan.gcflags, ...plan.goFlags].entries())
+    if (CONTROL.test(word))
+      throw new ConfigError(
+        name,
+        'tags, gcflags, flags',
+        `word ${i + 1} holds a control character: a Dockerfile line cannot carry it`,
+      );
+  for (const { name: label } of plan.image.labels)
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(label))
+      throw new ConfigError(
+        name,
+        `image.labels.${label}`,
+        'a label name is letters, digits and . _ / - (e.g. org.opencontainers.image.url)',
+      );
   const generated = dockerfileText(plan);
   notes.push(...generated.notes);
   const text = generated.text;
