@@ -517,7 +517,7 @@ Examples:
     .command('dockerfile')
     .description('write a BuildKit Dockerfile that cross-compiles like crossgo build, without emulation')
     .addOption(
-      new Option('--file <file>', 'the Dockerfile to write, relative to the module root').default(
+      new Option('--file <file>', 'the Dockerfile to write (inside the module)').default(
         'Dockerfile',
         'Dockerfile in the module root',
       ),

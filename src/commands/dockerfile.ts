@@ -18,7 +18,7 @@ import { planBuild } from '../stages/build/plan.js';
 import { CROSSGO_VERSION } from '../version.js';
 
 export interface DockerfileOptions {
-  /** The file to write, relative to the module root; default Dockerfile. */
+  /** The file to write, relative to cwd and inside the module; default Dockerfile in the module root. */
   file?: string;
   /** An explicit config file, relative to cwd. */
   configFile?: string;
@@ -178,7 +178,12 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
   const text = generated.text;
   if (options.stdout) return { file: null, outcome: 'printed', text, notes, plan };
 
-  const rel = options.file ?? DOCKERFILE_NAME;
+  const rel =
+    options.file === undefined
+      ? DOCKERFILE_NAME
+      : path.relative(moduleRoot, path.resolve(cwd, options.file)).split(path.sep).join('/');
+  if (rel === '' || rel.startsWith('../') || rel === '..' || path.isAbsolute(rel))
+    throw new UsageError(`--file ${options.file}: the Dockerfile goes inside the module (${moduleRoot})`);
   const what = 'the Dockerfile';
   // Every existing component must be a real folder: a symbolic link could send the file anywhere.
   const file = await confine(moduleRoot, rel, { what, shownRoot: moduleRoot });

@@ -177,6 +177,9 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
     `    --mount=type=cache,target=${GOCACHE} \\`,
     '    --mount=type=bind,target=. \\',
     '    set -eu; \\',
+    // go stamps VCS facts with git, which refuses a checkout owned by another uid (the context's
+    // files keep theirs): "error obtaining VCS status: exit status 128". The build stage only.
+    '    if command -v git >/dev/null; then git config --global --add safe.directory "$PWD"; fi; \\',
     '    case "$TARGETARCH/$TARGETVARIANT" in \\',
     ...VARIANT_CASES.map(([pattern, action]) => `      ${pattern}) ${action} ;; \\`),
     '    esac; \\',

@@ -8,7 +8,7 @@ import {
   type Instruction,
   type JSONInstruction,
 } from 'dockerfile-ast';
-import { type Finding, TRAPS, type TrapId } from './traps.js';
+import type { Finding, TrapId } from './traps.js';
 
 /*
  * The lint of any Dockerfile's Go build traps, over dockerfile-ast's syntax tree (rcjsuen's
@@ -489,5 +489,3 @@ function stageName(stage: Stage): string {
 function line(instruction: Instruction): number {
   return instruction.getRange().start.line + 1;
 }
-
-export { TRAPS };

@@ -155,6 +155,10 @@ describe('crossgo dockerfile', () => {
 
   it("BuildKit's go build step, run as BuildKit runs it, makes crossgo build's binary byte for byte", async () => {
     const folder = await tempDir();
+    const [GOCACHE = '', GOMODCACHE = '', GOPATH = ''] = (
+      await runTool('go', ['env', 'GOCACHE', 'GOMODCACHE', 'GOPATH'], { env })
+    ).stdout.split('\n');
+    const goCaches = { GOCACHE, GOMODCACHE, GOPATH };
     for (const target of parsed.targets) {
       const exec = target.execs.find((e) => e.args.join(' ').includes('go build')) as ExecOp;
       const [shell, flag, script] = exec.args as [string, string, string];
@@ -165,13 +169,16 @@ describe('crossgo dockerfile', () => {
       const stepEnv: NodeJS.ProcessEnv = Object.fromEntries(
         exec.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       );
-      for (const key of ['PATH', 'HOME', 'GOCACHE', 'GOPATH', 'GOMODCACHE', 'GOENV', 'GOTOOLCHAIN'])
-        if (env[key] !== undefined) stepEnv[key] = env[key];
+      // HOME is the step's own (its git config --global lands there); go's caches stay this machine's.
+      for (const key of ['PATH', 'GOENV', 'GOTOOLCHAIN']) if (env[key] !== undefined) stepEnv[key] = env[key];
+      Object.assign(stepEnv, goCaches, { HOME: path.join(dest, 'home') });
+      await mkdir(path.join(dest, 'home'));
       const r = await runTool(shell, [flag, script.replaceAll('/out/', `${dest}/`)], {
         cwd: repo,
         env: stepEnv,
       });
       expect(r.code, r.stderr).toBe(0);
+      expect(await readFile(path.join(dest, 'home', '.gitconfig'), 'utf8')).toContain(`directory = ${repo}`);
       const record = manifest.artifacts.find((a) => a.kind === 'binary' && a.target === target.platform);
       expect(record, target.platform).toBeDefined();
       const binary = path.join(dest, 'greet');
@@ -226,6 +233,18 @@ describe('crossgo dockerfile', () => {
     const forced = await crossgo(['dockerfile', '--force'], { cwd: repo, env });
     expect(forced.code, forced.stderr).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('--file names a file inside the module, relative to where crossgo runs', async () => {
+    const outside = await crossgo(['dockerfile', '--file', '../Dockerfile'], { cwd: repo, env });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(
+      /^crossgo: --file \.\.\/Dockerfile: the Dockerfile goes inside the module \(.*\)\n$/,
+    );
+    const inside = await crossgo(['dockerfile', '--file', 'docker/Dockerfile'], { cwd: repo, env });
+    expect(inside.code, inside.stderr).toBe(0);
+    const written = await readFile(path.join(repo, 'docker', 'Dockerfile'), 'utf8');
+    expect(written).toContain('regenerate it with `crossgo dockerfile --file docker/Dockerfile`');
   });
 });
 

@@ -120,6 +120,13 @@ describe('crossgo lint dockerfile: the finer rules', () => {
       ),
     ).toEqual(['4 one-run-goarch']);
   });
+  it('every truncation of every fixture ends in findings or none, never a throw', () => {
+    for (const file of Object.keys(expected)) {
+      const text = readFileSync(path.join(DIR, file), 'utf8');
+      for (let end = 0; end < text.length; end += 3)
+        expect(() => lintDockerfile(text.slice(0, end), file)).not.toThrow();
+    }
+  });
   it('hostile input: binary noise and a huge line end in findings or none, never a throw', () => {
     const noise = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode((i * 7919) % 128)).join('');
     expect(() => lintDockerfile(noise, 'x')).not.toThrow();
