@@ -157,7 +157,7 @@ export function lintDockerfile(text: string, file: string): Finding[] {
     const compiler = stage.instructions.some(
       (i) =>
         i.getKeyword() === 'RUN' &&
-        /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(i.getArgumentsContent() ?? ''),
+        /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(runScript(i as JSONInstruction)),
     );
     for (const run of stage.builds) {
       const cgo = run.cgo ?? envCgo(stage);
@@ -380,7 +380,18 @@ function unquote(value: string): string {
 }
 
 /** A RUN's command: the JSON form's words, else the shell text (heredoc bodies included). */
+/** Each RUN's script, read once: dockerfile-ast rebuilds the text on every call. */
+const scripts = new WeakMap<Instruction, string>();
+
 function runScript(run: JSONInstruction): string {
+  const known = scripts.get(run);
+  if (known !== undefined) return known;
+  const script = readScript(run);
+  scripts.set(run, script);
+  return script;
+}
+
+function readScript(run: JSONInstruction): string {
   const content = run.getArgumentsContent() ?? '';
   if (run.getJSONStrings().length > 0) {
     // The content as JSON: dockerfile-ast's own JSON words lose spaces under `# escape=\``.
