@@ -64,15 +64,27 @@ interface Parsed {
 }
 
 /** BuildKit's reading of a Dockerfile for two target platforms, with build arguments. */
-async function buildkit(file: string, args: Record<string, string>): Promise<Parsed> {
+async function buildkit(
+  file: string,
+  args: Record<string, string>,
+  platforms = ['linux/amd64', 'linux/arm64'],
+): Promise<Parsed> {
   const words = Object.entries(args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  const r = await runTool('go', ['run', '.', file, ...words, 'linux/amd64', 'linux/arm64'], {
+  const r = await runTool('go', ['run', '.', file, ...words, ...platforms], {
     cwd: BUILDKIT_PARSE,
     env,
   });
   if (r.code !== 0) throw new Error(`buildkit-parse ${file}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Parsed;
 }
+
+/** crossgo's targets and the BuildKit platforms that are the same build: the variants go through TARGETVARIANT. */
+const PLATFORMS: Record<string, string> = {
+  'linux/amd64': 'linux/amd64',
+  'linux/arm64': 'linux/arm64',
+  'linux/arm/v7': 'linux/arm/7',
+  'linux/amd64/v3': 'linux/amd64/v3',
+};
 
 const sha256 = async (file: string) =>
   createHash('sha256')
@@ -103,10 +115,11 @@ describe('crossgo dockerfile', () => {
     await git('tag', '-f', 'v1.2.3');
     commit = (await git('rev-parse', 'HEAD')).stdout.trim();
     out = path.join(await tempDir(), 'dist');
-    const built = await crossgo(['build', '-t', 'linux/amd64,linux/arm64', '-o', out], { cwd: repo, env });
+    const targets = Object.values(PLATFORMS).join(',');
+    const built = await crossgo(['build', '-t', targets, '-o', out], { cwd: repo, env });
     expect(built.code, built.stderr).toBe(0);
     manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
-    parsed = await buildkit(path.join(repo, 'Dockerfile'), stampArgs());
+    parsed = await buildkit(path.join(repo, 'Dockerfile'), stampArgs(), Object.keys(PLATFORMS));
   }, 300_000);
 
   it("starts with the syntax directive and crossgo's marker, and builds on $BUILDPLATFORM into scratch", () => {
@@ -122,6 +135,7 @@ describe('crossgo dockerfile', () => {
   });
 
   it('BuildKit compiles every platform on the build machine (no emulation), with both caches mounted', () => {
+    expect(parsed.targets.map((t) => t.platform)).toEqual(Object.keys(PLATFORMS));
     for (const target of parsed.targets) {
       const golang = target.sources.find((s) =>
         s.identifier.startsWith('docker-image://docker.io/library/golang:1.21'),
@@ -163,7 +177,7 @@ describe('crossgo dockerfile', () => {
       const exec = target.execs.find((e) => e.args.join(' ').includes('go build')) as ExecOp;
       const [shell, flag, script] = exec.args as [string, string, string];
       expect([shell, flag]).toEqual(['/bin/sh', '-c']);
-      const dest = path.join(folder, target.platform.replace('/', '_'));
+      const dest = path.join(folder, target.platform.replaceAll('/', '_'));
       await mkdir(dest);
       // BuildKit's environment for the step, with this machine's go, caches and home.
       const stepEnv: NodeJS.ProcessEnv = Object.fromEntries(
@@ -179,7 +193,9 @@ describe('crossgo dockerfile', () => {
       });
       expect(r.code, r.stderr).toBe(0);
       expect(await readFile(path.join(dest, 'home', '.gitconfig'), 'utf8')).toContain(`directory = ${repo}`);
-      const record = manifest.artifacts.find((a) => a.kind === 'binary' && a.target === target.platform);
+      const record = manifest.artifacts.find(
+        (a) => a.kind === 'binary' && a.target === PLATFORMS[target.platform],
+      );
       expect(record, target.platform).toBeDefined();
       const binary = path.join(dest, 'greet');
       expect(await sha256(binary)).toBe(record?.sha256);
@@ -196,6 +212,8 @@ describe('crossgo dockerfile', () => {
       expect(settings.get('-trimpath')).toBe('true');
       expect(settings.get('CGO_ENABLED')).toBe('0');
       expect(settings.get('GOARCH')).toBe(target.platform.split('/')[1]);
+      const level = { 'linux/arm/v7': ['GOARM', '7'], 'linux/amd64/v3': ['GOAMD64', 'v3'] }[target.platform];
+      if (level) expect(settings.get(level[0] as string)).toBe(level[1]);
       if (target.platform === 'linux/amd64' && process.arch === 'x64') {
         const run = await runTool(binary, []);
         expect(run.stdout).toMatch(
