@@ -84,7 +84,7 @@ interface Stage {
   instructions: Instruction[];
   /** Variables set by ENV and ARG defaults, the parent's first. */
   env: Map<string, { value: string | null; line: number; kind: 'ENV' | 'ARG' }>;
-  /** Names declared by ARG in this stage (and its parents). */
+  /** Names declared by ARG in this stage (an ARG's scope is its stage). */
   args: Set<string>;
   builds: BuildRun[];
   /** Stages this one reads (COPY --from, RUN --mount from=, its parent). */
@@ -154,10 +154,12 @@ export function lintDockerfile(text: string, file: string): Finding[] {
     }
     if (!feeding.has(stage)) continue;
     const alpine = /alpine/.test(stage.image);
-    const compiler = stage.instructions.some(
-      (i) =>
-        i.getKeyword() === 'RUN' &&
-        /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(runScript(i as JSONInstruction)),
+    const compiler = lineage(stage).some((s) =>
+      s.instructions.some(
+        (i) =>
+          i.getKeyword() === 'RUN' &&
+          /apk\s+add[^\n]*\b(gcc|build-base|clang)\b/.test(runScript(i as JSONInstruction)),
+      ),
     );
     for (const run of stage.builds) {
       const cgo = run.cgo ?? envCgo(stage);
@@ -212,9 +214,9 @@ function readStage(
   stages: Stage[],
   add: (line: number, trap: TrapId, message: string, fix: string) => void,
 ) {
-  // The parent (an earlier stage) is read already: its ENV and ARGs carry over.
-  for (const [k, v] of stage.parent?.env ?? []) stage.env.set(k, v);
-  for (const a of stage.parent?.args ?? []) stage.args.add(a);
+  // The parent (an earlier stage) is read already: its ENV carries over (it is in the image's
+  // config); its ARGs end with it, as BuildKit scopes an ARG to its stage.
+  for (const [k, v] of stage.parent?.env ?? []) if (v.kind === 'ENV') stage.env.set(k, v);
   for (const instruction of stage.instructions) {
     const keyword = instruction.getKeyword();
     if (keyword === 'ENV' || keyword === 'ARG') {
@@ -319,6 +321,13 @@ function addRead(stage: Stage, stages: Stage[], source: string) {
   const byIndex = /^\d+$/.test(source) ? stages[Number(source)] : undefined;
   const read = byName ?? byIndex;
   if (read !== undefined && read !== stage) stage.reads.add(read);
+}
+
+/** A stage and the stages it is built FROM, nearest first. */
+function lineage(stage: Stage): Stage[] {
+  const chain: Stage[] = [];
+  for (let s: Stage | null = stage; s !== null; s = s.parent) chain.push(s);
+  return chain;
 }
 
 /** The stages whose output reaches `final`. */

@@ -91,6 +91,21 @@ describe('crossgo lint dockerfile: the finer rules', () => {
       ),
     ).toEqual([]);
   });
+  it('an ARG ends with its stage: FROM <stage> must declare ARG TARGETARCH again; a compiler installed in the parent turns cgo on', () => {
+    expect(
+      lint(
+        [
+          'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS base',
+          'RUN apk add --no-cache build-base',
+          'ARG TARGETOS TARGETARCH',
+          'FROM base AS b',
+          ...GOOD_RUN.map((l) => l.replace('CGO_ENABLED=0 ', '')),
+          'FROM scratch',
+          'COPY --from=b /out/app /app',
+        ].join('\n'),
+      ),
+    ).toEqual(['5 hardcoded-goarch', '5 hardcoded-goarch', '6 cgo-static-base']);
+  });
   it('cgo on alpine without a compiler is off; a go build stage the final image never reads is not judged for cgo', () => {
     const text = [
       'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS b',
