@@ -112,7 +112,15 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
     }
   }
 
-  const linux = build.builds.filter((b) => b.unit.id === unit.id && b.target.goos === 'linux');
+  const chosen = cfg.image?.targets;
+  const linux = build.builds.filter(
+    (b) =>
+      b.unit.id === unit.id &&
+      b.target.goos === 'linux' &&
+      (chosen === undefined || chosen.includes(b.target.id)),
+  );
+  if (Array.isArray(cfg.go) && cfg.go.length > 1)
+    note('go', `several Go releases: the Dockerfile builds with go.mod's (one golang image)`);
   const platforms = [
     ...new Set(
       linux.map((b) => platformText(ociPlatform(b.target)).replace(/^linux\/arm64\/v8$/, 'linux/arm64')),
