@@ -150,11 +150,47 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
   }
   const stampArgs = [...buildArgs].sort();
 
+  // The final stage's values: the labels and env read build arguments of their own.
+  const image = plan.image;
+  const finalArgSet = new Set(['VERSION', 'COMMIT', 'COMMIT_DATE']);
+  const instructionWithArgs = (value: Sourced): string | null => {
+    const mapped = mapTemplate(value.text, { file: value.file, key: value.key }, plan.fixed, 'instruction');
+    if ('problem' in mapped) {
+      note(value, `${JSON.stringify(value.text)}: ${mapped.problem}; left out of the Dockerfile`);
+      return null;
+    }
+    for (const arg of mapped.args) finalArgSet.add(arg);
+    return mapped.text;
+  };
+  const labels: string[] = [
+    `org.opencontainers.image.version="\${VERSION}"`,
+    `org.opencontainers.image.revision="\${COMMIT}"`,
+    `org.opencontainers.image.created="\${COMMIT_DATE}"`,
+  ];
+  for (const { name, value } of image.labels) {
+    const text = instructionWithArgs(value);
+    if (text !== null) labels.push(`${JSON.stringify(name)}="${text}"`);
+  }
+  const env =
+    image.env ??
+    (image.base === null
+      ? [
+          { name: 'PATH', value: { text: DEFAULT_PATH, file: 'crossgo', key: 'image.env' } },
+          { name: 'SSL_CERT_FILE', value: { text: CA_BUNDLE, file: 'crossgo', key: 'image.env' } },
+        ]
+      : []);
+  const envLines = env.flatMap(({ name, value }) => {
+    const text = instructionWithArgs(value);
+    return text === null ? [] : [`${name}="${text}"`];
+  });
+  const finalArgs = [...finalArgSet].sort();
+  const shownArgs = [...new Set([...stampArgs, ...finalArgs])].sort();
+
   out.push('');
   out.push(
     `# Builds ${plan.fixed.binary} for every platform on the build machine, without emulation:`,
     `#   docker buildx build --platform ${plan.platforms.join(',') || 'linux/amd64,linux/arm64'}`,
-    ...buildArgExamples(stampArgs),
+    ...buildArgExamples(shownArgs),
     '#     -t IMAGE .',
     '# The go build flags are crossgo build\'s (-trimpath, -ldflags "-s -w" and the config\'s stamps).',
   );
@@ -187,8 +223,14 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
     `    go ${goArgs.join(' ')}`,
   );
 
-  const image = plan.image;
-  const path = instructionValue(image.path) ?? `/usr/local/bin/${plan.fixed.binary}`;
+  const mappedPath = instructionValue(image.path);
+  const fallback = `/usr/local/bin/${plan.fixed.binary}`;
+  if (mappedPath?.includes('$'))
+    note(
+      image.path,
+      `${JSON.stringify(image.path.text)}: the path is the same for every build here ({binary}, {project}, {id}); ${fallback} instead`,
+    );
+  const path = mappedPath === null || mappedPath.includes('$') ? fallback : mappedPath;
   out.push('');
   if (image.base === null) {
     out.push('FROM scratch');
@@ -199,34 +241,8 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
     out.push(`FROM ${image.base}`);
   }
   out.push(`COPY --from=build /out/${plainPath(plan.fixed.binary)} ${plainPath(path)}`);
-  const labelArgs = ['VERSION', 'COMMIT', 'COMMIT_DATE'];
-  const labels: string[] = [
-    `org.opencontainers.image.version="\${VERSION}"`,
-    `org.opencontainers.image.revision="\${COMMIT}"`,
-    `org.opencontainers.image.created="\${COMMIT_DATE}"`,
-  ];
-  for (const { name, value } of image.labels) {
-    const text = instructionValue(value);
-    const args = mapTemplate(value.text, value, plan.fixed, 'instruction');
-    if (text !== null && 'args' in args) {
-      labelArgs.push(...args.args);
-      labels.push(`${JSON.stringify(name)}="${text}"`);
-    }
-  }
-  out.push(`ARG ${[...new Set(labelArgs)].sort().join(' ')}`);
+  out.push(`ARG ${finalArgs.join(' ')}`);
   out.push(`LABEL ${labels.join(' \\\n      ')}`);
-  const env =
-    image.env ??
-    (image.base === null
-      ? [
-          { name: 'PATH', value: { text: DEFAULT_PATH, file: 'crossgo', key: 'image.env' } },
-          { name: 'SSL_CERT_FILE', value: { text: CA_BUNDLE, file: 'crossgo', key: 'image.env' } },
-        ]
-      : []);
-  const envLines = env.flatMap(({ name, value }) => {
-    const text = instructionValue(value);
-    return text === null ? [] : [`${name}="${text}"`];
-  });
   if (envLines.length > 0) out.push(`ENV ${envLines.join(' \\\n    ')}`);
   if (image.workdir !== null) out.push(`WORKDIR ${image.workdir}`);
   if (image.ports.length > 0) out.push(`EXPOSE ${image.ports.join(' ')}`);

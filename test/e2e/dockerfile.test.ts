@@ -279,7 +279,7 @@ describe('crossgo dockerfile with a config', () => {
         '  workdir: /data',
         '  user: "1000:1000"',
         '  ports: [8080, "53/udp"]',
-        '  env: {MODE: prod}',
+        '  env: {MODE: prod, REV: "{short_commit}"}',
         '  labels: {org.example.built-from: "{project}@{short_commit}"}',
         '  entrypoint: [/usr/local/bin/greet, serve]',
         '',
@@ -309,7 +309,7 @@ describe('crossgo dockerfile with a config', () => {
         Entrypoint: ['/usr/local/bin/greet', 'serve'],
         ExposedPorts: { '8080/tcp': {}, '53/udp': {} },
       });
-      expect(target.image.config.Env).toContain('MODE=prod');
+      expect(target.image.config.Env).toEqual(expect.arrayContaining(['MODE=prod', 'REV=abc1234']));
       expect(target.image.config.Labels?.['org.example.built-from']).toBe('greet@abc1234');
       const exec = target.execs.find((e) => e.args.join(' ').includes('go build')) as ExecOp;
       expect(exec.env).toContain('SHORT_COMMIT=abc1234');
