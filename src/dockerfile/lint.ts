@@ -22,7 +22,8 @@ import type { Finding, TrapId } from './traps.js';
  *   --platform=$BUILDPLATFORM (${BUILDPLATFORM} too): BuildKit runs go under emulation.
  * - hardcoded-goarch: GOOS/GOARCH/GOARM/GOAMD64/GOARM64 given a literal value by ENV or an ARG
  *   default (every later RUN builds for that one platform); a builder on $BUILDPLATFORM whose go
- *   build sets no GOOS/GOARCH at all (every platform gets the build machine's binary); a
+ *   build sets no GOOS/GOARCH at all (every platform gets the build machine's binary), unless the
+ *   stage uses tonistiigi/xx's xx-go (`xx-go build`, `xx-go --wrap`), which sets them; a
  *   $TARGETOS/$TARGETARCH/$TARGETVARIANT read in a stage that declares no ARG of it (it is empty).
  * - one-run-goarch: one of those variables set inside a RUN (`GOARCH=amd64 go build`, `export
  *   GOARCH=arm64`, `go env -w`) to a literal value (unless that RUN builds and maps the target in
@@ -45,7 +46,9 @@ import type { Finding, TrapId } from './traps.js';
 
 const PLATFORM_VARS = ['GOOS', 'GOARCH', 'GOARM', 'GOAMD64', 'GOARM64', 'GO386'];
 const TARGET_ARGS = ['TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'TARGETPLATFORM'];
-const GO_BUILD = /(?:^|[\s;&|(`"'/])go\s+(?:build|install)\b/;
+const GO_BUILD = /(?:^|[\s;&|(`"'/])(?:xx-)?go\s+(?:build|install)\b/;
+// tonistiigi/xx: `xx-go build`, or `xx-go --wrap` once, sets GOOS/GOARCH/GOARM from TARGETPLATFORM.
+const XX_GO = /(?:^|[\s;&|(`"'/])xx-go\b/;
 // One assignment of a platform variable in a shell script: NAME=value, after a word boundary.
 const ASSIGNMENT =
   /(?:^|[\s;&|(`])(?:export\s+)?(GOOS|GOARCH|GOARM|GOAMD64|GOARM64|GO386)=("[^"\n]*"|'[^'\n]*'|[^\s;&|)`]*)/g;
@@ -87,6 +90,8 @@ interface Stage {
   /** Names declared by ARG in this stage (an ARG's scope is its stage). */
   args: Set<string>;
   builds: BuildRun[];
+  /** A RUN of the stage uses xx-go, which takes the target from TARGETPLATFORM. */
+  xx: boolean;
   /** Stages this one reads (COPY --from, RUN --mount from=, its parent). */
   reads: Set<Stage>;
 }
@@ -129,6 +134,7 @@ export function lintDockerfile(text: string, file: string): Finding[] {
         env: new Map(),
         args: new Set(),
         builds: [],
+        xx: false,
         reads: new Set(parent ? [parent] : []),
       };
       stages.push(current);
@@ -256,6 +262,7 @@ function readStage(
     const script = runScript(instruction as JSONInstruction);
     const assignments = platformAssignments(script);
     const builds = GO_BUILD.test(script);
+    if (XX_GO.test(script)) stage.xx = true;
     // A `case "$TARGETARCH/$TARGETVARIANT" in arm/v6) GOARM=6 ;;` maps the target: its literals are derived.
     const mapsTarget = /\bcase\b/.test(script) && /\$\{?TARGET(OS|ARCH|VARIANT|PLATFORM)\b/.test(script);
     for (const { name, value } of assignments) {
@@ -280,7 +287,7 @@ function readStage(
     const cgoValues = [...script.matchAll(CGO)].map((m) => m[1] as '0' | '1');
     const run: BuildRun = { instruction, line: buildLine, script, cgo: cgoValues.at(-1) ?? null };
     stage.builds.push(run);
-    if (isBuildPlatform(stage.platform)) {
+    if (isBuildPlatform(stage.platform) && !lineage(stage).some((s) => s.xx)) {
       const set = new Set([...assignments.map((a) => a.name), ...[...stage.env.keys()]]);
       const missing = ['GOOS', 'GOARCH'].filter((n) => !set.has(n));
       if (missing.length === 2 || (missing.length === 1 && missing[0] === 'GOARCH')) {

@@ -76,6 +76,22 @@ describe('crossgo lint dockerfile: the finer rules', () => {
       ),
     ).toEqual(['3 hardcoded-goarch']);
   });
+  it("tonistiigi/xx's xx-go takes the target itself: no GOOS/GOARCH needed", () => {
+    const text = (build: string) =>
+      [
+        'FROM --platform=$BUILDPLATFORM tonistiigi/xx AS xx',
+        'FROM --platform=$BUILDPLATFORM golang:1.24-alpine AS b',
+        'COPY --from=xx / /',
+        'ARG TARGETPLATFORM',
+        'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\',
+        `    CGO_ENABLED=0 ${build} -o /out/app .`,
+        'FROM scratch',
+        'COPY --from=b /out/app /app',
+      ].join('\n');
+    expect(lint(text('xx-go build'))).toEqual([]);
+    expect(lint(text('xx-go --wrap && go build'))).toEqual([]);
+    expect(lint(text('go build'))).toEqual(['6 hardcoded-goarch']);
+  });
   it('FROM <stage> inherits the platform and the ENV; ENV GOCACHE moves the cache', () => {
     expect(
       lint(
