@@ -259,12 +259,12 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
       }
       words.push(value.text);
     }
-    return JSON.stringify(words);
+    return words.length === 0 ? null : JSON.stringify(words);
   };
-  out.push(
-    `ENTRYPOINT ${image.entrypoint === null ? JSON.stringify([path]) : execForm(image.entrypoint, 'entrypoint')}`,
-  );
-  if (image.cmd !== null) out.push(`CMD ${execForm(image.cmd, 'cmd')}`);
+  const entrypoint = image.entrypoint === null ? null : execForm(image.entrypoint, 'entrypoint');
+  out.push(`ENTRYPOINT ${entrypoint ?? JSON.stringify([path])}`);
+  const cmd = image.cmd === null ? null : execForm(image.cmd, 'cmd');
+  if (cmd !== null) out.push(`CMD ${cmd}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerfileMarkerState } from '../../src/dockerfile/generate.js';
+import { dockerfileMarkerState, dockerfileText } from '../../src/dockerfile/generate.js';
 import { lintDockerfile } from '../../src/dockerfile/lint.js';
 import { mapTemplate } from '../../src/dockerfile/templates.js';
 import { TRAPS } from '../../src/dockerfile/traps.js';
@@ -195,6 +195,45 @@ describe('crossgo dockerfile: templates as build arguments', () => {
     });
   });
   it('knows its own file, an edited one and a foreign one', () => {
+    const src = (text: string, key: string) => ({ text, file: 'crossgo.yaml', key });
+    const { text, notes } = dockerfileText({
+      crossgoVersion: '9.9.9',
+      regenerate: 'crossgo dockerfile',
+      goVersion: '1.24',
+      pkg: './cmd/greet',
+      fixed,
+      goSum: false,
+      trimpath: true,
+      strip: true,
+      ldflags: [src('-X main.version={version}', 'ldflags[0]'), src('-X main.t={os|upper}', 'ldflags[1]')],
+      tags: [],
+      gcflags: [],
+      goFlags: [],
+      env: [],
+      platforms: ['linux/amd64'],
+      image: {
+        base: null,
+        path: src('/usr/local/bin/{binary}', 'image.path'),
+        entrypoint: null,
+        cmd: [src('{version}', 'image.cmd[0]')],
+        workdir: null,
+        env: null,
+        user: '65532:65532',
+        ports: [],
+        labels: [],
+      },
+    });
+    expect(notes).toEqual([
+      'crossgo.yaml: ldflags[1]: "-X main.t={os|upper}": the filter |upper has no shell equivalent; left out of the Dockerfile',
+      'crossgo.yaml: image.cmd[0]: "{version}": the cmd is exec form, which expands no variables; left out',
+    ]);
+    expect(text.split('\n', 1)[0]).toBe('# syntax=docker/dockerfile:1');
+    expect(text).not.toContain('--mount=type=bind,source=go.sum');
+    expect(text).not.toContain('CMD');
+    expect(dockerfileMarkerState(text)).toBe('crossgo');
+    expect(dockerfileMarkerState(text.replace('WORKDIR /src', 'WORKDIR /x'))).toBe('edited');
+    expect(dockerfileMarkerState(text.split('\n').slice(1).join('\n'))).toBe('foreign');
     expect(dockerfileMarkerState('FROM scratch\n')).toBe('foreign');
+    expect(lintDockerfile(text, 'Dockerfile')).toEqual([]);
   });
 });
