@@ -10,9 +10,19 @@ export { type BenchOptions, type BenchResult, bench } from './commands/bench.js'
 export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll } from './commands/build.js';
 export { type ChangelogOptions, type ChangelogResult, changelog } from './commands/changelog.js';
 export { type CiOptions, type CiPlatform, type CiResult, ci } from './commands/ci.js';
+export {
+  type DockerfileOptions,
+  type DockerfileResult,
+  dockerfile,
+} from './commands/dockerfile.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
 export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
+export {
+  type LintDockerfileOptions,
+  type LintDockerfileResult,
+  lintDockerfileFile,
+} from './commands/lint.js';
 export { type MergeOptions, type MergeResult, merge } from './commands/merge.js';
 export {
   PACKAGE_STAGES,
@@ -37,6 +47,9 @@ export { translateGoTemplate } from './config/goTemplate.js';
 export { loadConfig } from './config/load.js';
 export { parseConfig } from './config/parse.js';
 export type { BuildFlags, CrossgoConfig } from './config/types.js';
+export type { DockerfilePlan } from './dockerfile/generate.js';
+export { lintDockerfile } from './dockerfile/lint.js';
+export { type Finding, TRAPS, type TrapId } from './dockerfile/traps.js';
 export {
   ConfigError,
   CrossgoError,

@@ -513,6 +513,45 @@ Examples:
     ['crossgo init --from .goreleaser.yml --stdout', 'the translation on stdout, the notes on stderr'],
   ]);
 
+  const dockerfileCmd = program
+    .command('dockerfile')
+    .description('write a BuildKit Dockerfile that cross-compiles like crossgo build, without emulation')
+    .addOption(
+      new Option('--file <file>', 'the Dockerfile to write (inside the module)').default(
+        'Dockerfile',
+        'Dockerfile in the module root',
+      ),
+    )
+    .addOption(configOption())
+    .option('--force', 'replace a file crossgo did not write, or one edited since')
+    .option('--stdout', 'print the Dockerfile instead of writing it')
+    .action(async (_flags, command: Command) => {
+      const { dockerfileCommand } = await import('./commands/dockerfile.js');
+      exitCode = await dockerfileCommand(given(command), context());
+    });
+  examples(dockerfileCmd, [
+    ['crossgo dockerfile', 'a Dockerfile: golang on $BUILDPLATFORM, cache mounts, a scratch final stage'],
+    ['crossgo dockerfile --stdout', 'print it, and the notes on stderr'],
+  ]);
+
+  const lintCmd = program.command('lint').description('check files for known traps');
+  lintCmd
+    .command('dockerfile')
+    .description(
+      "report a Dockerfile's Go build traps (emulated compiler, lost GOARCH, no cache, cgo on scratch)",
+    )
+    .argument('[file]', 'the Dockerfile', 'Dockerfile')
+    .option('--json', 'print the findings as a JSON array')
+    .action(async (file: string, _flags, command: Command) => {
+      const { lintDockerfileCommand } = await import('./commands/lint.js');
+      exitCode = await lintDockerfileCommand(file, given(command), context());
+    });
+  // On `lint` itself: examples() names a command's examples after its own name (crossgo lint …).
+  examples(lintCmd, [
+    ['crossgo lint dockerfile', './Dockerfile: one line per trap with the fix, exit 1 on any'],
+    ['crossgo lint dockerfile build/Dockerfile --json', 'the findings as JSON'],
+  ]);
+
   program
     .command('cache-prog')
     .description("serve go's build cache (GOCACHEPROG): a local folder first, then an http(s) or s3 store")

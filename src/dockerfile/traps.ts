@@ -6,9 +6,10 @@
 export const TRAPS = {
   'no-build-platform':
     'a stage that runs go build without FROM --platform=$BUILDPLATFORM (BuildKit emulates the compiler)',
-  'hardcoded-goarch': 'GOOS/GOARCH/GOARM hard-coded instead of taken from TARGETOS/TARGETARCH/TARGETVARIANT',
+  'hardcoded-goarch':
+    'GOOS/GOARCH/GOARM hard-coded (ENV, ARG default), unset on $BUILDPLATFORM, or read from an undeclared TARGET argument, instead of taken from TARGETOS/TARGETARCH/TARGETVARIANT',
   'one-run-goarch':
-    'GOOS/GOARCH set for one RUN only (ENV or that RUN line) instead of from the target arguments',
+    'GOOS/GOARCH set inside one RUN to a literal value, or exported in a RUN that does not build (lost for the next RUN)',
   'no-cache-mount': 'go build without cache mounts for GOCACHE and GOMODCACHE',
   'cgo-static-base':
     'cgo left on with a scratch or distroless final stage: a dynamic binary in an image without libc',

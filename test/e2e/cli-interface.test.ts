@@ -12,7 +12,7 @@ afterAll(cleanupTemps);
 
 /** Commands that read or write the output folder, read the config, take targets. */
 const OUT = ['build', 'package', 'verify', 'repro', 'bench', 'merge'];
-const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor', 'changelog', 'ci'];
+const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor', 'changelog', 'ci', 'dockerfile'];
 const TARGETS = ['build', 'repro', 'bench', 'test', 'doctor'];
 
 interface Help {
