@@ -61,5 +61,9 @@ go_install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # nfpm makes the deb/rpm/apk packages; crossgo runs it with go run (cached by go), so this only
 # fetches and builds it ahead of the tests.
 go_install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+# The lint tests read crossgo's Dockerfile with BuildKit's own parser (a small program under
+# test/fixtures/buildkit-parse that go run builds): fetch its modules now, so a proxy problem
+# fails here and not in the middle of the suite.
+(cd "$(dirname "$0")/../test/fixtures/buildkit-parse" && go mod download)
 
 echo "tools: $(go version), node $(node --version), $(qemu-i386 --version | head -n 1), zig $(python3 -m ziglang version)"
