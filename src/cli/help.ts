@@ -44,7 +44,10 @@ export function targetsOption(
  */
 export function examples(cmd: Command, lines: readonly (readonly [command: string, why: string])[]): Command {
   if (lines.length < 2 || lines.length > 3) throw new Error(`${cmd.name()}: give two or three examples`);
-  const prefix = cmd.parent ? `crossgo ${cmd.name()}` : 'crossgo';
+  // The whole command path: `crossgo lint dockerfile` for a subcommand.
+  const names: string[] = [];
+  for (let at: Command | null = cmd; at?.parent; at = at.parent) names.unshift(at.name());
+  const prefix = ['crossgo', ...names].join(' ');
   for (const [line] of lines) {
     if (line !== prefix && !line.startsWith(`${prefix} `))
       throw new Error(`example "${line}" is not ${prefix}`);

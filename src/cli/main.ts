@@ -535,7 +535,7 @@ Examples:
   ]);
 
   const lintCmd = program.command('lint').description('check files for known traps');
-  lintCmd
+  const lintDockerfileCmd = lintCmd
     .command('dockerfile')
     .description(
       "report a Dockerfile's Go build traps (emulated compiler, lost GOARCH, no cache, cgo on scratch)",
@@ -546,8 +546,7 @@ Examples:
       const { lintDockerfileCommand } = await import('./commands/lint.js');
       exitCode = await lintDockerfileCommand(file, given(command), context());
     });
-  // On `lint` itself: examples() names a command's examples after its own name (crossgo lint …).
-  examples(lintCmd, [
+  examples(lintDockerfileCmd, [
     ['crossgo lint dockerfile', './Dockerfile: one line per trap with the fix, exit 1 on any'],
     ['crossgo lint dockerfile build/Dockerfile --json', 'the findings as JSON'],
   ]);
