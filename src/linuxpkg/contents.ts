@@ -41,7 +41,8 @@ export function destinationProblem(dst: string): string | null {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f\\]/.test(dst)) return 'holds a control character or a backslash';
   if (dst.split('/').includes('..')) return 'climbs out with ".."';
-  if (path.posix.normalize(dst) !== dst || dst.endsWith('/')) return 'is not normalised (no "//", "/./" or trailing "/")';
+  if (path.posix.normalize(dst) !== dst || dst.endsWith('/'))
+    return 'is not normalised (no "//", "/./" or trailing "/")';
   if (dst.length > 1024) return 'is longer than 1024 characters';
   return null;
 }
@@ -49,12 +50,18 @@ export function destinationProblem(dst: string): string | null {
 export function checkDestination(dst: string, where: string): string {
   const problem = destinationProblem(dst);
   if (problem)
-    throw new UsageError(`${where}: ${JSON.stringify(dst)} ${problem}: a package path is absolute, e.g. /etc/NAME/config.yaml`);
+    throw new UsageError(
+      `${where}: ${JSON.stringify(dst)} ${problem}: a package path is absolute, e.g. /etc/NAME/config.yaml`,
+    );
   return dst;
 }
 
 /** A module file a key names: a plain relative path, a real file (no link on the way). */
-export async function moduleFile(root: string, rel: string, where: string): Promise<{ file: string; rel: string }> {
+export async function moduleFile(
+  root: string,
+  rel: string,
+  where: string,
+): Promise<{ file: string; rel: string }> {
   const problem = relativePathProblem(rel);
   if (problem) {
     throw new UsageError(
@@ -63,7 +70,9 @@ export async function moduleFile(root: string, rel: string, where: string): Prom
   }
   const file = await confine(root, rel, { what: where, shownRoot: '.', leaf: 'file' });
   if (!(await lstat(file).catch(() => null))) {
-    throw new UsageError(`${where}: ${rel}: no such file in the module: name a file relative to the module root`);
+    throw new UsageError(
+      `${where}: ${rel}: no such file in the module: name a file relative to the module root`,
+    );
   }
   return { file, rel };
 }
@@ -98,7 +107,9 @@ export async function resolveContents(
     if (type === 'symlink') {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
       if (/[\u0000-\u001f\u007f]/.test(entry.src) || entry.src.length > 1024) {
-        throw new UsageError(`${key}.src: ${JSON.stringify(entry.src)} holds a control character: a link target is a path`);
+        throw new UsageError(
+          `${key}.src: ${JSON.stringify(entry.src)} holds a control character: a link target is a path`,
+        );
       }
       planned.push({ ...base, link: entry.src });
       continue;
@@ -114,10 +125,18 @@ export async function resolveContents(
       );
     }
     const matched = (
-      await glob([entry.src], { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: false, expandDirectories: false })
+      await glob([entry.src], {
+        cwd: root,
+        onlyFiles: true,
+        dot: false,
+        followSymbolicLinks: false,
+        expandDirectories: false,
+      })
     ).sort();
     if (matched.length === 0) {
-      throw new UsageError(`${key}.src: no file of the module matches ${JSON.stringify(entry.src)}: fix the glob or remove the entry`);
+      throw new UsageError(
+        `${key}.src: no file of the module matches ${JSON.stringify(entry.src)}: fix the glob or remove the entry`,
+      );
     }
     for (const rel of matched) {
       const source = await moduleFile(root, rel, `${key}.src`);

@@ -43,7 +43,10 @@ export function copyrightFile(facts: DebianDocFacts): string {
   const notices = (facts.licenseText ?? '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => /^(copyright\b|\(c\)|©)/i.test(l));
+    .filter((l) => /^(copyright\b|\(c\)|©)/i.test(l))
+    // DEP-5's Copyright field holds the years and holders: "Copyright (c) 2024 Jane" → "2024 Jane".
+    .map((l) => l.replace(/^(copyright\b\s*)?(\(c\)|©)?\s*/i, ''))
+    .filter((l) => l !== '');
   const lines = [
     'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/',
     `Upstream-Name: ${facts.name}`,

@@ -78,11 +78,15 @@ export async function prepareSigningKeys(request: KeyRequest): Promise<SigningKe
     }
     if (request.apk) {
       const shown = `${APK_KEY_VARIABLES.file} (${request.apk.file})`;
-      const pem = await readRegular(request.apk.file, { shown, maxBytes: 64 * 1024 }).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-          throw new UsageError(`${shown}: no such file: name the RSA private key apk packages are signed with`);
-        throw error;
-      });
+      const pem = await readRegular(request.apk.file, { shown, maxBytes: 64 * 1024 }).catch(
+        (error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+            throw new UsageError(
+              `${shown}: no such file: name the RSA private key apk packages are signed with`,
+            );
+          throw error;
+        },
+      );
       if (!/-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(pem.toString('latin1'))) {
         throw new UsageError(
           `${shown} is not a PEM private key: apk packages are signed with RSA (openssl genrsa -out builder.rsa 4096)`,
@@ -103,11 +107,15 @@ export async function prepareSigningKeys(request: KeyRequest): Promise<SigningKe
 
 /** The fingerprint of the one secret key `key` names (or gpg's only secret key). */
 async function gpgFingerprint(key: string | undefined, request: KeyRequest): Promise<string> {
-  const result = await run('gpg', ['--batch', '--with-colons', '--list-secret-keys', ...(key ? ['--', key] : [])], {
-    env: request.env,
-    signal: request.signal,
-    missingHint: 'install GnuPG (apt-get install gnupg)',
-  });
+  const result = await run(
+    'gpg',
+    ['--batch', '--with-colons', '--list-secret-keys', ...(key ? ['--', key] : [])],
+    {
+      env: request.env,
+      signal: request.signal,
+      missingHint: 'install GnuPG (apt-get install gnupg)',
+    },
+  );
   const fingerprints: string[] = [];
   let primary = false;
   for (const line of result.stdout.split('\n')) {
@@ -121,7 +129,9 @@ async function gpgFingerprint(key: string | undefined, request: KeyRequest): Pro
   }
   const named = key ? `secret key ${JSON.stringify(key)}` : 'secret key';
   if (fingerprints.length === 0)
-    throw new KeyError(`gpg has no ${named}: the Linux packages are signed with the release's gpg key (--key)`);
+    throw new KeyError(
+      `gpg has no ${named}: the Linux packages are signed with the release's gpg key (--key)`,
+    );
   if (fingerprints.length > 1) {
     throw new UsageError(
       `gpg holds ${fingerprints.length} secret keys${key ? ` matching ${JSON.stringify(key)}` : ''}: name the one the packages are signed with by its fingerprint (--key or package.key)`,
@@ -149,7 +159,9 @@ async function exportGpgKey(
   if (result.exitCode !== 0) {
     let text = result.stderr.trim().split('\n').slice(-2).join('; ');
     if (passphrase) text = text.split(passphrase).join('***');
-    throw new KeyError(`gpg could not export the signing key ${fingerprint} for nfpm: ${text || 'no message'}`);
+    throw new KeyError(
+      `gpg could not export the signing key ${fingerprint} for nfpm: ${text || 'no message'}`,
+    );
   }
   await chmod(file, 0o600);
 }

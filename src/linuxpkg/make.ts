@@ -1,9 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { confine } from '../fs/confine.js';
 import { UsageError } from '../errors.js';
+import { confine } from '../fs/confine.js';
 import { openRegular, readRegular } from '../fs/open.js';
-import { changelogFile, copyrightFile, deterministicGzip, isStaticExecutable, lintianOverrides } from './debian.js';
+import {
+  changelogFile,
+  copyrightFile,
+  deterministicGzip,
+  isStaticExecutable,
+  lintianOverrides,
+} from './debian.js';
 import type { SigningKeys } from './keys.js';
 import { runNfpm } from './nfpm.js';
 import { type NfpmEntry, type NfpmPackageSpec, nfpmConfig } from './nfpmConfig.js';
@@ -48,11 +54,20 @@ export async function makePackage(request: MakeRequest): Promise<void> {
     const bytes = request.binaries.get(b.path);
     if (!bytes) throw new Error(`bug: ${b.path} was not read for ${pkg.file}`);
     if (isStaticExecutable(bytes)) statics.push(b.dst);
-    entries.push({ type: 'file', src: await put(bytes), dst: b.dst, mode: 0o755, owner: 'root', group: 'root' });
+    entries.push({
+      type: 'file',
+      src: await put(bytes),
+      dst: b.dst,
+      mode: 0o755,
+      owner: 'root',
+      group: 'root',
+    });
   }
   for (const c of plan.contents) {
     if (c.formats && !c.formats.includes(pkg.format)) continue;
-    const base = { type: c.type, dst: c.dst, owner: c.owner, group: c.group };
+    // nfpm's "doc" is rpm's %doc and is left out of other formats (nfpm files.go isRelevantForPackager): a plain file there.
+    const type = c.type === 'doc' && pkg.format !== 'rpm' ? 'file' : c.type;
+    const base = { type, dst: c.dst, owner: c.owner, group: c.group };
     if (c.type === 'dir') {
       entries.push({ ...base, mode: c.mode ?? 0o755 });
       continue;
@@ -73,11 +88,22 @@ export async function makePackage(request: MakeRequest): Promise<void> {
   }
   if (pkg.format === 'deb') entries.push(...(await debianDocs(request, entries, statics, put)));
   const scripts: NfpmPackageSpec['scripts'] = {};
-  for (const [key, source] of Object.entries(plan.scripts) as [keyof NfpmPackageSpec['scripts'], { rel: string }][]) {
-    const file = await confine(request.moduleRoot, source.rel, { what: `linux_packages.scripts.${key}`, shownRoot: '.', leaf: 'file' });
+  for (const [key, source] of Object.entries(plan.scripts) as [
+    keyof NfpmPackageSpec['scripts'],
+    { rel: string },
+  ][]) {
+    const file = await confine(request.moduleRoot, source.rel, {
+      what: `linux_packages.scripts.${key}`,
+      shownRoot: '.',
+      leaf: 'file',
+    });
     scripts[key] = await put((await readModuleFile(file, source.rel)).data);
   }
-  const keyFile = pkg.signed ? (pkg.format === 'apk' ? request.keys?.apk?.keyFile : request.keys?.gpg) : undefined;
+  const keyFile = pkg.signed
+    ? pkg.format === 'apk'
+      ? request.keys?.apk?.keyFile
+      : request.keys?.gpg
+    : undefined;
   const spec: NfpmPackageSpec = {
     format: pkg.format,
     name: pkg.name,
@@ -113,7 +139,9 @@ async function readModuleFile(file: string, rel: string): Promise<{ data: Buffer
   const { handle, info } = await openRegular(file, { follow: false, shown: rel });
   try {
     if (info.size > MAX_FILE) {
-      throw new UsageError(`${rel} is ${info.size} bytes, over the ${MAX_FILE} bytes crossgo puts into a package from the module`);
+      throw new UsageError(
+        `${rel} is ${info.size} bytes, over the ${MAX_FILE} bytes crossgo puts into a package from the module`,
+      );
     }
     return { data: await handle.readFile(), executable: (info.mode & 0o111) !== 0 };
   } finally {
@@ -131,12 +159,25 @@ async function debianDocs(
   const { plan, pkg } = request;
   const doc = `/usr/share/doc/${pkg.name}`;
   const given = new Set(entries.map((e) => e.dst));
-  const file = (dst: string, src: string): NfpmEntry => ({ type: 'file', src, dst, mode: 0o644, owner: 'root', group: 'root' });
+  const file = (dst: string, src: string): NfpmEntry => ({
+    type: 'file',
+    src,
+    dst,
+    mode: 0o644,
+    owner: 'root',
+    group: 'root',
+  });
   const made: NfpmEntry[] = [];
   let licenseText: string | undefined;
   if (plan.licenseFile) {
-    const license = await confine(request.moduleRoot, plan.licenseFile.rel, { what: 'the license file', shownRoot: '.', leaf: 'file' });
-    licenseText = (await readRegular(license, { follow: false, shown: plan.licenseFile.rel, maxBytes: 1024 * 1024 })).toString('utf8');
+    const license = await confine(request.moduleRoot, plan.licenseFile.rel, {
+      what: 'the license file',
+      shownRoot: '.',
+      leaf: 'file',
+    });
+    licenseText = (
+      await readRegular(license, { follow: false, shown: plan.licenseFile.rel, maxBytes: 1024 * 1024 })
+    ).toString('utf8');
   }
   const facts = {
     name: pkg.name,
@@ -153,6 +194,7 @@ async function debianDocs(
     made.push(file(`${doc}/changelog.Debian.gz`, await put(changelogFile(facts))));
   }
   const override = `/usr/share/lintian/overrides/${pkg.name}`;
-  if (statics.length > 0 && !given.has(override)) made.push(file(override, await put(lintianOverrides(pkg.name, statics))));
+  if (statics.length > 0 && !given.has(override))
+    made.push(file(override, await put(lintianOverrides(pkg.name, statics))));
   return made;
 }

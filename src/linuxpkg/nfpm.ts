@@ -90,7 +90,9 @@ export function nfpmCommand(env: NodeJS.ProcessEnv): { command: string; args: st
   const named = env[NFPM_VARIABLE];
   if (named !== undefined && named !== '') {
     if (!named.startsWith('/'))
-      throw new UsageError(`${NFPM_VARIABLE}=${JSON.stringify(named)}: name the nfpm executable by its absolute path`);
+      throw new UsageError(
+        `${NFPM_VARIABLE}=${JSON.stringify(named)}: name the nfpm executable by its absolute path`,
+      );
     return { command: named, args: [] };
   }
   return { command: 'go', args: ['run', NFPM_PACKAGE] };
@@ -100,7 +102,16 @@ export async function runNfpm(options: NfpmRun): Promise<void> {
   const { command, args } = nfpmCommand(options.env);
   const result = await run(
     command,
-    [...args, 'package', '--config', options.config, '--packager', options.format, '--target', options.target],
+    [
+      ...args,
+      'package',
+      '--config',
+      options.config,
+      '--packager',
+      options.format,
+      '--target',
+      options.target,
+    ],
     {
       cwd: options.cwd,
       env: nfpmEnvironment(options.env, options.secrets),

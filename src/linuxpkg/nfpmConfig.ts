@@ -100,7 +100,12 @@ export function nfpmConfig(spec: NfpmPackageSpec): Record<string, unknown> {
     formatBlock.apk = {
       arch: spec.arch,
       ...(signature
-        ? { signature: { ...signature, ...(spec.signature?.keyName ? { key_name: spec.signature.keyName } : {}) } }
+        ? {
+            signature: {
+              ...signature,
+              ...(spec.signature?.keyName ? { key_name: spec.signature.keyName } : {}),
+            },
+          }
         : {}),
     };
   }

@@ -80,7 +80,9 @@ export interface LinuxPackagesPlan {
     priority: string;
   };
   contents: PlannedContent[];
-  scripts: Partial<Record<'preinstall' | 'postinstall' | 'preremove' | 'postremove', { file: string; rel: string }>>;
+  scripts: Partial<
+    Record<'preinstall' | 'postinstall' | 'preremove' | 'postremove', { file: string; rel: string }>
+  >;
   /** The module's license file (for the deb copyright file), if it has one. */
   licenseFile: { file: string; rel: string } | null;
   commit: string;
@@ -92,6 +94,8 @@ export interface LinuxPackagesPlan {
 
 const RELATION_KEYS = ['depends', 'recommends', 'suggests', 'conflicts', 'provides', 'replaces'] as const;
 const LICENSE_FILES = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'LICENCE', 'LICENCE.md', 'COPYING'];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const SYSTEMD_UNIT = /\.(service|socket|timer|path|target|mount|automount|swap|slice)$/;
 
 export async function planLinuxPackages(input: LinuxPackagesInput): Promise<LinuxPackagesPlan> {
@@ -99,7 +103,11 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
   const at = (key: string) => `${file}: linux_packages.${key}`;
   const formats = [...new Set(config.formats)] as LinuxPackageFormat[];
   const render = (text: string, key: string) =>
-    renderTemplate(compileTemplate(text, { file, key: `linux_packages.${key}` }, { scope: 'project' }), input.project, input.env);
+    renderTemplate(
+      compileTemplate(text, { file, key: `linux_packages.${key}` }, { scope: 'project' }),
+      input.project,
+      input.env,
+    );
 
   const version = render(config.version ?? '{version}', 'version');
   const vProblem = versionProblem(version);
@@ -129,15 +137,18 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
 
   const maintainer = config.maintainer;
   if (maintainer !== undefined && !/^[^<>\n\r]*[^<>\s] <[^<>\s]+@[^<>\s]+>$/.test(maintainer)) {
-    throw new UsageError(`${at('maintainer')}: ${JSON.stringify(maintainer)} is not "Name <mail>": write it as e.g. "Jane Doe <jane@example.com>"`);
+    throw new UsageError(
+      `${at('maintainer')}: ${JSON.stringify(maintainer)} is not "Name <mail>": write it as e.g. "Jane Doe <jane@example.com>"`,
+    );
   }
   if (maintainer === undefined && formats.includes('deb')) {
     throw new UsageError(`${at('maintainer')} is missing: a deb package needs a maintainer ("Name <mail>")`);
   }
   const description = config.description ?? `Go program ${input.project.project ?? ''}`.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(description) || (description.split('\n')[0] ?? '').trim() === '') {
-    throw new UsageError(`${at('description')}: the first line is the summary: it must not be empty, and no line may hold a control character`);
+  if (CONTROL_BUT_NEWLINE.test(description) || (description.split('\n')[0] ?? '').trim() === '') {
+    throw new UsageError(
+      `${at('description')}: the first line is the summary: it must not be empty, and no line may hold a control character`,
+    );
   }
   for (const [key, value] of [
     ['vendor', config.vendor],
@@ -145,7 +156,8 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
     ['homepage', config.homepage],
   ] as const) {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-    if (value !== undefined && /[\u0000-\u001f\u007f]/.test(value)) throw new UsageError(`${at(key)} holds a control character: one line`);
+    if (value !== undefined && /[\u0000-\u001f\u007f]/.test(value))
+      throw new UsageError(`${at(key)} holds a control character: one line`);
   }
   const bindir = checkDestination(config.bindir ?? '/usr/bin', at('bindir'));
 
@@ -155,7 +167,9 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
     const source = await moduleFile(root, rel, at(`man[${i}]`));
     const section = /\.([1-9])[a-z]*$/.exec(rel);
     if (!section) {
-      throw new UsageError(`${at(`man[${i}]`)}: ${rel} is not named NAME.SECTION (tool.1): crossgo installs it as /usr/share/man/manSECTION/NAME.SECTION.gz (give the page uncompressed)`);
+      throw new UsageError(
+        `${at(`man[${i}]`)}: ${rel} is not named NAME.SECTION (tool.1): crossgo installs it as /usr/share/man/manSECTION/NAME.SECTION.gz (give the page uncompressed)`,
+      );
     }
     contents.push({
       type: 'doc',
@@ -172,27 +186,62 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
   for (const [i, rel] of (config.systemd ?? []).entries()) {
     const source = await moduleFile(root, rel, at(`systemd[${i}]`));
     if (!SYSTEMD_UNIT.test(rel))
-      throw new UsageError(`${at(`systemd[${i}]`)}: ${rel} is not a systemd unit file (.service, .socket, .timer…)`);
-    contents.push(plain(source, `/usr/lib/systemd/system/${path.posix.basename(rel)}`, `linux_packages.systemd[${i}]`, null));
+      throw new UsageError(
+        `${at(`systemd[${i}]`)}: ${rel} is not a systemd unit file (.service, .socket, .timer…)`,
+      );
+    contents.push(
+      plain(
+        source,
+        `/usr/lib/systemd/system/${path.posix.basename(rel)}`,
+        `linux_packages.systemd[${i}]`,
+        null,
+      ),
+    );
   }
   const command = names.get(formats[0] as LinuxPackageFormat) as string;
   const completions = config.completions ?? {};
   if (completions.bash) {
     const source = await moduleFile(root, completions.bash, at('completions.bash'));
-    contents.push(plain(source, `/usr/share/bash-completion/completions/${command}`, 'linux_packages.completions.bash', null));
+    contents.push(
+      plain(
+        source,
+        `/usr/share/bash-completion/completions/${command}`,
+        'linux_packages.completions.bash',
+        null,
+      ),
+    );
   }
   if (completions.zsh) {
     const source = await moduleFile(root, completions.zsh, at('completions.zsh'));
     // Debian's zsh reads vendor-completions; Fedora's and Alpine's site-functions.
-    contents.push(plain(source, `/usr/share/zsh/vendor-completions/_${command}`, 'linux_packages.completions.zsh', ['deb']));
-    contents.push(plain(source, `/usr/share/zsh/site-functions/_${command}`, 'linux_packages.completions.zsh', ['rpm', 'apk']));
+    contents.push(
+      plain(source, `/usr/share/zsh/vendor-completions/_${command}`, 'linux_packages.completions.zsh', [
+        'deb',
+      ]),
+    );
+    contents.push(
+      plain(source, `/usr/share/zsh/site-functions/_${command}`, 'linux_packages.completions.zsh', [
+        'rpm',
+        'apk',
+      ]),
+    );
   }
   if (completions.fish) {
     const source = await moduleFile(root, completions.fish, at('completions.fish'));
-    contents.push(plain(source, `/usr/share/fish/vendor_completions.d/${command}.fish`, 'linux_packages.completions.fish', null));
+    contents.push(
+      plain(
+        source,
+        `/usr/share/fish/vendor_completions.d/${command}.fish`,
+        'linux_packages.completions.fish',
+        null,
+      ),
+    );
   }
   const scripts: LinuxPackagesPlan['scripts'] = {};
-  for (const [key, rel] of Object.entries(config.scripts ?? {}) as [keyof LinuxPackagesPlan['scripts'], string][]) {
+  for (const [key, rel] of Object.entries(config.scripts ?? {}) as [
+    keyof LinuxPackagesPlan['scripts'],
+    string,
+  ][]) {
     scripts[key] = await moduleFile(root, rel, at(`scripts.${key}`));
   }
 
@@ -205,12 +254,18 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
     const dsts = new Set<string>();
     const binaries = group.map((b) => {
       const dst = `${bindir === '/' ? '' : bindir}/${b.name}`;
-      if (dsts.has(dst)) throw new UsageError(`${at('build')}: two builds of ${target} make a binary named ${b.name}: package one of them (linux_packages.build)`);
+      if (dsts.has(dst))
+        throw new UsageError(
+          `${at('build')}: two builds of ${target} make a binary named ${b.name}: package one of them (linux_packages.build)`,
+        );
       dsts.add(dst);
       return { path: b.path, sha256: b.sha256, dst };
     });
     for (const c of contents) {
-      if (dsts.has(c.dst)) throw new UsageError(`${file}: ${c.key}: ${c.dst} is where the binary ${path.posix.basename(c.dst)} goes: choose another path`);
+      if (dsts.has(c.dst))
+        throw new UsageError(
+          `${file}: ${c.key}: ${c.dst} is where the binary ${path.posix.basename(c.dst)} goes: choose another path`,
+        );
     }
     for (const format of formats) {
       const arch = packageArch(format, first);
@@ -249,7 +304,10 @@ export async function planLinuxPackages(input: LinuxPackagesInput): Promise<Linu
     for (const format of c.formats ?? formats) {
       const key = `${format} ${c.dst}`;
       const earlier = contentDsts.get(key);
-      if (earlier) throw new UsageError(`${file}: ${c.key} and ${earlier} both put a file at ${c.dst}: one path, one file`);
+      if (earlier)
+        throw new UsageError(
+          `${file}: ${c.key} and ${earlier} both put a file at ${c.dst}: one path, one file`,
+        );
       contentDsts.set(key, c.key);
     }
   }
@@ -297,9 +355,13 @@ function selectBinaries(input: LinuxPackagesInput): Map<string, PackagedBinaryIn
   const wanted = config.targets ? new Set(config.targets) : null;
   for (const target of wanted ?? []) {
     if (!target.startsWith('linux/'))
-      throw new UsageError(`${file}: linux_packages.targets: ${target} is not a linux target: deb, rpm and apk are for linux`);
+      throw new UsageError(
+        `${file}: linux_packages.targets: ${target} is not a linux target: deb, rpm and apk are for linux`,
+      );
     if (!byBuild.some((b) => b.target === target))
-      throw new UsageError(`${file}: linux_packages.targets: the manifest has no binary of ${target}: build it, or leave it out`);
+      throw new UsageError(
+        `${file}: linux_packages.targets: the manifest has no binary of ${target}: build it, or leave it out`,
+      );
   }
   const groups = new Map<string, PackagedBinaryInput[]>();
   for (const b of byBuild) {
@@ -323,7 +385,9 @@ function relationsFor(
     for (const item of list) {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
       if (/[\u0000-\u001f\u007f]/.test(item) || item.trim() === '') {
-        throw new UsageError(`${at(override[key] ? `overrides.${format}.${key}` : key)}: ${JSON.stringify(item)} is empty or holds a control character: one relation per item`);
+        throw new UsageError(
+          `${at(override[key] ? `overrides.${format}.${key}` : key)}: ${JSON.stringify(item)} is empty or holds a control character: one relation per item`,
+        );
       }
     }
     relations[key] = [...list];

@@ -25,7 +25,8 @@ export function versionProblem(version: string): string | null {
   if (version === '') return 'is empty';
   if (version.length > 128) return 'is longer than 128 characters';
   if (!/^[0-9]/.test(version)) return 'does not start with a digit, as deb, rpm and apk versions must';
-  if (!/^[A-Za-z0-9.+~_-]+$/.test(version)) return 'holds a character other than letters, digits and . + ~ _ -';
+  if (!/^[A-Za-z0-9.+~_-]+$/.test(version))
+    return 'holds a character other than letters, digits and . + ~ _ -';
   return null;
 }
 
@@ -113,8 +114,7 @@ export function formatVersions(version: string): FormatVersions {
 
 /** Why a release (deb revision, rpm release, apk -rN) does not fit a format, or null. */
 export function releaseProblem(format: LinuxPackageFormat, release: string): string | null {
-  if (format === 'apk' && !/^\d+$/.test(release))
-    return 'is not a number, as apk\'s -rN release must be';
+  if (format === 'apk' && !/^\d+$/.test(release)) return "is not a number, as apk's -rN release must be";
   if (format === 'deb' && !/^[A-Za-z0-9.+~]+$/.test(release))
     return 'holds a character a deb revision cannot (letters, digits and . + ~ only)';
   if (format === 'rpm' && !/^[A-Za-z0-9.+~_]+$/.test(release))

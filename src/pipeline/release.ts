@@ -1,7 +1,7 @@
 import type { ChangelogConfig } from '../config/types.js';
-import type { LinuxPackagesPlan } from '../linuxpkg/plan.js';
 import type { InterruptedError } from '../errors.js';
 import type { Ownership } from '../fs/ownership.js';
+import type { LinuxPackagesPlan } from '../linuxpkg/plan.js';
 import type { Logger } from '../log.js';
 import type { BuildEvent } from './events.js';
 import type { Manifest } from './manifest.js';

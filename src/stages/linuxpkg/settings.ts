@@ -35,7 +35,8 @@ export async function linuxPackageSettings(sources: LinuxPackageSources): Promis
   const { layout, manifest } = sources;
   const taken = new Map<string, string>();
   for (const file of STATE_FILES) taken.set(file, `crossgo's own ${file}`);
-  for (const a of binaries(manifest)) taken.set(a.path.split('/')[0] as string, `the build's binary of ${a.target}`);
+  for (const a of binaries(manifest))
+    taken.set(a.path.split('/')[0] as string, `the build's binary of ${a.target}`);
   for (const u of layout.universal) taken.set(u.file, 'the universal binary');
   for (const a of layout.archives) taken.set(a.file, `the archive of ${a.target}`);
   for (const s of layout.sboms.values()) taken.set(s, 'an SBOM');

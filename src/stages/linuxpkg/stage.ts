@@ -46,7 +46,8 @@ export const linuxPackagesStage: Stage<PackageContext> = {
       const bytes = new Map<string, Uint8Array>();
       for (const pkg of plan.packages) {
         for (const b of pkg.binaries) {
-          if (!bytes.has(b.path)) bytes.set(b.path, await readVerified(sourcePath(ctx, b.path), b.sha256, b.path));
+          if (!bytes.has(b.path))
+            bytes.set(b.path, await readVerified(sourcePath(ctx, b.path), b.sha256, b.path));
         }
       }
       const outcomes = await runPool(
