@@ -90,21 +90,47 @@ beforeAll(async () => {
   );
   await writeFile(path.join(dir, '.gitignore'), '/dist/\n/dist2/\n');
   const gitEnv = { ...process.env, ...gitIdentity(DATE) };
-  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'tool'], ['tag', 'v1.2.3']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'tool'],
+    ['tag', 'v1.2.3'],
+  ]) {
     await tool('git', ['-c', 'init.defaultBranch=main', ...args], dir, gitEnv);
   }
   const gpgEnv = { ...process.env, GNUPGHOME: gnupg };
   await tool(
     'gpg',
-    ['--batch', '--pinentry-mode', 'loopback', '--passphrase', PASSPHRASE, '--quick-gen-key', 'crossgo test <test@example.com>', 'rsa2048', 'sign', 'never'],
+    [
+      '--batch',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      PASSPHRASE,
+      '--quick-gen-key',
+      'crossgo test <test@example.com>',
+      'rsa2048',
+      'sign',
+      'never',
+    ],
     undefined,
     gpgEnv,
   );
   const listed = await tool('gpg', ['--batch', '--with-colons', '--list-secret-keys'], undefined, gpgEnv);
   fingerprint = (lines(listed).find((l) => l.startsWith('fpr:')) as string).split(':')[9] as string;
-  await writeFile(path.join(keys, 'public.asc'), await tool('gpg', ['--armor', '--export', fingerprint], undefined, gpgEnv));
+  await writeFile(
+    path.join(keys, 'public.asc'),
+    await tool('gpg', ['--armor', '--export', fingerprint], undefined, gpgEnv),
+  );
   await tool('openssl', ['genrsa', '-out', path.join(keys, 'tool-test.rsa'), '2048']);
-  await tool('openssl', ['rsa', '-in', path.join(keys, 'tool-test.rsa'), '-pubout', '-out', path.join(keys, APK_KEY_NAME)]);
+  await tool('openssl', [
+    'rsa',
+    '-in',
+    path.join(keys, 'tool-test.rsa'),
+    '-pubout',
+    '-out',
+    path.join(keys, APK_KEY_NAME),
+  ]);
   config = path.join(keys, 'crossgo.yaml');
   await writeFile(
     config,
@@ -112,7 +138,22 @@ beforeAll(async () => {
   );
   for (const out of ['dist', 'dist2']) {
     const built = await crossgo(
-      ['-C', dir, 'build', '--package', '-t', 'linux/amd64', '-o', out, '--config', config, '--sign', 'gpg', '--key', fingerprint],
+      [
+        '-C',
+        dir,
+        'build',
+        '--package',
+        '-t',
+        'linux/amd64',
+        '-o',
+        out,
+        '--config',
+        config,
+        '--sign',
+        'gpg',
+        '--key',
+        fingerprint,
+      ],
       { env: env() },
     );
     if (built.code !== 0) throw new Error(built.stderr);
@@ -140,12 +181,18 @@ describe('signed linux packages (--sign gpg)', () => {
       '_gpgorigin',
     ]);
     const signed = Buffer.concat(
-      await Promise.all(['debian-binary', 'control.tar.gz', 'data.tar.gz'].map((m) => readFile(path.join(members, m)))),
+      await Promise.all(
+        ['debian-binary', 'control.tar.gz', 'data.tar.gz'].map((m) => readFile(path.join(members, m))),
+      ),
     );
     await writeFile(path.join(members, 'signed'), signed);
-    const verify = await runTool('gpg', ['--batch', '--verify', path.join(members, '_gpgorigin'), path.join(members, 'signed')], {
-      env: { ...process.env, GNUPGHOME: gnupg },
-    });
+    const verify = await runTool(
+      'gpg',
+      ['--batch', '--verify', path.join(members, '_gpgorigin'), path.join(members, 'signed')],
+      {
+        env: { ...process.env, GNUPGHOME: gnupg },
+      },
+    );
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stderr).toMatch(/Good signature from "crossgo test <test@example.com>"/);
   });
@@ -156,7 +203,9 @@ describe('signed linux packages (--sign gpg)', () => {
     const work = await tempDir();
     await writeFile(path.join(work, 'sig.tar.gz'), signature as Buffer);
     await writeFile(path.join(work, 'control.tar.gz'), control as Buffer);
-    expect(lines(await tool('tar', ['-tzf', path.join(work, 'sig.tar.gz')]))).toEqual([`.SIGN.RSA.${APK_KEY_NAME}`]);
+    expect(lines(await tool('tar', ['-tzf', path.join(work, 'sig.tar.gz')]))).toEqual([
+      `.SIGN.RSA.${APK_KEY_NAME}`,
+    ]);
     await tool('tar', ['-xzf', path.join(work, 'sig.tar.gz'), '-C', work]);
     // abuild-sign: openssl dgst -sha1 -sign over the control stream (apk-tools verifies it so).
     const verified = await tool('openssl', [
@@ -177,15 +226,26 @@ describe('signed linux packages (--sign gpg)', () => {
     const deb = 'tool_1.2.3-1_amd64.deb';
     const [one, two] = [await debMembers(path.join(dist, deb)), await debMembers(path.join(dist2, deb))];
     for (const member of ['debian-binary', 'control.tar.gz', 'data.tar.gz']) {
-      expect(sha256(await readFile(path.join(two, member))), member).toBe(sha256(await readFile(path.join(one, member))));
+      expect(sha256(await readFile(path.join(two, member))), member).toBe(
+        sha256(await readFile(path.join(one, member))),
+      );
     }
     const rpm = 'tool-1.2.3-1.x86_64.rpm';
     const header = async (folder: string) =>
-      tool('rpm', ['-qp', '--nosignature', '--queryformat', '%{SHA256HEADER} %{PAYLOADDIGEST}', path.join(folder, rpm)]);
+      tool('rpm', [
+        '-qp',
+        '--nosignature',
+        '--queryformat',
+        '%{SHA256HEADER} %{PAYLOADDIGEST}',
+        path.join(folder, rpm),
+      ]);
     expect(await header(dist2)).toBe(await header(dist));
     for (const file of [deb, rpm]) {
-      const same = sha256(await readFile(path.join(dist, file))) === sha256(await readFile(path.join(dist2, file)));
-      console.log(`signed ${file}: ${same ? 'byte-identical (both signed in the same second)' : 'differs in its signature time only'}`);
+      const same =
+        sha256(await readFile(path.join(dist, file))) === sha256(await readFile(path.join(dist2, file)));
+      console.log(
+        `signed ${file}: ${same ? 'byte-identical (both signed in the same second)' : 'differs in its signature time only'}`,
+      );
     }
   });
 
@@ -203,20 +263,28 @@ describe('signed linux packages (--sign gpg)', () => {
   });
 
   it('apk with gpg signing and no CROSSGO_APK_KEY_FILE: one line, exit 2', async () => {
-    const result = await crossgo(['-C', dir, 'package', '-o', 'dist2', '--config', config, '--sign', 'gpg', '--key', fingerprint], {
-      env: env({ CROSSGO_APK_KEY_FILE: '' }),
-    });
+    const result = await crossgo(
+      ['-C', dir, 'package', '-o', 'dist2', '--config', config, '--sign', 'gpg', '--key', fingerprint],
+      {
+        env: env({ CROSSGO_APK_KEY_FILE: '' }),
+      },
+    );
     expect(result.code, result.stderr).toBe(2);
     expect(lines(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toMatch(/apk packages are signed with an RSA key, which a gpg key is not: set CROSSGO_APK_KEY_FILE/);
+    expect(result.stderr).toMatch(
+      /apk packages are signed with an RSA key, which a gpg key is not: set CROSSGO_APK_KEY_FILE/,
+    );
   });
 
   it('a wrong gpg passphrase: one line, exit 1, the passphrase not in it, the release as it was', async () => {
     const before = await readFile(path.join(dist2, 'manifest.json'), 'utf8');
     const wrong = 'not the passphrase';
-    const result = await crossgo(['-C', dir, 'package', '-o', 'dist2', '--config', config, '--sign', 'gpg', '--key', fingerprint], {
-      env: env({ CROSSGO_GPG_PASSPHRASE: wrong }),
-    });
+    const result = await crossgo(
+      ['-C', dir, 'package', '-o', 'dist2', '--config', config, '--sign', 'gpg', '--key', fingerprint],
+      {
+        env: env({ CROSSGO_GPG_PASSPHRASE: wrong }),
+      },
+    );
     expect(result.code, result.stderr).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toMatch(/gpg could not export the signing key|nfpm v2.45.2 could not make tool/);
