@@ -43,19 +43,16 @@ export const linuxPackagesStage: Stage<PackageContext> = {
           signal: ctx.signal,
         });
       }
-      const bytes = new Map<string, Uint8Array>();
-      for (const pkg of plan.packages) {
-        for (const b of pkg.binaries) {
-          if (!bytes.has(b.path))
-            bytes.set(b.path, await readVerified(sourcePath(ctx, b.path), b.sha256, b.path));
-        }
-      }
       const outcomes = await runPool(
         plan.packages,
         PARALLEL,
         async (pkg, i) => {
           const dir = path.join(work, String(i));
           await mkdir(dir, { mode: 0o700 });
+          // Read for this package alone (no binary is held longer), checked against the manifest.
+          const bytes = new Map<string, Uint8Array>();
+          for (const b of pkg.binaries)
+            bytes.set(b.path, await readVerified(sourcePath(ctx, b.path), b.sha256, b.path));
           await makePackage({
             plan,
             pkg,
