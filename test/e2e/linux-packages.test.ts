@@ -334,3 +334,17 @@ describe('a hostile linux_packages: is one line, exit 2, before anything is writ
     expect((await readdir(dist2)).sort()).toEqual(before);
   });
 });
+
+describe('nfpm cannot be broken by the user’s go settings', () => {
+  it('GOFLAGS=-mod=vendor and an older GOTOOLCHAIN: the same packages', async () => {
+    const result = await crossgo(['-C', dir, 'package', '-o', 'dist2', '--config', config], {
+      env: testEnv({ GOFLAGS: '-mod=vendor', GOTOOLCHAIN: 'go1.21.0', GOWORK: path.join(dir, 'go.work') }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    for (const file of PACKAGES) {
+      expect(sha256(await readFile(path.join(dist2, file))), file).toBe(
+        sha256(await readFile(path.join(dist, file))),
+      );
+    }
+  });
+});
