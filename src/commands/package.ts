@@ -28,6 +28,8 @@ import { archiveStage } from '../stages/archive/stage.js';
 import type { ArchiveFormat } from '../stages/archive/write.js';
 import { changelogSettings, changelogStage } from '../stages/changelog/stage.js';
 import { releaseChecksumsStage } from '../stages/checksum/release.js';
+import { linuxPackageSettings } from '../stages/linuxpkg/settings.js';
+import { linuxPackagesStage } from '../stages/linuxpkg/stage.js';
 import { sbomStage } from '../stages/sbom/stage.js';
 import type { SignMethod } from '../stages/sign/sign.js';
 import { signStage } from '../stages/sign/stage.js';
@@ -85,6 +87,7 @@ export const PACKAGE_STAGES: readonly Stage<PackageContext>[] = [
   changelogStage,
   universalStage,
   archiveStage,
+  linuxPackagesStage,
   sourceStage,
   sbomStage,
   releaseChecksumsStage,
@@ -178,11 +181,24 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
       },
       env,
     );
+    // deb, rpm and apk (linux_packages:): planned beside the layout, their names checked against it.
+    const linuxPackages = await linuxPackageSettings({
+      loaded,
+      file: configName(loaded),
+      manifest,
+      layout,
+      moduleRoot,
+      cwd,
+      sign: settings.sign,
+      mtime: settings.mtime,
+      env,
+      log,
+    });
     ctx = {
       outDir: folder.dir,
       shown,
       manifest,
-      settings,
+      settings: { ...settings, linuxPackages },
       layout,
       moduleRoot,
       env,

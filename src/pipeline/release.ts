@@ -1,6 +1,7 @@
 import type { ChangelogConfig } from '../config/types.js';
 import type { InterruptedError } from '../errors.js';
 import type { Ownership } from '../fs/ownership.js';
+import type { LinuxPackagesPlan } from '../linuxpkg/plan.js';
 import type { Logger } from '../log.js';
 import type { BuildEvent } from './events.js';
 import type { Manifest } from './manifest.js';
@@ -28,6 +29,8 @@ export interface PackageSettings {
   mtimeSource: 'SOURCE_DATE_EPOCH' | 'commit' | 'none';
   /** What the changelog stage reads: the module root (where git runs) and whether it is in a repository, the config's block and its file name, package.changelog. */
   changelog?: { root: string; repository: boolean; config: ChangelogConfig; file: string; write: boolean };
+  /** The deb, rpm and apk packages of the config's linux_packages: (null or absent: none). */
+  linuxPackages?: LinuxPackagesPlan | null;
 }
 
 /**
