@@ -11,6 +11,7 @@ export { BUILD_STAGES, type BuildResult, type BuildRunOptions, build, buildAll }
 export { type ChangelogOptions, type ChangelogResult, changelog } from './commands/changelog.js';
 export { type CiOptions, type CiPlatform, type CiResult, ci } from './commands/ci.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
+export { IMAGE_STAGES, type ImageOptions, type ImageResult, image } from './commands/image.js';
 export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export { type MergeOptions, type MergeResult, merge } from './commands/merge.js';
