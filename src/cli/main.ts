@@ -339,15 +339,22 @@ Examples:
     .addOption(
       new Option(
         '--push <ref>',
-        'push to REPO[:TAG] (repeatable; a REPO without a tag gets image.tags, default {version})',
-      ).argParser(collect),
+        "push to REPO[:TAG] (repeatable; a REPO without a tag gets the config's image.tags)",
+      )
+        .default([], '{version} for a REPO without a tag')
+        .argParser(collect),
     )
     .option(
       '--oci-layout <dir>',
       'also write the OCI layout to this folder (new, empty, or one crossgo wrote)',
     )
     .option('--tarball <file>', 'also write a tar that docker load and podman load accept')
-    .option('--base <ref>', 'base image, resolved per platform from its registry (default scratch)')
+    .addOption(
+      new Option('--base <ref>', 'base image, resolved per platform from its registry').default(
+        'scratch',
+        "the config's image.base, else scratch",
+      ),
+    )
     .addOption(
       new Option(
         '--insecure-registry <host>',
