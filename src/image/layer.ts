@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, gzipSync } from 'node:zlib';
+import { gzipSync } from 'fflate';
 import { pack } from 'tar-stream';
 
 /** One file or folder of a layer; paths are absolute in the image (`/etc/passwd`). */
@@ -89,24 +89,23 @@ export async function layerTar(entries: readonly LayerEntry[], mtime: Date): Pro
 const OS_UNKNOWN = 255;
 
 /**
- * Gzip bytes that depend only on the input: deflate is a pure function of the input and its
- * parameters (level, window, memLevel, strategy — all fixed here) for one deflate
- * implementation, and Node ships its own zlib inside the node binary (it never loads the
- * system's), so the same Node release gives the same bytes on every OS and CPU. The header
- * carries no file name and a zero mtime (Node's gzip never sets them); its OS byte, which zlib
- * takes from the platform it was compiled for, is set to 255 ("unknown") so a Windows node
- * writes the same header. The diff_id (sha256 of the tar) does not depend on the compressor at all.
+ * Gzip bytes that depend only on the input, on every machine. Not node's zlib: node bundles
+ * Chromium's zlib, whose deflate hashes with the CPU's CRC32C instruction when it has one
+ * (deps/zlib/contrib/optimizations/insert_string.h: insert_string_simd when x86_cpu_enable_simd
+ * or arm_cpu_enable_crc32) and with canonical zlib's rolling hash otherwise, so one input gives
+ * other bytes on a CPU without SSE4.2 (or without arm's crc extension), and a node release may
+ * change them. fflate is deflate in plain JavaScript — integer arithmetic the same on every
+ * engine and CPU — pinned to one exact version in package.json, with every parameter fixed
+ * (level 9, memory level 8). The header carries no file name and a zero mtime, and its OS byte is
+ * 255 ("unknown") rather than the writer's platform. The diff_id (sha256 of the tar) does not
+ * depend on the compressor at all.
  */
 export function deterministicGzip(data: Uint8Array): Buffer {
-  const gz = gzipSync(data, {
-    level: constants.Z_BEST_COMPRESSION,
-    windowBits: 15,
-    memLevel: 8,
-    strategy: constants.Z_DEFAULT_STRATEGY,
-  });
-  // Bytes 0-9: ID1 ID2 CM FLG MTIME(4) XFL OS; FLG is 0 (no FHCRC), so the byte can be set freely.
-  if (gz[0] !== 0x1f || gz[1] !== 0x8b || gz[3] !== 0)
-    throw new Error('bug: unexpected gzip header from zlib');
+  const gz = Buffer.from(gzipSync(data, { level: 9, mem: 8, mtime: 0 }));
+  // Bytes 0-9: ID1 ID2 CM FLG MTIME(4) XFL OS; FLG 0 (no name, no FHCRC), so the OS byte is free to set.
+  if (gz[0] !== 0x1f || gz[1] !== 0x8b || gz[3] !== 0 || gz.readUInt32LE(4) !== 0) {
+    throw new Error('bug: unexpected gzip header from fflate');
+  }
   gz[9] = OS_UNKNOWN;
   return gz;
 }
