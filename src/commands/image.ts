@@ -46,6 +46,8 @@ export interface ImageResult {
   images: ImageArtifact[];
   /** Per digest of an index, manifest or referrer: the bytes it stands for (itself and every blob below it, each once). */
   totals: Record<string, number>;
+  /** Each push: where, the tags, and what the registry already had. */
+  pushed: ImageContext['pushed'];
 }
 
 /** The image stages, in order: make, lay out, record, export, push (each push recorded). */
@@ -119,6 +121,8 @@ export async function image(options: ImageOptions = {}): Promise<ImageResult> {
       env,
       signal,
       log,
+      baseMounts: new Map(),
+      pushed: [],
       made: null,
       records: [],
       emit: (event) => options.onEvent?.(event),
@@ -129,7 +133,7 @@ export async function image(options: ImageOptions = {}): Promise<ImageResult> {
     } finally {
       await folder.owned.compact();
     }
-    return { manifest, outDir: folder.dir, images: ctx.records, totals: totalSizes(ctx) };
+    return { manifest, outDir: folder.dir, images: ctx.records, totals: totalSizes(ctx), pushed: ctx.pushed };
   } finally {
     await folder.release();
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageArtifact, Manifest } from '../../src/pipeline/manifest.js';
 import { cleanupTemps, crossgo, fixtureRepo, runTool, tempDir, testEnv } from '../helpers/cli.js';
+import { type Registry, startRegistry } from '../helpers/registry.js';
 
 /**
  * crossgo image from one build of the greet fixture for four linux targets, checked with tools
@@ -262,5 +263,184 @@ describe('crossgo image: the OCI layout', () => {
     const run = await crossgo(['image'], { cwd: copy, env: testEnv() });
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toMatch(/lists no linux binaries: build linux targets first/);
+  });
+});
+
+/**
+ * The push to a real registry: Debian's docker-registry (CNCF Distribution 2.8) on 127.0.0.1, one
+ * open and one behind htpasswd basic auth, started here and stopped in afterAll. Read back with
+ * skopeo (docker://, --tls-verify=false for plain HTTP), copied out per platform and unpacked by
+ * umoci, then run.
+ */
+describe('crossgo image --push', () => {
+  let open: Registry;
+  let locked: Registry;
+  let first: { code: number; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    open = await startRegistry();
+    locked = await startRegistry({ auth: 'htpasswd' });
+    first = await crossgo(
+      ['image', '--push', `${open.host}/app:1.2.3`, '--push', `${open.host}/app:latest`, '--json'],
+      {
+        cwd: dir,
+        env: testEnv(),
+      },
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await open?.stop();
+    await locked?.stop();
+  });
+
+  const skopeo = (args: string[]) =>
+    tool('skopeo', [...args.slice(0, -1), '--tls-verify=false', ...args.slice(-1)]);
+
+  it('pushes the index under both tags; skopeo reads it with its four platforms; the manifest records where', async () => {
+    expect(first.code, first.stderr).toBe(0);
+    const raw = await skopeo(['inspect', '--raw', `docker://${open.host}/app:1.2.3`]);
+    const index = JSON.parse(raw) as { manifests: { platform: object }[] };
+    expect(index.manifests.map((m) => m.platform)).toEqual(PLATFORMS.map((p) => p.platform));
+    const latest = await skopeo(['inspect', '--raw', `docker://${open.host}/app:latest`]);
+    expect(sha256(latest)).toBe(sha256(raw));
+    const manifest = JSON.parse(await readFile(path.join(dir, 'dist', 'manifest.json'), 'utf8')) as Manifest;
+    const images = manifest.artifacts.filter((a): a is ImageArtifact => a.kind === 'image');
+    const index0 = images.find((a) => a.role === 'index');
+    expect(index0?.digest).toBe(`sha256:${sha256(raw)}`);
+    expect(index0?.pushed).toEqual([{ repository: `${open.host}/app`, tags: ['1.2.3', 'latest'] }]);
+    for (const a of images.filter((i) => i.role !== 'index')) {
+      expect(a.pushed).toEqual([{ repository: `${open.host}/app`, tags: [] }]);
+    }
+  });
+
+  it('skopeo copy of one platform, umoci unpack, and the binary runs (amd64 natively, arm64 under qemu)', async () => {
+    for (const [arch, runner] of [
+      ['amd64', []],
+      ['arm64', ['qemu-aarch64']],
+    ] as const) {
+      const out = await tempDir();
+      await tool('skopeo', [
+        '--override-arch',
+        arch,
+        'copy',
+        '--src-tls-verify=false',
+        `docker://${open.host}/app:1.2.3`,
+        `oci:${out}/layout:pulled`,
+      ]);
+      await tool('umoci', ['unpack', '--rootless', '--image', `${out}/layout:pulled`, `${out}/bundle`]);
+      const binary = path.join(out, 'bundle', 'rootfs', 'usr', 'local', 'bin', 'greet');
+      const [command, ...args] = [...runner, binary];
+      expect(await tool(command as string, args)).toContain(`greet version=1.2.3 `);
+    }
+  });
+
+  it('a second push sends nothing: every blob and manifest is already there', async () => {
+    const again = await crossgo(
+      ['image', '--push', `${open.host}/app:1.2.3`, '--push', `${open.host}/app:latest`, '--json'],
+      {
+        cwd: dir,
+        env: testEnv(),
+      },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const [push] = (
+      JSON.parse(again.stdout) as { pushed: { uploaded: number; manifests: number; existing: number }[] }
+    ).pushed;
+    expect(push?.uploaded).toBe(0);
+    expect(push?.manifests).toBe(0);
+    expect(push?.existing).toBeGreaterThan(0);
+  });
+
+  it('each SBOM is found as a referrer of its image (the tag-schema fallback: distribution 2.8 has no referrers API)', async () => {
+    const records = (JSON.parse(first.stdout) as { images: ImageArtifact[] }).images;
+    const amd64 = records.find((r) => r.role === 'manifest' && r.target === 'linux/amd64');
+    const sbom = records.find((r) => r.role === 'referrer' && r.target === 'linux/amd64');
+    const api = await fetch(`${open.url}/v2/app/referrers/${amd64?.digest}`);
+    let referrers: { manifests: { digest: string; artifactType: string }[] };
+    if (api.status === 200) referrers = (await api.json()) as typeof referrers;
+    else {
+      const tag = `sha256-${amd64?.digest.slice(7)}`;
+      referrers = JSON.parse(
+        await skopeo(['inspect', '--raw', `docker://${open.host}/app:${tag}`]),
+      ) as typeof referrers;
+    }
+    expect(referrers.manifests).toEqual([
+      expect.objectContaining({ digest: sbom?.digest, artifactType: 'application/vnd.cyclonedx+json' }),
+    ]);
+    const referrer = JSON.parse(
+      await skopeo(['inspect', '--raw', `docker://${open.host}/app@${sbom?.digest}`]),
+    ) as { subject: { digest: string } };
+    expect(referrer.subject.digest).toBe(amd64?.digest);
+  });
+
+  it('a wrong password: one line, exit 1, and no tag appears; the right one pushes', async () => {
+    const wrong = await crossgo(['image', '--push', `${locked.host}/app:1.2.3`], {
+      cwd: dir,
+      env: testEnv({ CROSSGO_REGISTRY_USER: locked.user, CROSSGO_REGISTRY_PASSWORD: 'not-the-password' }),
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).not.toContain('not-the-password');
+    const creds = `${locked.user}:${locked.password}`;
+    const tags = await runTool('skopeo', [
+      'list-tags',
+      '--creds',
+      creds,
+      '--tls-verify=false',
+      `docker://${locked.host}/app`,
+    ]);
+    expect(tags.stdout).not.toContain('1.2.3');
+    const right = await crossgo(['image', '--push', `${locked.host}/app:1.2.3`], {
+      cwd: dir,
+      env: testEnv({ CROSSGO_REGISTRY_USER: locked.user, CROSSGO_REGISTRY_PASSWORD: locked.password }),
+    });
+    expect(right.code, right.stderr).toBe(0);
+    const after = await tool('skopeo', [
+      'list-tags',
+      '--creds',
+      creds,
+      '--tls-verify=false',
+      `docker://${locked.host}/app`,
+    ]);
+    expect(JSON.parse(after).Tags).toContain('1.2.3');
+  });
+
+  it('--base: the pushed image as the base of another, its layers kept and mounted on a push to the same registry', async () => {
+    const out = path.join(await tempDir(), 'layout');
+    const run = await crossgo(
+      [
+        'image',
+        '--base',
+        `${open.host}/app:1.2.3`,
+        '--oci-layout',
+        out,
+        '--push',
+        `${open.host}/derived:1`,
+        '--json',
+      ],
+      { cwd: dir, env: testEnv() },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const [push] = (JSON.parse(run.stdout) as { pushed: { mounted: number }[] }).pushed;
+    // The base's two layers (scratch files, its binary) per platform: mounted from app, not uploaded.
+    expect(push?.mounted).toBeGreaterThan(0);
+    const manifest = JSON.parse(
+      await tool('skopeo', ['inspect', '--raw', `oci:${out}:1.2.3-linux-arm64-v8`]),
+    ) as {
+      layers: unknown[];
+    };
+    expect(manifest.layers).toHaveLength(3);
+    const config = JSON.parse(
+      await tool('skopeo', ['inspect', '--config', `oci:${out}:1.2.3-linux-arm64-v8`]),
+    ) as {
+      config: { User: string; Env: string[] };
+    };
+    expect(config.config.User).toBe('65532:65532');
+    expect(config.config.Env).toContain('SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt');
+    const bundle = path.join(await tempDir(), 'bundle');
+    await tool('umoci', ['unpack', '--rootless', '--image', `${out}:1.2.3-linux-arm64-v8`, bundle]);
+    expect(
+      await tool('qemu-aarch64', [path.join(bundle, 'rootfs', 'usr', 'local', 'bin', 'greet')]),
+    ).toContain('greet version=1.2.3 ');
   });
 });

@@ -38,8 +38,14 @@ export async function imageCommand(flags: ImageFlagsCli, cli: CliContext): Promi
     signal: cli.signal,
     log: stderrLogger,
   });
-  if (flags.json) process.stdout.write(`${JSON.stringify({ images: result.images }, null, 2)}\n`);
-  else process.stdout.write(describeImages(result, cli));
+  if (flags.json) {
+    const pushed = result.pushed.map(({ target, result: r }) => ({
+      repository: `${target.registry}/${target.repository}`,
+      tags: target.tags,
+      ...r,
+    }));
+    process.stdout.write(`${JSON.stringify({ images: result.images, pushed }, null, 2)}\n`);
+  } else process.stdout.write(describeImages(result, cli));
   return 0;
 }
 
@@ -54,7 +60,10 @@ export function describeImages(result: ImageResult, cli: CliContext): string {
     formatBytes(result.totals[r.digest] ?? r.size),
   ]);
   const where = path.relative(cli.cwd, result.outDir) || '.';
-  const index = result.images.find((r) => r.role === 'index');
-  const pushed = index?.pushed.map((p) => `${p.repository}:${p.tags.join(',')}`) ?? [];
-  return `${formatTable(['platform', 'digest', '>size'], rows)}\n\n${result.images.filter((r) => r.role === 'manifest').length} images → ${where}/image/ (OCI layout, listed in manifest.json)${pushed.length > 0 ? `; pushed to ${pushed.join(' ')}` : ''}\n`;
+  const pushes = result.pushed.map(
+    ({ target, result: r }) =>
+      `pushed ${target.registry}/${target.repository}:${target.tags.join(',')} → ${r.digest}: ${r.uploaded} blobs uploaded (${formatBytes(r.bytesUploaded)}), ${r.mounted} mounted, ${r.existing} already there; SBOMs by ${r.referrers}\n`,
+  );
+  const count = result.images.filter((r) => r.role === 'manifest').length;
+  return `${formatTable(['platform', 'digest', '>size'], rows)}\n\n${count} images → ${where}/image/ (OCI layout, listed in manifest.json)\n${pushes.join('')}`;
 }

@@ -4,6 +4,7 @@ import type { ImageSet } from '../../image/build.js';
 import type { Logger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
 import type { ImageArtifact, Manifest } from '../../pipeline/manifest.js';
+import type { PushResult } from '../../registry/types.js';
 import type { ImagePlan } from './settings.js';
 
 /** A --push: where, and the tags (the reference's own, else the plan's). */
@@ -33,6 +34,10 @@ export interface ImageContext {
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /** Base image layers by registry: digest → the base's repository there, for cross-repository mounts. */
+  readonly baseMounts: Map<string, Map<string, string>>;
+  /** What each push did, in order. */
+  readonly pushed: { target: PushTarget; result: PushResult }[];
   /** The images (set by the image stage). */
   made: ImageSet | null;
   /** Their records, in the manifest too: the index, then per platform its manifest and referrer. */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { readFacts } from '../../binary/read.js';
 import { BufferSource } from '../../binary/source.js';
 import { UsageError } from '../../errors.js';
+import { confine } from '../../fs/confine.js';
 import { buildImageSet, type PlatformImageInput } from '../../image/build.js';
 import { blobPath } from '../../image/layout.js';
 import { CYCLONEDX_JSON, OCI_INDEX, OCI_MANIFEST } from '../../image/mediaTypes.js';
@@ -29,84 +31,106 @@ export const imageStage: Stage<ImageContext> = {
   async run(ctx) {
     const { plan } = ctx;
     const scratch = plan.base === null ? await hostCaBundle(ctx) : null;
-    const inputs: PlatformImageInput[] = [];
-    /** Per binary, what its referrer is made from: the package's SBOM file, else the binary. */
-    const sbomFrom = new Map<string, string>();
-    for (const image of plan.images) {
-      const binary = await readVerified(
-        path.join(ctx.outDir, image.binary.path),
-        image.binary.sha256,
-        path.join(ctx.shown, image.binary.path),
-      );
-      const sbom = plan.sbom ? await sbomOf(ctx, image.binary, binary) : null;
-      const base = plan.base === null ? null : await pullBase(ctx, plan.base, image.platform);
-      inputs.push({
-        target: image.binary.target,
-        platform: image.platform,
-        binary,
-        binaryPath: image.path,
-        sbom: sbom?.bytes ?? null,
-        sbomName: sbom?.name ?? '',
-        base,
-        scratch: scratch ? scratchEntries(scratch.bytes) : [],
-        scratchNote: scratch ? `the host's ${HOST_CA_BUNDLE}, sha256:${scratch.sha256}` : '',
-        settings: image,
-      });
-      sbomFrom.set(image.binary.path, sbom?.from ?? image.binary.path);
+    // A base is pulled into a temporary layout, read into memory, and the folder removed.
+    let pulled: string | null = null;
+    const pullDir = async () => {
+      pulled ??= await mkdtemp(path.join(os.tmpdir(), 'crossgo-base-'));
+      return pulled;
+    };
+    try {
+      await makeImages(ctx, scratch, pullDir);
+    } finally {
+      if (pulled) await rm(pulled, { recursive: true, force: true });
     }
-    const made = await buildImageSet({
-      images: inputs,
-      created: plan.created,
-      annotations: plan.annotations,
-    });
-    ctx.made = made;
-    const record = (
-      digest: string,
-      size: number,
-      fields: Omit<ImageArtifact, 'kind' | 'path' | 'size' | 'sha256' | 'digest' | 'pushed'>,
-    ): ImageArtifact => ({
-      kind: 'image',
-      path: `${LAYOUT_PREFIX}/${blobPath(digest)}`,
-      size,
-      sha256: digest.slice('sha256:'.length),
-      ...fields,
-      digest,
-      pushed: [],
-    });
-    ctx.records.push(
-      record(made.index.digest, made.index.size, {
-        role: 'index',
-        mediaType: OCI_INDEX,
-        from: plan.images.map((i) => i.binary.path),
-      }),
-    );
-    for (const [i, image] of made.images.entries()) {
-      const binary = plan.images[i]?.binary as BinaryArtifact;
-      ctx.records.push(
-        record(image.manifest.digest, image.manifest.size, {
-          target: image.target,
-          role: 'manifest',
-          mediaType: OCI_MANIFEST,
-          platform: image.platform,
-          from: [binary.path],
-        }),
-      );
-      if (image.referrer) {
-        ctx.records.push(
-          record(image.referrer.digest, image.referrer.size, {
-            target: image.target,
-            role: 'referrer',
-            mediaType: OCI_MANIFEST,
-            subject: image.manifest.digest,
-            artifactType: CYCLONEDX_JSON,
-            from: [sbomFrom.get(binary.path) ?? binary.path],
-          }),
-        );
-      }
-    }
-    ctx.manifest.artifacts.push(...ctx.records);
   },
 };
+
+async function makeImages(
+  ctx: ImageContext,
+  scratch: { bytes: Buffer; sha256: string } | null,
+  pullDir: () => Promise<string>,
+): Promise<void> {
+  const { plan } = ctx;
+  const inputs: PlatformImageInput[] = [];
+  /** Per binary, what its referrer is made from: the package's SBOM file, else the binary. */
+  const sbomFrom = new Map<string, string>();
+  for (const image of plan.images) {
+    const binary = await readVerified(
+      await confine(ctx.outDir, image.binary.path, {
+        what: 'artifact path in the manifest',
+        shownRoot: ctx.shown,
+      }),
+      image.binary.sha256,
+      path.join(ctx.shown, image.binary.path),
+    );
+    const sbom = plan.sbom ? await sbomOf(ctx, image.binary, binary) : null;
+    const base = plan.base === null ? null : await pullBase(ctx, plan.base, image.platform, await pullDir());
+    inputs.push({
+      target: image.binary.target,
+      platform: image.platform,
+      binary,
+      binaryPath: image.path,
+      sbom: sbom?.bytes ?? null,
+      sbomName: sbom?.name ?? '',
+      base,
+      scratch: scratch ? scratchEntries(scratch.bytes) : [],
+      scratchNote: scratch ? `the host's ${HOST_CA_BUNDLE}, sha256:${scratch.sha256}` : '',
+      settings: image,
+    });
+    sbomFrom.set(image.binary.path, sbom?.from ?? image.binary.path);
+  }
+  const made = await buildImageSet({
+    images: inputs,
+    created: plan.created,
+    annotations: plan.annotations,
+  });
+  ctx.made = made;
+  const record = (
+    digest: string,
+    size: number,
+    fields: Omit<ImageArtifact, 'kind' | 'path' | 'size' | 'sha256' | 'digest' | 'pushed'>,
+  ): ImageArtifact => ({
+    kind: 'image',
+    path: `${LAYOUT_PREFIX}/${blobPath(digest)}`,
+    size,
+    sha256: digest.slice('sha256:'.length),
+    ...fields,
+    digest,
+    pushed: [],
+  });
+  ctx.records.push(
+    record(made.index.digest, made.index.size, {
+      role: 'index',
+      mediaType: OCI_INDEX,
+      from: plan.images.map((i) => i.binary.path),
+    }),
+  );
+  for (const [i, image] of made.images.entries()) {
+    const binary = plan.images[i]?.binary as BinaryArtifact;
+    ctx.records.push(
+      record(image.manifest.digest, image.manifest.size, {
+        target: image.target,
+        role: 'manifest',
+        mediaType: OCI_MANIFEST,
+        platform: image.platform,
+        from: [binary.path],
+      }),
+    );
+    if (image.referrer) {
+      ctx.records.push(
+        record(image.referrer.digest, image.referrer.size, {
+          target: image.target,
+          role: 'referrer',
+          mediaType: OCI_MANIFEST,
+          subject: image.manifest.digest,
+          artifactType: CYCLONEDX_JSON,
+          from: [sbomFrom.get(binary.path) ?? binary.path],
+        }),
+      );
+    }
+  }
+  ctx.manifest.artifacts.push(...ctx.records);
+}
 
 /** Bounds for the host's CA bundle (Debian's is ~220 KB). */
 const MAX_CA_BUNDLE = 16 * 1024 * 1024;
@@ -141,7 +165,10 @@ async function sbomOf(
   const recorded = artifactsOfKind(ctx.manifest, 'sbom').find((s) => s.from[0] === binary.path);
   if (recorded) {
     const sbom = await readVerified(
-      path.join(ctx.outDir, recorded.path),
+      await confine(ctx.outDir, recorded.path, {
+        what: 'artifact path in the manifest',
+        shownRoot: ctx.shown,
+      }),
       recorded.sha256,
       path.join(ctx.shown, recorded.path),
     );
