@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { BuildEvent } from '../pipeline/events.js';
-import { type ImageArtifact, MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
+import { artifactsOfKind, type ImageArtifact, MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
 import { openOutputFolder } from '../pipeline/outputFolder.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 import type { ImageContext } from '../stages/image/context.js';
@@ -110,6 +110,7 @@ export async function image(options: ImageOptions = {}): Promise<ImageResult> {
       shown,
       manifest,
       plan,
+      previousImages: artifactsOfKind(built, 'image'),
       owned: folder.owned,
       pushes: pushes.map((p) => ({ ...p, tags: p.tags.length > 0 ? p.tags : plan.tags })),
       ociLayout: options.ociLayout

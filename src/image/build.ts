@@ -1,6 +1,14 @@
 import type { Descriptor } from '../registry/types.js';
 import { addBlob, type Blob, type BlobSet, jsonBlob, plainDescriptor, rawBlob } from './blob.js';
-import { deterministicLayer, type LayerEntry } from './layer.js';
+import {
+  deterministicLayer,
+  GZIP_ANNOTATION,
+  GZIP_IMPLEMENTATION,
+  type Layer,
+  type LayerEntry,
+  type ReuseLayer,
+  sha256Digest,
+} from './layer.js';
 import {
   CYCLONEDX_JSON,
   DOCKER_LAYER_GZIP,
@@ -78,6 +86,8 @@ export interface ImageSetInput {
   created: string;
   /** org.opencontainers.image.* annotations of every manifest and the index (also labels of each config). */
   annotations: Record<string, string>;
+  /** An earlier run's compressed layer for a diff_id (see ReuseLayer). */
+  reuse?: ReuseLayer;
 }
 
 /** One platform's image as made: its manifest's descriptor (with platform) and its SBOM referrer's. */
@@ -106,6 +116,8 @@ export async function buildImageSet(input: ImageSetInput): Promise<ImageSet> {
   const blobs: BlobSet = new Map();
   const mtime = new Date(input.created);
   const images: MadeImage[] = [];
+  // The scratch layer is the same for every platform: made once per distinct content.
+  const scratchLayers = new Map<string, Layer>();
   for (const image of input.images) {
     const layers: Descriptor[] = [];
     const diffIds: string[] = [];
@@ -125,8 +137,12 @@ export async function buildImageSet(input: ImageSetInput): Promise<ImageSet> {
       diffIds.push(...image.base.config.rootfs.diff_ids);
       history.push(...(image.base.config.history ?? []));
     } else {
-      const scratch = await deterministicLayer(image.scratch, mtime);
-      layers.push(addBlob(blobs, rawBlob(OCI_LAYER_GZIP, scratch.blob)));
+      const key = image.scratch
+        .map((e) => `${e.path}\0${e.mode}\0${e.data ? sha256Digest(e.data) : '-'}`)
+        .join('\n');
+      const scratch = scratchLayers.get(key) ?? (await deterministicLayer(image.scratch, mtime, input.reuse));
+      scratchLayers.set(key, scratch);
+      layers.push(gzipLayer(blobs, scratch.blob));
       diffIds.push(scratch.diffId);
       history.push({
         created: input.created,
@@ -136,8 +152,9 @@ export async function buildImageSet(input: ImageSetInput): Promise<ImageSet> {
     const binary = await deterministicLayer(
       [{ path: image.binaryPath, data: image.binary, mode: 0o755 }],
       mtime,
+      input.reuse,
     );
-    layers.push(addBlob(blobs, rawBlob(OCI_LAYER_GZIP, binary.blob)));
+    layers.push(gzipLayer(blobs, binary.blob));
     diffIds.push(binary.diffId);
     history.push({
       created: input.created,
@@ -240,6 +257,12 @@ function sbomReferrer(
   );
   addBlob(blobs, referrer);
   return referrer.descriptor;
+}
+
+/** A layer crossgo compressed: its descriptor says with what (GZIP_ANNOTATION). */
+function gzipLayer(blobs: BlobSet, blob: Buffer): Descriptor {
+  const descriptor = addBlob(blobs, rawBlob(OCI_LAYER_GZIP, blob));
+  return { ...descriptor, annotations: { [GZIP_ANNOTATION]: GZIP_IMPLEMENTATION } };
 }
 
 function sortedRecord<T>(record: Record<string, T>): Record<string, T> {

@@ -31,11 +31,24 @@ const FOLDER_MODE = 0o755;
  * (nothing from the umask or the file system). tar-stream writes ustar headers and a PAX header
  * only for what ustar cannot hold (a path over 100 bytes), the same for the same input.
  */
-export async function deterministicLayer(entries: readonly LayerEntry[], mtime: Date): Promise<Layer> {
+export async function deterministicLayer(
+  entries: readonly LayerEntry[],
+  mtime: Date,
+  reuse?: ReuseLayer,
+): Promise<Layer> {
   const tar = await layerTar(entries, mtime);
-  const blob = deterministicGzip(tar);
-  return { blob, digest: sha256Digest(blob), diffId: sha256Digest(tar) };
+  const diffId = sha256Digest(tar);
+  // The same tar compresses to the same bytes: an earlier run's blob of it saves the deflate.
+  const blob = (await reuse?.(diffId)) ?? deterministicGzip(tar);
+  return { blob, digest: sha256Digest(blob), diffId };
 }
+
+/**
+ * An earlier run's compressed blob of the tar with this diff_id, or null. It must be what
+ * deterministicGzip makes of that tar (an earlier crossgo's layout, checked by its caller: the
+ * blob's digest, and that it decompresses to the diff_id).
+ */
+export type ReuseLayer = (diffId: string) => Promise<Buffer | null>;
 
 /** The uncompressed tar of deterministicLayer. */
 export async function layerTar(entries: readonly LayerEntry[], mtime: Date): Promise<Buffer> {
@@ -100,6 +113,16 @@ const OS_UNKNOWN = 255;
  * 255 ("unknown") rather than the writer's platform. The diff_id (sha256 of the tar) does not
  * depend on the compressor at all.
  */
+/**
+ * Names the deflate that made crossgo's layers (and its parameters), as an annotation of each
+ * layer's descriptor: the bytes of a layer are a function of its tar *and* of this, so a layout
+ * says which deflate to run to get them again, and a later run reuses an earlier run's blob only
+ * when the annotation is this one. Must change with the fflate version in package.json (a unit
+ * test checks it) or a parameter below.
+ */
+export const GZIP_ANNOTATION = 'crossgo.layer.gzip';
+export const GZIP_IMPLEMENTATION = 'fflate 0.8.3 level 9 mem 8';
+
 export function deterministicGzip(data: Uint8Array): Buffer {
   const gz = Buffer.from(gzipSync(data, { level: 9, mem: 8, mtime: 0 }));
   // Bytes 0-9: ID1 ID2 CM FLG MTIME(4) XFL OS; FLG 0 (no name, no FHCRC), so the OS byte is free to set.

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildImageSet, type PlatformImageInput } from '../../src/image/build.js';
-import { deterministicGzip, deterministicLayer, layerTar } from '../../src/image/layer.js';
+import {
+  deterministicGzip,
+  deterministicLayer,
+  GZIP_IMPLEMENTATION,
+  layerTar,
+} from '../../src/image/layer.js';
 import { scratchEntries } from '../../src/image/scratch.js';
 
 const TIME = new Date('2024-05-06T07:08:09Z');
@@ -63,6 +69,19 @@ describe('deterministic layers', () => {
     expect(hex(gz)).toBe('764a2aa79847cbe4d099a3e5abb025958a95fcd7f63e69285bd9e5cb52d4381d');
     expect(gz.length).toBeLessThan(200);
   });
+});
+
+it("the layers' gzip annotation names the fflate installed (a new fflate may deflate differently)", () => {
+  const installed = JSON.parse(
+    readFileSync(new URL('../../node_modules/fflate/package.json', import.meta.url), 'utf8'),
+  ) as {
+    version: string;
+  };
+  const pinned = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  expect(pinned.dependencies.fflate).toBe(installed.version);
+  expect(GZIP_IMPLEMENTATION).toContain(`fflate ${installed.version} `);
 });
 
 describe('image set', () => {

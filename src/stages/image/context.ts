@@ -24,6 +24,8 @@ export interface ImageContext {
   /** The manifest being written: the previous records without its images, then this run's. */
   readonly manifest: Manifest;
   readonly plan: ImagePlan;
+  /** The previous run's image records (their layers may be reused: reuse.ts). */
+  readonly previousImages: readonly ImageArtifact[];
   readonly owned: Ownership;
   readonly pushes: PushTarget[];
   /** --oci-layout DIR and --tarball FILE (absolute), and as given. */

@@ -17,6 +17,7 @@ import { cycloneDx } from '../../release/sbom.js';
 import { CROSSGO_VERSION } from '../../version.js';
 import { pullBase } from './base.js';
 import { type ImageContext, LAYOUT_PREFIX } from './context.js';
+import { previousLayers } from './reuse.js';
 
 /** The host's CA bundle, which a scratch image carries (the same path in the image). */
 export const HOST_CA_BUNDLE = CA_BUNDLE_PATH;
@@ -83,6 +84,7 @@ async function makeImages(
     images: inputs,
     created: plan.created,
     annotations: plan.annotations,
+    reuse: await previousLayers(ctx.outDir, ctx.previousImages),
   });
   ctx.made = made;
   const record = (
