@@ -26,11 +26,6 @@ export interface LayoutTarget {
   record(rel: string, sha256: string): Promise<void>;
 }
 
-/** The files of a layout, relative to its folder: oci-layout, index.json and every blob. */
-export function layoutFiles(blobs: BlobSet): string[] {
-  return [OCI_LAYOUT_FILE, 'index.json', ...[...blobs.keys()].map(blobPath)];
-}
-
 export function blobPath(digest: string): string {
   return `blobs/sha256/${digest.slice('sha256:'.length)}`;
 }

@@ -234,6 +234,56 @@ describe('crossgo image: the OCI layout', () => {
     expect(records[0]?.digest).toBe(`sha256:${sha256(a)}`);
   });
 
+  it("the config's image: keys (templates per target) reach the image config; a bad placeholder names its key", async () => {
+    const copy = path.join(await tempDir(), 'copy');
+    await cp(dir, copy, { recursive: true });
+    await writeFile(
+      path.join(copy, 'crossgo.yaml'),
+      [
+        'image:',
+        '  targets: [linux/amd64, linux/arm64]',
+        '  path: /app/{binary}-{arch}',
+        '  env: {MODE: "{os}-{arch}"}',
+        '  user: "1000:1000"',
+        '  workdir: /app',
+        '  ports: [8080, "53/udp"]',
+        '  labels: {team: platform}',
+        '  tags: ["v{version}"]',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(await tempDir(), 'layout');
+    const run = await crossgo(['image', '--oci-layout', out], { cwd: copy, env: testEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    const index = JSON.parse(await tool('skopeo', ['inspect', '--raw', `oci:${out}:v1.2.3`])) as {
+      manifests: unknown[];
+    };
+    expect(index.manifests).toHaveLength(2);
+    const config = JSON.parse(
+      await tool('skopeo', ['inspect', '--config', `oci:${out}:v1.2.3-linux-arm64-v8`]),
+    ) as {
+      config: {
+        Entrypoint: string[];
+        Env: string[];
+        User: string;
+        WorkingDir: string;
+        ExposedPorts: object;
+        Labels: Record<string, string>;
+      };
+    };
+    expect(config.config.Entrypoint).toEqual(['/app/greet-arm64']);
+    expect(config.config.Env).toContain('MODE=linux-arm64');
+    expect(config.config.User).toBe('1000:1000');
+    expect(config.config.WorkingDir).toBe('/app');
+    expect(Object.keys(config.config.ExposedPorts)).toEqual(['53/udp', '8080/tcp']);
+    expect(config.config.Labels.team).toBe('platform');
+    await writeFile(path.join(copy, 'crossgo.yaml'), 'image:\n  path: /bin/{binray}\n');
+    const bad = await crossgo(['image'], { cwd: copy, env: testEnv() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('image.path');
+  });
+
   it('refuses a non-empty folder that is not its layout, leaving it as it was: one line, exit 2', async () => {
     const foreign = await tempDir();
     await writeFile(path.join(foreign, 'notes.txt'), 'mine\n');

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readFacts } from '../../binary/read.js';
 import { BufferSource } from '../../binary/source.js';
 import { UsageError } from '../../errors.js';
 import { confine } from '../../fs/confine.js';
+import { readRegular } from '../../fs/open.js';
 import { buildImageSet, type PlatformImageInput } from '../../image/build.js';
 import { blobPath } from '../../image/layout.js';
 import { CYCLONEDX_JSON, OCI_INDEX, OCI_MANIFEST } from '../../image/mediaTypes.js';
@@ -146,13 +147,14 @@ async function hostCaBundle(ctx: ImageContext): Promise<{ bytes: Buffer; sha256:
   const file = ctx.env.CROSSGO_CA_BUNDLE || HOST_CA_BUNDLE;
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readRegular(file, { maxBytes: MAX_CA_BUNDLE, shown: file });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(
       `${file}: cannot read the CA bundle a scratch image carries (${(error as NodeJS.ErrnoException).code ?? 'error'}): install ca-certificates, set CROSSGO_CA_BUNDLE=FILE, or use --base`,
     );
   }
-  if (bytes.length === 0 || bytes.length > MAX_CA_BUNDLE || !bytes.includes('-----BEGIN CERTIFICATE-----')) {
+  if (bytes.length === 0 || !bytes.includes('-----BEGIN CERTIFICATE-----')) {
     throw new UsageError(`${file}: not a PEM CA bundle: set CROSSGO_CA_BUNDLE=FILE to one, or use --base`);
   }
   return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
