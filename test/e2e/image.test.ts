@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageArtifact, Manifest } from '../../src/pipeline/manifest.js';
@@ -292,6 +292,18 @@ describe('crossgo image: the OCI layout', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('is not an OCI layout crossgo wrote');
     expect(await runTool('ls', ['-A', foreign])).toMatchObject({ stdout: 'notes.txt\n' });
+  });
+
+  it('<out>/image replaced by a link elsewhere: refused, nothing written through it', async () => {
+    const copy = path.join(await tempDir(), 'copy');
+    await cp(dir, copy, { recursive: true });
+    const elsewhere = await tempDir();
+    await rm(path.join(copy, 'dist', 'image'), { recursive: true, force: true });
+    await symlink(elsewhere, path.join(copy, 'dist', 'image'));
+    const run = await crossgo(['image'], { cwd: copy, env: testEnv() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('dist/image is a symbolic link');
+    expect(await readdir(elsewhere)).toEqual([]);
   });
 
   it('a binary changed after the build is refused before any image is made: exit 1', async () => {
