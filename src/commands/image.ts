@@ -112,7 +112,10 @@ export async function image(options: ImageOptions = {}): Promise<ImageResult> {
       plan,
       previousImages: artifactsOfKind(built, 'image'),
       owned: folder.owned,
-      pushes: pushes.map((p) => ({ ...p, tags: p.tags.length > 0 ? p.tags : plan.tags })),
+      pushes: pushes.map((p) => ({
+        ...p,
+        tags: [...new Set([...(p.planTags ? plan.tags : []), ...p.tags])],
+      })),
       ociLayout: options.ociLayout
         ? { dir: path.resolve(cwd, options.ociLayout), shown: options.ociLayout }
         : null,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BinaryArtifact, Manifest } from '../../src/pipeline/manifest.js';
+import { pushTargets } from '../../src/stages/image/push.js';
 import { planImages } from '../../src/stages/image/settings.js';
 
 function binary(target: string): BinaryArtifact {
@@ -79,6 +80,30 @@ describe('planImages', () => {
     );
     expect(() => plan(manifest('example.com/app', ['linux/amd64']), { path: 'bin/{binary}' })).toThrow(
       /image\.path: "bin\/app" is not an absolute path/,
+    );
+  });
+});
+
+describe('pushTargets', () => {
+  it('one push per repository with every tag; a REPO without a tag asks for the plan tags; a digest is refused', () => {
+    expect(pushTargets(['127.0.0.1:5000/app', '127.0.0.1:5000/app:latest', 'ghcr.io/acme/app:1'])).toEqual([
+      {
+        text: '127.0.0.1:5000/app',
+        registry: '127.0.0.1:5000',
+        repository: 'app',
+        tags: ['latest'],
+        planTags: true,
+      },
+      {
+        text: 'ghcr.io/acme/app:1',
+        registry: 'ghcr.io',
+        repository: 'acme/app',
+        tags: ['1'],
+        planTags: false,
+      },
+    ]);
+    expect(() => pushTargets([`localhost:5000/app@sha256:${'a'.repeat(64)}`])).toThrow(
+      /a digest names an image/,
     );
   });
 });

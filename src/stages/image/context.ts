@@ -14,6 +14,8 @@ export interface PushTarget {
   registry: string;
   repository: string;
   tags: string[];
+  /** A reference without a tag was given for this repository: the plan's tags are added. */
+  planTags: boolean;
 }
 
 /** What the image stages share: the plan, the images once made, and the manifest they are recorded in. */

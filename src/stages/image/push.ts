@@ -21,8 +21,15 @@ export function pushTargets(refs: readonly string[]): PushTarget[] {
       throw new UsageError(`--push ${text}: a digest names an image, not where to push one: give REPO[:TAG]`);
     }
     const key = `${ref.registry}/${ref.repository}`;
-    const target = byRepo.get(key) ?? { text, registry: ref.registry, repository: ref.repository, tags: [] };
-    if (ref.tag && !target.tags.includes(ref.tag)) target.tags.push(ref.tag);
+    const target = byRepo.get(key) ?? {
+      text,
+      registry: ref.registry,
+      repository: ref.repository,
+      tags: [],
+      planTags: false,
+    };
+    if (!ref.tag) target.planTags = true;
+    else if (!target.tags.includes(ref.tag)) target.tags.push(ref.tag);
     byRepo.set(key, target);
   }
   return [...byRepo.values()];
