@@ -347,8 +347,11 @@ export class RegistryClient {
   ): Promise<Response> {
     let url = target.startsWith('/') ? new URL(target, this.origin) : new URL(target);
     checkUrl(url, this.registry, this.insecure, options.what);
+    const first = url.origin;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...options.headers };
+      // Credentials go only where they were meant for: a redirect elsewhere gets none.
+      if (url.origin !== first) delete headers.authorization;
       if (!options.external && url.origin === this.origin && this.authorization)
         headers.authorization = this.authorization;
       const signals = [AbortSignal.timeout(this.options.timeoutMs ?? 120_000)];
@@ -368,7 +371,7 @@ export class RegistryClient {
         const reason =
           (error as Error).name === 'TimeoutError'
             ? `no answer within ${this.options.timeoutMs ?? 120_000} ms`
-            : (cause?.code ?? cause?.message ?? (error as Error).message);
+            : networkReason(cause?.code, cause?.message ?? (error as Error).message);
         throw new Retryable(reason);
       }
       const location = response.headers.get('location');
@@ -422,6 +425,28 @@ export class RegistryClient {
     let out = text;
     for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join('<redacted>');
     return out;
+  }
+}
+
+/** A network failure as a person reads it: what undici's cause code means, and the likely fix. */
+function networkReason(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is the registry running on that port?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host not found (${code})`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `the connection was dropped (${code})`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `its TLS certificate is not trusted (${code}): add its CA to NODE_EXTRA_CA_CERTS`;
+    default:
+      return code ? `${code}: ${message}` : message;
   }
 }
 

@@ -138,7 +138,8 @@ export async function pullPlatformImage(
   );
   let manifest: Descriptor = { mediaType: parsed.mediaType, digest: top.digest, size: top.bytes.length };
   let bytes = top.bytes;
-  if (parsed.kind === 'index') {
+  const fromIndex = parsed.kind === 'index';
+  if (fromIndex) {
     const chosen = parsed.manifests.find(
       (m) => isManifestType(m.mediaType) && platformMatches(platform, m.platform),
     );
@@ -182,6 +183,20 @@ export async function pullPlatformImage(
       `registry ${shown}: the image config ${config.digest} is not a JSON object`,
     );
   }
+  if (!fromIndex) {
+    // A single-platform base names its platform in the config only (image-spec config.md).
+    const { os, architecture, variant } = configJson as Record<string, unknown>;
+    const offered = {
+      os: typeof os === 'string' ? os : '',
+      architecture: typeof architecture === 'string' ? architecture : '',
+      ...(typeof variant === 'string' ? { variant } : {}),
+    };
+    if (!platformMatches(platform, offered)) {
+      throw new UsageError(
+        `base image ${shown} is a single ${platformText(offered) || 'unknown-platform'} image, not ${platformText(platform)}: choose a multi-platform base or drop the target`,
+      );
+    }
+  }
   for (const layer of parsed.layers)
     await fetchBlob(client, layer, blobs, options.maxLayerBytes ?? MAX_LAYER_BYTES);
   await writeFileAtomic(path.join(blobs, manifest.digest.slice(7)), bytes);
@@ -206,4 +221,17 @@ function jsonType(bytes: Buffer, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+/**
+ * PushOptions.mountFrom for bases pulled from the registry a push goes to: each base layer (and
+ * config) digest → the base's repository, so the push mounts them instead of uploading.
+ */
+export function mountSources(bases: readonly PulledImage[], registry: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const base of bases) {
+    if (base.registry !== registry) continue;
+    for (const layer of base.layers) out[layer.digest] ??= base.repository;
+  }
+  return out;
 }

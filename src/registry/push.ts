@@ -37,6 +37,12 @@ export async function pushLayout(options: PushOptions & PushTuning): Promise<Pus
     throw new UsageError(`repository "${repository}" is not a repository name (lowercase path components)`);
   for (const tag of options.tags)
     if (!isTag(tag)) throw new UsageError(`tag "${tag}" is not a tag (letters, digits, _ . -, at most 128)`);
+  for (const from of Object.values(options.mountFrom ?? {})) {
+    if (!isRepository(from)) throw new UsageError(`mount source "${from}" is not a repository name`);
+  }
+  for (const host of options.insecure ?? []) {
+    if (!isRegistryHost(host)) throw new UsageError(`--insecure-registry "${host}" is not a host[:port]`);
+  }
   const log = options.log ?? (() => {});
   const mountFrom = options.mountFrom ?? {};
   const client = new RegistryClient({
@@ -92,7 +98,19 @@ export async function pushLayout(options: PushOptions & PushTuning): Promise<Pus
     }
   };
   for (const blob of list.slice(0, first)) await sendBlob(blob);
-  const settled = await runPool(list.slice(first), options.concurrency ?? 4, sendBlob, options.signal);
+  // The first failure starts no further blob (those in flight finish): the push fails anyway.
+  const stop = new AbortController();
+  const poolSignal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const settled = await runPool(
+    list.slice(first),
+    options.concurrency ?? 4,
+    (blob) =>
+      sendBlob(blob).catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+    poolSignal,
+  );
   const failed = settled.find((s) => !s.ok);
   if (failed && !failed.ok) throw failed.error;
   log(

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullPlatformImage } from '../../src/registry/pull.js';
+import { mountSources, pullPlatformImage } from '../../src/registry/pull.js';
 import { pushLayout } from '../../src/registry/push.js';
 import type { Descriptor } from '../../src/registry/types.js';
 import { cleanupTemps, runTool, tempDir } from '../helpers/cli.js';
@@ -354,6 +354,64 @@ describe('pushLayout to docker-registry 2.8', () => {
       const check = await runTool('sha256sum', [path.join(dir, 'blobs/sha256', layer.digest.slice(7))]);
       expect(check.stdout.split(' ')[0]).toBe(layer.digest.slice(7));
     }
+    expect(mountSources([base], open.host)).toEqual(
+      Object.fromEntries(base.layers.map((l) => [l.digest, 'app'])),
+    );
+    expect(mountSources([base], 'ghcr.io')).toEqual({});
+  });
+});
+
+describe('pullPlatformImage of a Docker v2 schema 2 image', () => {
+  it('reads the manifest skopeo wrote in Docker format, and its layers', async () => {
+    // skopeo is the independent writer here: it converts the umoci image to Docker's types.
+    const copy = await skopeo(
+      'copy',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `oci:${fx.layout}:amd64`,
+      `docker://${open.host}/docker-typed:1`,
+    );
+    expect(copy.code, copy.stderr).toBe(0);
+    const dir = path.join(await tempDir('crossgo-registry-pull-'), 'base');
+    const base = await pullPlatformImage(
+      `${open.host}/docker-typed:1`,
+      { os: 'linux', architecture: 'amd64' },
+      dir,
+      quiet,
+    );
+    expect(base.manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    const raw = await skopeo(
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${open.host}/docker-typed:1`,
+    );
+    expect(base.manifest.digest).toBe(`sha256:${sha256(Buffer.from(raw.stdout))}`);
+    expect(base.layers.map((l) => l.mediaType)).toEqual([
+      'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    ]);
+    for (const layer of base.layers) {
+      const check = await runTool('sha256sum', [path.join(dir, 'blobs/sha256', layer.digest.slice(7))]);
+      expect(check.stdout.split(' ')[0]).toBe(layer.digest.slice(7));
+    }
+  });
+});
+
+describe('pullPlatformImage refusals', () => {
+  it('a platform the base does not have is one line listing the ones it has', async () => {
+    const dir = path.join(await tempDir('crossgo-registry-pull-'), 'base');
+    await expect(
+      pullPlatformImage(`${open.host}/app:1.2.3`, { os: 'linux', architecture: 'riscv64' }, dir, quiet),
+    ).rejects.toThrow(
+      `base image ${open.host}/app:1.2.3 has no linux/riscv64 image (it has linux/amd64, linux/arm64/v8): choose another base or drop the target`,
+    );
+    // A single manifest names its platform in its config: an arm64 base is no amd64 base.
+    await expect(
+      pullPlatformImage(`${open.host}/mirror/app:arm64`, { os: 'linux', architecture: 'amd64' }, dir, quiet),
+    ).rejects.toThrow(
+      `base image ${open.host}/mirror/app:arm64 is a single linux/arm64 image, not linux/amd64: choose a multi-platform base or drop the target`,
+    );
   });
 });
 

@@ -8,7 +8,9 @@ import { blobExists } from '../../src/registry/blobs.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { RegistryAuthError, RegistryError } from '../../src/registry/errors.js';
 import { getManifest } from '../../src/registry/manifests.js';
+import { referrersApi } from '../../src/registry/referrers.js';
 import { cleanupTemps, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/nginx.js';
 
 /**
  * The client against the distribution spec's and token spec's published contract (spec.md,
@@ -89,6 +91,21 @@ describe('retries', () => {
     };
     expect(await blobExists(client(), D)).toBe(false);
     expect(hits).toHaveLength(2);
+  });
+
+  it('a registry nobody listens on is one line after its tries', async () => {
+    const port = await freePort();
+    const nobody = new RegistryClient({
+      registry: `127.0.0.1:${port}`,
+      repository: 'app',
+      push: true,
+      env: {},
+      retryBaseMs: 1,
+      attempts: 2,
+    });
+    await expect(blobExists(nobody, D)).rejects.toThrow(
+      `registry 127.0.0.1:${port}: HEAD blob ${D} failed 2 times: connection refused (is the registry running on that port?)`,
+    );
   });
 
   it('never retries a 403 or a 400', async () => {
@@ -214,6 +231,44 @@ describe('hostile answers', () => {
     );
   });
 
+  it('follows a redirect to another origin without the credentials', async () => {
+    const port = host.split(':')[1];
+    let cdnAuth: string | undefined = 'not asked';
+    handler = (req, res) => {
+      if (req.url === '/cdn/blob') {
+        cdnAuth = req.headers.authorization;
+        res.writeHead(200).end('bytes');
+      } else if (!req.headers.authorization)
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      else res.writeHead(307, { location: `http://localhost:${port}/cdn/blob` }).end();
+    };
+    const env = { CROSSGO_REGISTRY_USER: 'u', CROSSGO_REGISTRY_PASSWORD: 'p' };
+    const response = await client({ env }).request('GET', `/v2/app/blobs/${D}`, {
+      ok: [200],
+      what: 'GET blob',
+    });
+    expect(await response.text()).toBe('bytes');
+    expect(cdnAuth).toBeUndefined();
+    expect(hits).toEqual([`GET /v2/app/blobs/${D}`, `GET /v2/app/blobs/${D}`, 'GET /cdn/blob']);
+  });
+
+  it('a token realm that redirects elsewhere gets no credentials there', async () => {
+    const port = host.split(':')[1];
+    const seen: (string | undefined)[] = [];
+    handler = (req, res) => {
+      if (req.url?.startsWith('/token?'))
+        res.writeHead(307, { location: `http://localhost:${port}/token2` }).end();
+      else if (req.url === '/token2') {
+        seen.push(req.headers.authorization);
+        res.writeHead(200).end(JSON.stringify({ token: `t${seen.length}` }));
+      } else if (req.headers.authorization === 'Bearer t2') res.writeHead(200).end();
+      else res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token"` }).end();
+    };
+    const env = { CROSSGO_REGISTRY_USER: 'u', CROSSGO_REGISTRY_PASSWORD: 'p' };
+    expect(await blobExists(client({ env }), D)).toBe(true);
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
   it('times out a request that gets no answer and tries again', async () => {
     let n = 0;
     handler = (_req, res) => {
@@ -234,5 +289,26 @@ describe('hostile answers', () => {
     expect((error as Error).message).toBe(
       `registry ${host}: GET manifest latest answered 400 (MANIFEST_INVALID: manifest invalid)`,
     );
+  });
+});
+
+describe('the referrers API (distribution spec v1.1 "Listing Referrers")', () => {
+  it('is there when the manifest PUT answers OCI-Subject, or GET /referrers answers an index', async () => {
+    handler = (_req, res) => res.writeHead(500).end();
+    expect(await referrersApi(client(), D, new Headers({ 'oci-subject': D }))).toBe(true);
+    expect(hits).toHaveLength(0);
+    handler = (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
+        .end('{"schemaVersion":2,"manifests":[]}');
+    expect(await referrersApi(client(), D, new Headers())).toBe(true);
+    expect(hits).toEqual([`GET /v2/app/referrers/${D}`]);
+  });
+
+  it('is not there on 404, or on a 200 that is not an index (a catch-all page)', async () => {
+    handler = (_req, res) => res.writeHead(404).end('404 page not found');
+    expect(await referrersApi(client(), D, new Headers())).toBe(false);
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+    expect(await referrersApi(client(), D, new Headers())).toBe(false);
   });
 });
