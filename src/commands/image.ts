@@ -125,7 +125,7 @@ export async function image(options: ImageOptions = {}): Promise<ImageResult> {
       env,
       signal,
       log,
-      baseMounts: new Map(),
+      bases: [],
       pushed: [],
       made: null,
       records: [],

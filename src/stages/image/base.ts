@@ -38,9 +38,7 @@ export async function pullBase(
     );
     layers.push({ descriptor: layer, bytes });
   }
-  const mounts = ctx.baseMounts.get(pulled.registry) ?? new Map<string, string>();
-  for (const layer of pulled.layers) mounts.set(layer.digest, pulled.repository);
-  ctx.baseMounts.set(pulled.registry, mounts);
+  ctx.bases.push(pulled);
   return { ref, config, layers };
 }
 

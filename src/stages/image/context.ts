@@ -4,6 +4,7 @@ import type { ImageSet } from '../../image/build.js';
 import type { Logger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
 import type { ImageArtifact, Manifest } from '../../pipeline/manifest.js';
+import type { PulledImage } from '../../registry/pull.js';
 import type { PushResult } from '../../registry/types.js';
 import type { ImagePlan } from './settings.js';
 
@@ -38,8 +39,8 @@ export interface ImageContext {
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
   readonly log: Logger;
-  /** Base image layers by registry: digest → the base's repository there, for cross-repository mounts. */
-  readonly baseMounts: Map<string, Map<string, string>>;
+  /** The base images pulled (one per platform), whose layers a push to their registry mounts. */
+  readonly bases: PulledImage[];
   /** What each push did, in order. */
   readonly pushed: { target: PushTarget; result: PushResult }[];
   /** The images (set by the image stage). */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ImageSet } from '../../image/build.js';
 import type { Stage } from '../../pipeline/stage.js';
+import { mountSources } from '../../registry/pull.js';
 import { pushLayout } from '../../registry/push.js';
 import { parseReference } from '../../registry/reference.js';
 import type { PushResult } from '../../registry/types.js';
@@ -48,7 +49,7 @@ export const pushStage: Stage<ImageContext> = {
     const made = ctx.made as ImageSet;
     const referrers = made.images.flatMap((i) => (i.referrer ? [i.referrer] : []));
     for (const push of ctx.pushes) {
-      const mounts = ctx.baseMounts.get(push.registry);
+      const mounts = mountSources(ctx.bases, push.registry);
       const result: PushResult = await pushLayout({
         layout: path.join(ctx.outDir, LAYOUT_PREFIX),
         root: { mediaType: made.index.mediaType, digest: made.index.digest, size: made.index.size },
@@ -56,7 +57,7 @@ export const pushStage: Stage<ImageContext> = {
         registry: push.registry,
         repository: push.repository,
         tags: push.tags,
-        ...(mounts ? { mountFrom: Object.fromEntries(mounts) } : {}),
+        mountFrom: mounts,
         insecure: ctx.insecure,
         env: ctx.env,
         log: (line) => ctx.log.debug(line),
