@@ -118,7 +118,13 @@ export async function buildImageSet(input: ImageSetInput): Promise<ImageSet> {
   const images: MadeImage[] = [];
   // The scratch layer is the same for every platform: made once per distinct content.
   const scratchLayers = new Map<string, Layer>();
-  for (const image of input.images) {
+  // The binaries' layers side by side (a reused one waits on zlib's thread pool); added in order below.
+  const binaryLayers = await Promise.all(
+    input.images.map((image) =>
+      deterministicLayer([{ path: image.binaryPath, data: image.binary, mode: 0o755 }], mtime, input.reuse),
+    ),
+  );
+  for (const [position, image] of input.images.entries()) {
     const layers: Descriptor[] = [];
     const diffIds: string[] = [];
     const history: NonNullable<ImageConfigJson['history']> = [];
@@ -149,11 +155,7 @@ export async function buildImageSet(input: ImageSetInput): Promise<ImageSet> {
         created_by: `crossgo image: scratch base (${image.scratchNote})`,
       });
     }
-    const binary = await deterministicLayer(
-      [{ path: image.binaryPath, data: image.binary, mode: 0o755 }],
-      mtime,
-      input.reuse,
-    );
+    const binary = binaryLayers[position] as Layer;
     layers.push(gzipLayer(blobs, binary.blob));
     diffIds.push(binary.diffId);
     history.push({

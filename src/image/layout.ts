@@ -45,21 +45,34 @@ export function layoutIndex(entries: readonly Descriptor[]): Buffer {
  */
 export async function writeLayout(target: LayoutTarget, blobs: BlobSet, index: Buffer): Promise<string[]> {
   const written: string[] = [];
+  const made = new Set<string>();
   for (const [digest, blob] of blobs) {
     const rel = join(target.prefix, blobPath(digest));
-    await putFile(target, rel, blob.bytes, digest.slice('sha256:'.length));
+    await putFile(target, rel, blob.bytes, digest.slice('sha256:'.length), made);
     written.push(rel);
   }
   const marker = join(target.prefix, OCI_LAYOUT_FILE);
-  await putFile(target, marker, Buffer.from(OCI_LAYOUT_CONTENT), sha256Hex(Buffer.from(OCI_LAYOUT_CONTENT)));
+  const content = Buffer.from(OCI_LAYOUT_CONTENT);
+  await putFile(target, marker, content, sha256Hex(content), made);
   const indexRel = join(target.prefix, 'index.json');
-  await putFile(target, indexRel, index, sha256Hex(index));
+  await putFile(target, indexRel, index, sha256Hex(index), made);
   return [...written, marker, indexRel];
 }
 
-async function putFile(target: LayoutTarget, rel: string, bytes: Buffer, sha256: string): Promise<void> {
+/** `made`: the folders made (and checked) by this write; the file's own confine re-checks its whole path anyway. */
+async function putFile(
+  target: LayoutTarget,
+  rel: string,
+  bytes: Buffer,
+  sha256: string,
+  made: Set<string>,
+): Promise<void> {
   const options = { what: 'OCI layout file', shownRoot: target.shown };
-  await makeParents(target.root, rel, options);
+  const folder = path.posix.dirname(rel);
+  if (!made.has(folder)) {
+    await makeParents(target.root, rel, options);
+    made.add(folder);
+  }
   const final = await confine(target.root, rel, { ...options, leaf: 'any' });
   const present = await sha256File(final, { follow: false }).catch(() => null);
   await target.record(rel, sha256);

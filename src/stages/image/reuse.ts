@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { confine } from '../../fs/confine.js';
 import { readRegular } from '../../fs/open.js';
 import { GZIP_ANNOTATION, GZIP_IMPLEMENTATION, type ReuseLayer } from '../../image/layer.js';
@@ -7,6 +8,7 @@ import { blobPath } from '../../image/layout.js';
 import type { ImageArtifact } from '../../pipeline/manifest.js';
 import { LAYOUT_PREFIX } from './context.js';
 
+const gunzipAsync = promisify(gunzip);
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
 /** A layer crossgo made holds one binary (and scratch's files): far below this. */
 const MAX_LAYER_BYTES = 1024 * 1024 * 1024;
@@ -46,7 +48,8 @@ export async function previousLayers(root: string, previous: readonly ImageArtif
     const blob = await readBlob(root, digest, MAX_LAYER_BYTES);
     if (!blob) return null;
     try {
-      const tar = gunzipSync(blob, { maxOutputLength: 4 * MAX_LAYER_BYTES });
+      // zlib's own thread pool: the layers of several platforms decompress side by side.
+      const tar = await gunzipAsync(blob, { maxOutputLength: 4 * MAX_LAYER_BYTES });
       return `sha256:${hex(tar)}` === diffId ? blob : null;
     } catch {
       return null;
