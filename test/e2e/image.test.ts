@@ -218,6 +218,13 @@ describe('crossgo image: the OCI layout', () => {
     const names = listing.map((l) => l.split(/\s+/).slice(5).join(' '));
     expect(names).toEqual([...names].sort());
     expect(names).toContain('manifest.json');
+    // What docker load would take: the image manifest.json names, copied out by skopeo and run.
+    const out = await tempDir();
+    await tool('skopeo', ['copy', `docker-archive:${tarball}`, `oci:${out}/layout:loaded`]);
+    await tool('umoci', ['unpack', '--rootless', '--image', `${out}/layout:loaded`, `${out}/bundle`]);
+    expect(await tool(path.join(out, 'bundle', 'rootfs', 'usr', 'local', 'bin', 'greet'), [])).toContain(
+      'platform=linux/amd64',
+    );
   });
 
   it('the same commit built in another folder gives the same digests', async () => {

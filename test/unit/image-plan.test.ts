@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BinaryArtifact, Manifest } from '../../src/pipeline/manifest.js';
+import { baseConfig } from '../../src/stages/image/base.js';
 import { pushTargets } from '../../src/stages/image/push.js';
 import { planImages } from '../../src/stages/image/settings.js';
 
@@ -105,5 +106,26 @@ describe('pushTargets', () => {
     expect(() => pushTargets([`localhost:5000/app@sha256:${'a'.repeat(64)}`])).toThrow(
       /a digest names an image/,
     );
+  });
+});
+
+describe("a base image's config (hostile input)", () => {
+  const good = {
+    architecture: 'arm64',
+    os: 'linux',
+    config: { Env: ['PATH=/bin'], User: 'nonroot', Labels: { a: 'b' }, Healthcheck: { Test: ['x'] } },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${'a'.repeat(64)}`] },
+    history: [{ created: '2024-01-01T00:00:00Z', created_by: 'x', extra: 1 }, 'junk'],
+  };
+  it('keeps the settings crossgo reads and drops the rest', () => {
+    const config = baseConfig(good, 'base', 1);
+    expect(config.config).toEqual({ Env: ['PATH=/bin'], User: 'nonroot', Labels: { a: 'b' } });
+    expect(config.history).toEqual([{ created: '2024-01-01T00:00:00Z', created_by: 'x' }]);
+  });
+  it('refuses diff_ids that do not match the layers, and settings of the wrong type', () => {
+    expect(() => baseConfig(good, 'base', 2)).toThrow(/1 diff_ids for 2 layers/);
+    expect(() => baseConfig({ ...good, rootfs: { diff_ids: ['x'] } }, 'base', 1)).toThrow(/sha256 digests/);
+    expect(() => baseConfig({ ...good, config: { Env: 'PATH=/bin' } }, 'base', 1)).toThrow(/Env/);
+    expect(() => baseConfig({ ...good, config: { Labels: { a: 1 } } }, 'base', 1)).toThrow(/Labels/);
   });
 });
