@@ -3,6 +3,8 @@ import { type Challenge, parseChallenges } from './challenge.js';
 import { type Credentials, ENV_PASSWORD, ENV_USER, findCredentials } from './credentials.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
 import { checkUrl, registryOrigin } from './origin.js';
+import { backoff, networkReason, retryAfter, sleep } from './retry.js';
+import { parseTokenAnswer, tokenRequest } from './token.js';
 
 /**
  * One registry, one repository: every request of a push or pull goes through `request`, which
@@ -43,8 +45,6 @@ export interface RequestOptions {
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_TOKEN_BODY = 1024 * 1024;
 const MAX_REDIRECTS = 5;
-const MAX_RETRY_AFTER_MS = 60_000;
-const TOKEN_LIFETIME_DEFAULT_S = 60;
 
 type Level = 'none' | 'anonymous' | 'credentials';
 
@@ -211,93 +211,24 @@ export class RegistryClient {
     this.expires = Date.now() + Math.max(10, got.expiresIn - 10) * 1000;
   }
 
-  /**
-   * The token request of distribution's docs/spec/auth/token.md: GET realm?service=…&scope=…
-   * (Basic credentials when there are some), or with an identity token the OAuth2 refresh-token
-   * POST of oauth.md. null when the server says 401/403 to it.
-   */
+  /** Sends the token request (token.ts) outside the registry's auth; null when the server says 401/403. */
   private async fetchToken(
     challenge: Challenge,
     credentials: Credentials | null,
   ): Promise<{ token: string; expiresIn: number } | null> {
-    const realm = challenge.params.realm;
-    if (!realm)
-      throw new RegistryAuthError(
-        this.registry,
-        `registry ${this.registry}'s Bearer challenge has no realm`,
-        401,
-      );
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch {
-      throw new RegistryAuthError(
-        this.registry,
-        `registry ${this.registry}'s Bearer realm is not a URL`,
-        401,
-      );
-    }
-    checkUrl(url, this.registry, this.insecure, 'token realm');
-    const service = challenge.params.service;
-    const scopes = this.scopes();
-    let init: RequestInit;
-    if (credentials?.identityToken) {
-      const form = new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: credentials.identityToken,
-        client_id: 'crossgo',
-        scope: scopes.join(' '),
-      });
-      if (service) form.set('service', service);
-      init = {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      };
-    } else {
-      if (service) url.searchParams.set('service', service);
-      for (const scope of scopes) url.searchParams.append('scope', scope);
-      const headers: Record<string, string> = {};
-      if (credentials) {
-        url.searchParams.set('account', credentials.username);
-        headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-      }
-      init = { method: 'GET', headers };
-    }
-    const response = await this.withRetries(init.method as string, url.toString(), {
+    const request = tokenRequest(challenge, credentials, this.scopes(), this.registry, this.insecure);
+    const response = await this.withRetries(request.method, request.url.toString(), {
       ok: [200, 401, 403],
       what: 'token request',
-      headers: init.headers as Record<string, string>,
-      body: typeof init.body === 'string' ? Buffer.from(init.body) : undefined,
+      headers: request.headers,
+      body: request.body,
       external: true,
     });
     if (response.status !== 200) {
       await response.body?.cancel();
       return null;
     }
-    const body = await this.readBody(response, MAX_TOKEN_BODY, 'the token answer');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new RegistryAuthError(
-        this.registry,
-        `registry ${this.registry}'s token server answered something that is not JSON`,
-      );
-    }
-    const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    const token = typeof record.token === 'string' && record.token ? record.token : record.access_token;
-    if (typeof token !== 'string' || token === '' || !/^[!-~]+$/.test(token)) {
-      throw new RegistryAuthError(
-        this.registry,
-        `registry ${this.registry}'s token server answered no token (neither token nor access_token)`,
-      );
-    }
-    const expiresIn =
-      typeof record.expires_in === 'number' && Number.isFinite(record.expires_in) && record.expires_in > 0
-        ? record.expires_in
-        : TOKEN_LIFETIME_DEFAULT_S;
-    return { token, expiresIn };
+    return parseTokenAnswer(await this.readBody(response, MAX_TOKEN_BODY, 'the token answer'), this.registry);
   }
 
   private async withRetries(
@@ -426,58 +357,4 @@ export class RegistryClient {
     for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join('<redacted>');
     return out;
   }
-}
-
-/** A network failure as a person reads it: what undici's cause code means, and the likely fix. */
-function networkReason(code: string | undefined, message: string): string {
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the registry running on that port?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host not found (${code})`;
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-      return `the connection was dropped (${code})`;
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'CERT_HAS_EXPIRED':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `its TLS certificate is not trusted (${code}): add its CA to NODE_EXTRA_CA_CERTS`;
-    default:
-      return code ? `${code}: ${message}` : message;
-  }
-}
-
-function backoff(base: number, attempt: number): number {
-  return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-}
-
-/** Retry-After as seconds or an HTTP date (RFC 9110 section 10.2.3), capped. */
-export function retryAfter(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return null;
-  return Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

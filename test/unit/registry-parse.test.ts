@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { parseChallenges } from '../../src/registry/challenge.js';
-import { retryAfter } from '../../src/registry/client.js';
 import { checkUrl, plainHttpAllowed, registryOrigin } from '../../src/registry/origin.js';
 import { platformMatches } from '../../src/registry/platform.js';
 import { parseReference } from '../../src/registry/reference.js';
+import { retryAfter } from '../../src/registry/retry.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
