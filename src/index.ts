@@ -16,6 +16,7 @@ export {
   dockerfile,
 } from './commands/dockerfile.js';
 export { type DoctorOptions, type DoctorReport, doctor } from './commands/doctor.js';
+export { IMAGE_STAGES, type ImageOptions, type ImageResult, image } from './commands/image.js';
 export { type InitOptions, type InitResult, init } from './commands/init.js';
 export { type Inspection, type InspectOptions, type InspectOutcome, inspect } from './commands/inspect.js';
 export {

@@ -323,6 +323,62 @@ Examples:
     ['crossgo package --format binary --universal', 'bare binaries plus a universal macOS one'],
   ]);
 
+  const imageCmd = program
+    .command('image')
+    .description("OCI images of the build's linux binaries: one per target under one index, in <out>/image")
+    .addOption(
+      outOption("output folder: the build's manifest is read from it, the OCI layout goes to <out>/image"),
+    )
+    .addOption(configOption())
+    .addOption(
+      new Option('-t, --targets <list>', 'linux targets of the manifest, comma-separated').default(
+        'every linux binary',
+        "the config's image.targets, else every linux binary",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--push <ref>',
+        "push to REPO[:TAG] (repeatable; a REPO without a tag gets the config's image.tags)",
+      )
+        .default([], '{version} for a REPO without a tag')
+        .argParser(collect),
+    )
+    .option(
+      '--oci-layout <dir>',
+      'also write the OCI layout to this folder (new, empty, or one crossgo wrote)',
+    )
+    .option('--tarball <file>', 'also write a tar that docker load and podman load accept')
+    .addOption(
+      new Option('--base <ref>', 'base image, resolved per platform from its registry').default(
+        'scratch',
+        "the config's image.base, else scratch",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--insecure-registry <host>',
+        'allow plain HTTP to this registry (repeatable; localhost always is)',
+      ).argParser(collect),
+    )
+    .option(
+      '--wait <duration>',
+      'wait this long (e.g. 10m) for another crossgo run writing the output folder',
+    )
+    .option('--json', 'print the image records as JSON')
+    .action(async (_flags, command: Command) => {
+      const { imageCommand } = await import('./commands/image.js');
+      exitCode = await imageCommand(given(command), context());
+    });
+  examples(imageCmd, [
+    ['crossgo image', 'images of every linux binary in dist/, as an OCI layout in dist/image'],
+    [
+      'crossgo image --push ghcr.io/acme/app --push ghcr.io/acme/app:latest',
+      'push the index, tagged {version} and latest',
+    ],
+    ['crossgo image --tarball app.tar', 'a tar for docker load / podman load'],
+  ]);
+
   const changelogCmd = program
     .command('changelog')
     .description("the release's changelog from the git history between two tags, as Markdown on stdout")

@@ -11,9 +11,9 @@ afterAll(cleanupTemps);
  */
 
 /** Commands that read or write the output folder, read the config, take targets. */
-const OUT = ['build', 'package', 'verify', 'repro', 'bench', 'merge'];
-const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor', 'changelog', 'ci', 'dockerfile'];
-const TARGETS = ['build', 'repro', 'bench', 'test', 'doctor'];
+const OUT = ['build', 'package', 'verify', 'repro', 'bench', 'merge', 'image'];
+const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor', 'changelog', 'ci', 'dockerfile', 'image'];
+const TARGETS = ['build', 'repro', 'bench', 'test', 'doctor', 'image'];
 
 interface Help {
   text: string;
