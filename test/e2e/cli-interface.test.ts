@@ -12,7 +12,18 @@ afterAll(cleanupTemps);
 
 /** Commands that read or write the output folder, read the config, take targets. */
 const OUT = ['build', 'package', 'verify', 'repro', 'bench', 'merge', 'image'];
-const CONFIG = ['build', 'package', 'repro', 'bench', 'test', 'doctor', 'changelog', 'ci', 'dockerfile', 'image'];
+const CONFIG = [
+  'build',
+  'package',
+  'repro',
+  'bench',
+  'test',
+  'doctor',
+  'changelog',
+  'ci',
+  'dockerfile',
+  'image',
+];
 const TARGETS = ['build', 'repro', 'bench', 'test', 'doctor', 'image'];
 
 interface Help {
