@@ -12,7 +12,13 @@ import { checkRecordedSha256 } from '../fs/hash.js';
 import { isInside } from '../fs/paths.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { BuildEvent } from '../pipeline/events.js';
-import { type Artifact, binaries, MANIFEST_FILE, type Manifest } from '../pipeline/manifest.js';
+import {
+  type Artifact,
+  artifactsOfKind,
+  binaries,
+  MANIFEST_FILE,
+  type Manifest,
+} from '../pipeline/manifest.js';
 import { type OutputFolder, openOutputFolder } from '../pipeline/outputFolder.js';
 import { readManifest } from '../pipeline/readManifest.js';
 import type { PackageContext, PackageSettings } from '../pipeline/release.js';
@@ -155,9 +161,13 @@ export async function packageRelease(options: PackageOptions = {}): Promise<Pack
       skip,
     });
     // The stages start from the build's binaries: the previous release's records (and files,
-    // by the ownership journal) are replaced by what this run makes.
+    // by the ownership journal) are replaced by what this run makes. The images crossgo image
+    // made from these binaries are kept (commitRelease).
     const { release: _previous, ...facts } = built;
-    const manifest: Manifest = { ...facts, artifacts: binaries(built) };
+    const manifest: Manifest = {
+      ...facts,
+      artifacts: [...binaries(built), ...artifactsOfKind(built, 'image')],
+    };
     const settings: PackageSettings = {
       ...(await resolveSettings(options, manifest, {
         config,

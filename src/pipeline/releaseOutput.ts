@@ -108,9 +108,27 @@ export async function recordFile(
   return entry;
 }
 
-/** The records this run made (staged, or committed by commitRelease): every artifact but the binaries. */
+/** The folder of the output folder's OCI layout, which `crossgo image` writes and `package` keeps. */
+export const IMAGE_LAYOUT = 'image';
+
+/** The records this run made (staged, or committed by commitRelease): every artifact but the binaries and images. */
 export function madeByRelease(ctx: PackageContext): Artifact[] {
-  return ctx.manifest.artifacts.filter((a) => a.kind !== 'binary');
+  return ctx.manifest.artifacts.filter((a) => a.kind !== 'binary' && a.kind !== 'image');
+}
+
+/**
+ * The images an earlier `crossgo image` made from these same binaries stay valid when the release
+ * is made again (they hold the binaries, not the release files): package keeps their records and
+ * their layout. A referrer made from an SBOM this release no longer has now names the binary
+ * it describes (the SBOM is derived from it), so no record points at a file that is gone.
+ */
+function keepImages(ctx: PackageContext): void {
+  const present = new Set(ctx.manifest.artifacts.filter((a) => a.kind !== 'image').map((a) => a.path));
+  const binaryOf = new Map(binaries(ctx.manifest).map((b) => [b.target, b.path]));
+  for (const image of artifactsOfKind(ctx.manifest, 'image')) {
+    const fallback = image.target ? binaryOf.get(image.target) : undefined;
+    image.from = image.from.map((from) => (present.has(from) || !fallback ? from : fallback));
+  }
 }
 
 /**
@@ -132,9 +150,11 @@ export async function commitRelease(ctx: PackageContext): Promise<void> {
     await rename(temp, final);
     ctx.staged.delete(file.path);
   }
+  keepImages(ctx);
   const kept = new Set(made.map((f) => f.path));
   for (const rel of ctx.owned.paths('release')) {
-    if (!kept.has(rel)) await ctx.owned.remove(rel, (m) => ctx.log.warn(m));
+    if (!kept.has(rel) && !rel.startsWith(`${IMAGE_LAYOUT}/`))
+      await ctx.owned.remove(rel, (m) => ctx.log.warn(m));
   }
 }
 

@@ -26,7 +26,7 @@ export const DOCKER_HUB = 'docker.io';
 
 function bad(text: string, why: string): UsageError {
   return new UsageError(
-    `image reference "${text}": ${why} (write HOST[:PORT]/PATH[:TAG][@sha256:DIGEST], e.g. localhost:5000/app:1.2.3)`,
+    `image reference ${JSON.stringify(text)}: ${why} (write HOST[:PORT]/PATH[:TAG][@sha256:DIGEST], e.g. localhost:5000/app:1.2.3)`,
   );
 }
 
@@ -45,10 +45,7 @@ export function parseReference(text: string): ImageReference {
   if (typeof text !== 'string' || text.length === 0) throw bad(String(text), 'it is empty');
   if (text.length > 1024) throw bad(`${text.slice(0, 40)}…`, 'it is longer than 1024 characters');
   if (/[^!-~]/.test(text))
-    throw bad(
-      JSON.stringify(text),
-      'it contains white space, a control character or a character outside ASCII',
-    );
+    throw bad(text, 'it contains white space, a control character or a character outside ASCII');
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');

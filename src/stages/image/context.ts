@@ -4,6 +4,7 @@ import type { ImageSet } from '../../image/build.js';
 import type { Logger } from '../../log.js';
 import type { BuildEvent } from '../../pipeline/events.js';
 import type { ImageArtifact, Manifest } from '../../pipeline/manifest.js';
+import { IMAGE_LAYOUT } from '../../pipeline/releaseOutput.js';
 import type { PulledImage } from '../../registry/pull.js';
 import type { PushResult } from '../../registry/types.js';
 import type { ImagePlan } from './settings.js';
@@ -51,5 +52,5 @@ export interface ImageContext {
   interrupted: InterruptedError | null;
 }
 
-/** The layout's folder inside the output folder. */
-export const LAYOUT_PREFIX = 'image';
+/** The layout's folder inside the output folder (kept by crossgo package). */
+export const LAYOUT_PREFIX = IMAGE_LAYOUT;
