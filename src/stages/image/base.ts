@@ -3,8 +3,22 @@ import { ManifestError } from '../../errors.js';
 import type { BaseImage, ImageConfigJson } from '../../image/build.js';
 import type { OciPlatform } from '../../image/platform.js';
 import { readVerified } from '../../pipeline/releaseOutput.js';
+import { ENV_HOST } from '../../registry/credentials.js';
 import { pullPlatformImage } from '../../registry/pull.js';
+import { parseReference } from '../../registry/reference.js';
 import type { ImageContext } from './context.js';
+
+/**
+ * The environment for the base's registry. CROSSGO_REGISTRY_USER/PASSWORD without
+ * CROSSGO_REGISTRY_HOST are meant for where the run pushes: they go to a base's registry only
+ * when it is one of those (or nothing is pushed), so a base on another registry never receives
+ * the push credentials. docker's config and credential helpers still answer for it.
+ */
+export function baseEnv(ctx: ImageContext, registry: string): NodeJS.ProcessEnv {
+  if (ctx.env[ENV_HOST] || ctx.pushes.length === 0 || ctx.pushes.some((p) => p.registry === registry))
+    return ctx.env;
+  return Object.fromEntries(Object.entries(ctx.env).filter(([key]) => !key.startsWith('CROSSGO_REGISTRY_')));
+}
 
 /**
  * The base image for one platform, pulled from its registry into `dir` (a temporary layout: the
@@ -19,7 +33,7 @@ export async function pullBase(
 ): Promise<BaseImage> {
   const pulled = await pullPlatformImage(ref, platform, dir, {
     insecure: ctx.insecure,
-    env: ctx.env,
+    env: baseEnv(ctx, parseReference(ref).registry),
     log: (line) => ctx.log.info(line),
     signal: ctx.signal,
   });
