@@ -12,6 +12,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { confine, makeParents } from '../fs/confine.js';
 import { readRegular } from '../fs/open.js';
+import { moduleSource } from '../image/annotations.js';
 import { ociPlatform, platformText } from '../image/platform.js';
 import { planUnitSpecs } from '../stages/build/plan/units.js';
 import { planBuild } from '../stages/build/plan.js';
@@ -136,6 +137,7 @@ export async function dockerfile(options: DockerfileOptions = {}): Promise<Docke
     regenerate: `crossgo dockerfile${options.configFile ? ` --config ${options.configFile}` : ''}${options.file ? ` --file ${options.file}` : ''}`,
     goVersion: await goImageTag(path.join(moduleRoot, 'go.mod'), cfg.go),
     pkg: relPkg === '' ? '.' : `./${relPkg}`,
+    source: moduleSource(unit.pkg.module.path),
     fixed: { project: build.project, binary: unit.name, id: unit.id },
     goSum: (await stat(path.join(moduleRoot, 'go.sum')).catch(() => null))?.isFile() ?? false,
     trimpath: build.trimpath,

@@ -27,6 +27,8 @@ export interface DockerfilePlan {
   goVersion: string;
   /** The main package, relative to the module root ("." or "./cmd/tool"). */
   pkg: string;
+  /** org.opencontainers.image.source, as crossgo image sets it (moduleSource); null for none. */
+  source: string | null;
   fixed: FixedValues;
   /** go.sum is there (bound into the download step). */
   goSum: boolean;
@@ -166,6 +168,7 @@ function dockerfileBody(plan: DockerfilePlan, notes: string[]): string {
     `org.opencontainers.image.version="\${VERSION}"`,
     `org.opencontainers.image.revision="\${COMMIT}"`,
     `org.opencontainers.image.created="\${COMMIT_DATE}"`,
+    ...(plan.source ? [`org.opencontainers.image.source=${JSON.stringify(plan.source)}`] : []),
   ];
   for (const { name, value } of image.labels) {
     const text = instructionWithArgs(value);

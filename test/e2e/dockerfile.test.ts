@@ -161,6 +161,7 @@ describe('crossgo dockerfile', () => {
           'org.opencontainers.image.version': '1.2.3',
           'org.opencontainers.image.revision': commit,
           'org.opencontainers.image.created': COMMIT_DATE,
+          'org.opencontainers.image.source': 'https://example.com/greet',
         },
       });
       expect(target.image.config.Env).toContain('SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt');

@@ -201,6 +201,7 @@ describe('crossgo dockerfile: templates as build arguments', () => {
       regenerate: 'crossgo dockerfile',
       goVersion: '1.24',
       pkg: './cmd/greet',
+      source: null,
       fixed,
       goSum: false,
       trimpath: true,

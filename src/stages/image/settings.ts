@@ -1,5 +1,6 @@
 import type { ImageConfig } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
+import { moduleSource } from '../../image/annotations.js';
 import { type OciPlatform, ociPlatform, platformText } from '../../image/platform.js';
 import { CA_BUNDLE_PATH, DEFAULT_PATH_ENV, NONROOT_ID } from '../../image/scratch.js';
 import { type BinaryArtifact, binaries, binaryOrigin, type Manifest } from '../../pipeline/manifest.js';
@@ -199,18 +200,11 @@ function commitTime(manifest: Manifest, env: NodeJS.ProcessEnv): string {
   return new Date(Math.floor(millis / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/**
- * org.opencontainers.image.* (image-spec annotations.md): source, revision, version, created.
- * The source is the module path as an https URL (github.com/acme/app/v2 → https://github.com/acme/app)
- * when its first element is a host name: it comes from the manifest alone, the same on every
- * machine, where a git remote's URL differs between clones (ssh, https, a mirror). A module
- * without a host name (a local `example` module) gets no source; labels may set one.
- */
+/** org.opencontainers.image.* (image-spec annotations.md): source (moduleSource), revision, version, created. */
 function ociAnnotations(manifest: Manifest, created: string): Record<string, string> {
   const annotations: Record<string, string> = { 'org.opencontainers.image.created': created };
-  const module = manifest.project.module.replace(/\/v[0-9]+$/, '');
-  if (/^[a-z0-9-]+(\.[a-z0-9-]+)+\//i.test(module))
-    annotations['org.opencontainers.image.source'] = `https://${module}`;
+  const source = moduleSource(manifest.project.module);
+  if (source) annotations['org.opencontainers.image.source'] = source;
   if (manifest.source.commit) annotations['org.opencontainers.image.revision'] = manifest.source.commit;
   annotations['org.opencontainers.image.version'] = manifest.source.plainVersion ?? manifest.source.version;
   return Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => (a < b ? -1 : 1)));
