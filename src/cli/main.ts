@@ -606,6 +606,10 @@ Examples:
     ['crossgo lint dockerfile', './Dockerfile: one line per trap with the fix, exit 1 on any'],
     ['crossgo lint dockerfile build/Dockerfile --json', 'the findings as JSON'],
   ]);
+  examples(lintCmd, [
+    ['crossgo lint dockerfile', './Dockerfile: one line per trap with the fix, exit 1 on any'],
+    ['crossgo lint dockerfile build/Dockerfile --json', 'the findings as JSON'],
+  ]);
 
   program
     .command('cache-prog')
