@@ -1,6 +1,6 @@
-import { constants, gzipSync } from 'node:zlib';
 import { readElf } from '../binary/elf/read.js';
 import { BufferSource } from '../binary/source.js';
+import { deterministicGzip } from '../fs/deterministic.js';
 
 /** e_type of an executable that is not position-independent (System V gABI). */
 const ET_EXEC = 2;
@@ -17,12 +17,10 @@ const ET_EXEC = 2;
 
 /**
  * gzip without a name or time in its header, at the best compression (lintian
- * manpage-not-compressed-with-max-compression; package-contains-timestamped-gzip): the same
- * bytes on every run with the same zlib.
+ * manpage-not-compressed-with-max-compression; package-contains-timestamped-gzip): the same bytes
+ * on every machine (fs/deterministic.ts).
  */
-export function deterministicGzip(data: Uint8Array | string): Buffer {
-  return gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
-}
+export { deterministicGzip };
 
 export interface DebianDocFacts {
   name: string;

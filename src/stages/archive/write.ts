@@ -1,6 +1,5 @@
-import { constants, gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
 import yazl from 'yazl';
+import { deterministicGzip, tarBytes } from '../../fs/deterministic.js';
 
 /** One member of an archive; folders have no data. */
 export interface ArchiveEntry {
@@ -18,7 +17,7 @@ export type { ArchiveFormat };
  * Archive bytes that depend only on the entries and the mtime: entries in the order given
  * (callers sort them), uid/gid 0 and no user names, the given modes, one mtime for all, and a
  * gzip header without name or time. Nothing comes from the machine: not the umask, not the
- * time zone, not the file system's order or owners.
+ * time zone, not the file system's order or owners, not the CPU (fs/deterministic.ts).
  */
 export async function archiveBytes(
   format: ArchiveFormat,
@@ -29,36 +28,7 @@ export async function archiveBytes(
 }
 
 async function tarGzBytes(entries: readonly ArchiveEntry[], mtime: Date): Promise<Buffer> {
-  const tar = pack();
-  const chunks: Buffer[] = [];
-  tar.on('data', (chunk: unknown) => {
-    chunks.push(chunk as Buffer);
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    tar.on('end', resolve);
-    tar.on('error', reject);
-  });
-  for (const entry of entries) {
-    const header = {
-      name: entry.data ? entry.name : `${entry.name}/`,
-      mode: entry.mode,
-      mtime,
-      uid: 0,
-      gid: 0,
-      uname: '',
-      gname: '',
-      type: entry.data ? ('file' as const) : ('directory' as const),
-      size: entry.data ? entry.data.length : 0,
-    };
-    const data = entry.data ? Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.length) : '';
-    await new Promise<void>((resolve, reject) => {
-      tar.entry(header, data, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-  tar.finalize();
-  await done;
-  // node's gzip writes no file name, a zero mtime and the OS byte of its zlib build.
-  return gzipSync(Buffer.concat(chunks), { level: constants.Z_BEST_COMPRESSION });
+  return deterministicGzip(await tarBytes(entries, mtime));
 }
 
 /** Zip times are DOS local time: the earliest is 1980-01-01. */
